@@ -1,0 +1,63 @@
+"""Arguments and output helpers shared by the commands."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["add_data_arguments", "emit", "load_dataset", "neutralise_formulas"]
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def add_data_arguments(parser: argparse.ArgumentParser) -> None:
+    """``[DATA_DIR] [--profile FILE]``, shared by every command that reads exports."""
+    parser.add_argument("data_dir", nargs="?", type=Path, help="folder of exports (default: the profile's sources)")
+    parser.add_argument("--profile", type=Path, help="YAML profile (default: the bundled PDX 311 profile)")
+
+
+def load_dataset(args: argparse.Namespace):
+    """Load the dataset the arguments name, with a progress bar when stderr is a terminal."""
+    from contacts311.pipeline import load
+
+    return load(args.data_dir, args.profile, progress=sys.stderr.isatty())
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prefix text cells that a spreadsheet would run as a formula with a single quote."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
+            )
+    return out
+
+
+def _jsonable(value):
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, float) and value != value:
+        return None
+    return value
+
+
+def emit(frame: pd.DataFrame, fmt: str, stream=None) -> None:
+    """Write ``frame`` as an aligned ``table``, formula-safe ``csv`` or ``json`` records."""
+    stream = stream or sys.stdout
+    if fmt == "csv":
+        buf = io.StringIO()
+        neutralise_formulas(frame).to_csv(buf, index=False, lineterminator="\n")
+        stream.write(buf.getvalue())
+    elif fmt == "json":
+        records = [{k: _jsonable(v) for k, v in row.items()} for row in frame.to_dict("records")]
+        stream.write(json.dumps(records, indent=2) + "\n")
+    else:
+        stream.write(frame.to_string(index=False) + "\n")

@@ -1,0 +1,35 @@
+"""Source formats: one module per export layout, registered here.
+
+Each module defines ``FORMAT`` (its name), ``KIND`` (``contacts`` or a reference table such as
+``population``), ``DESCRIPTION``, ``sniff(head) -> bool`` (recognise a file by its first lines,
+never by its name) and ``read(files, profile, options) -> SourceResult``. Adding a format is a
+new module and one line in ``_MODULES``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+__all__ = ["FORMATS", "get", "sniff"]
+
+# Order matters: the first format whose sniff() accepts a file wins.
+_MODULES = {
+    "avaya_cms": "contacts311.sources.avaya_cms",
+    "zendesk": "contacts311.sources.zendesk",
+}
+
+FORMATS: tuple[str, ...] = tuple(_MODULES)
+
+
+def get(name: str) -> ModuleType:
+    """The module that reads format ``name``."""
+    return importlib.import_module(_MODULES[name])
+
+
+def sniff(head: str) -> str | None:
+    """The first registered format that recognises ``head`` (a file's first lines), if any."""
+    for name in _MODULES:
+        if get(name).sniff(head):
+            return name
+    return None

@@ -1,0 +1,142 @@
+"""What every source shares: the result type, text decoding and header sniffing helpers."""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from contacts311.errors import InputError, warn_input
+from contacts311.ledger import LedgerBuilder
+
+HEAD_BYTES = 16_384
+
+
+@dataclass
+class SourceResult:
+    """What a source hands to the pipeline.
+
+    Attributes:
+        contacts: Rows for the core contacts table (see ``contacts311.schema.CONTACT_COLUMNS``).
+        ledger: Where every row read went (see ``contacts311.ledger``).
+        notes: Plain sentences for reports (rules used, fallbacks taken).
+        tables: Extra tables keyed by kind (``intervals``, ``population``, ``forecast``,
+            ``events``), for measures that need more than counts.
+        columns: The header of each file read, keyed by ``source_file`` (to notice layout changes).
+    """
+
+    contacts: pd.DataFrame
+    ledger: LedgerBuilder
+    notes: list[str] = field(default_factory=list)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    columns: dict[str, list[str]] = field(default_factory=dict)
+
+
+def read_head(path: Path, size: int = HEAD_BYTES) -> str:
+    """The first lines of a file as text, for sniffing (``""`` when it is not text).
+
+    ``.xlsx`` workbooks are read with openpyxl and their first rows rendered as CSV lines.
+    """
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        try:
+            return "\n".join(",".join(row) for row in xlsx_rows(path, limit=30))
+        except Exception:
+            return ""
+    with _open_binary(path) as fh:
+        try:
+            raw = fh.read(size)
+        except (OSError, EOFError):
+            return ""
+    text = decode_bytes(raw, path, strict=False)
+    return text or ""
+
+
+def decode_bytes(raw: bytes, path: Path, strict: bool = True) -> str | None:
+    """Decode an export: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252.
+
+    Args:
+        raw: The file's bytes.
+        path: The file, for messages.
+        strict: Raise :class:`InputError` for binary data (else return ``None``).
+    """
+    if raw.startswith(codecs.BOM_UTF16_LE) or raw.startswith(codecs.BOM_UTF16_BE):
+        return raw.decode("utf-16")
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8) :]
+    sample = raw[:4096]
+    if sample and (sample.count(b"\x00") > len(sample) // 10 or _binary_magic(sample)):
+        if strict:
+            raise InputError(path, "not a text export (binary content); expected CSV, TSV, JSON or .xlsx")
+        return None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # Truncated multi-byte sequence at the very end of a partial read is still UTF-8.
+        if not strict and exc.start >= len(raw) - 3:
+            return raw[: exc.start].decode("utf-8")
+        if strict:
+            warn_input(path, "not UTF-8; read as Windows-1252 (cp1252)")
+        return raw.decode("cp1252", errors="replace")
+
+
+def read_text(path: Path) -> str:
+    """The whole file as text, decoded like :func:`decode_bytes`; NUL bytes are an error."""
+    try:
+        with _open_binary(path) as fh:
+            raw = fh.read()
+    except (OSError, EOFError) as exc:
+        raise InputError(path, f"cannot read compressed export ({exc})") from None
+    text = decode_bytes(raw, path, strict=True)
+    assert text is not None
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise InputError(path, "NUL byte in a text export; the file is damaged", line=line)
+    return text
+
+
+def xlsx_rows(path: Path, limit: int | None = None) -> list[list[str]]:
+    """Rows of the first worksheet of a workbook as text cells (dates as ISO text)."""
+    import datetime as dt
+
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        ws = wb.worksheets[0]
+        out: list[list[str]] = []
+        for row in ws.iter_rows(values_only=True):
+            cells = []
+            for v in row:
+                if v is None:
+                    cells.append("")
+                elif isinstance(v, dt.datetime):
+                    cells.append(v.isoformat(sep=" "))
+                elif isinstance(v, dt.date):
+                    cells.append(v.isoformat())
+                elif isinstance(v, float) and v.is_integer():
+                    cells.append(str(int(v)))
+                else:
+                    cells.append(str(v))
+            out.append(cells)
+            if limit is not None and len(out) >= limit:
+                break
+        return out
+    finally:
+        wb.close()
+
+
+def _open_binary(path: Path):
+    """Open a file for reading bytes, transparently un-gzipping ``.gz`` exports."""
+    with path.open("rb") as fh:
+        magic = fh.read(2)
+    if magic == b"\x1f\x8b":
+        import gzip
+
+        return gzip.open(path, "rb")
+    return path.open("rb")
+
+
+def _binary_magic(sample: bytes) -> bool:
+    return sample.startswith((b"PK\x03\x04", b"%PDF", b"\x89PNG", b"\xd0\xcf\x11\xe0", b"\x1f\x8b"))
