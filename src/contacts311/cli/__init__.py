@@ -21,7 +21,6 @@ COMMANDS = {
     "totals": "contacts311.cli.totals",
     "ledger": "contacts311.cli.ledger",
     "formats": "contacts311.cli.formats",
-    "sample-data": "contacts311.cli.sample_data",
 }
 
 
