@@ -9,7 +9,9 @@ import pandas as pd
 __all__ = ["assign_periods", "period_bounds", "period_label", "periods_table"]
 
 
-def period_label(end_year: int, basis: str = "fiscal", start_month: int = 7, style: str = "fy") -> str:
+def period_label(
+    end_year: int, basis: str = "fiscal", start_month: int = 7, style: str = "fy"
+) -> str:
     """Label of the period ending in ``end_year``.
 
     Args:
@@ -31,7 +33,9 @@ def period_label(end_year: int, basis: str = "fiscal", start_month: int = 7, sty
     return f"FY {end_year - 1}-{end_year % 100:02d}"
 
 
-def period_bounds(end_year: int, basis: str = "fiscal", start_month: int = 7) -> tuple[dt.date, dt.date]:
+def period_bounds(
+    end_year: int, basis: str = "fiscal", start_month: int = 7
+) -> tuple[dt.date, dt.date]:
     """First and last day of the period ending in ``end_year``."""
     if basis == "calendar" or start_month == 1:
         return dt.date(end_year, 1, 1), dt.date(end_year, 12, 31)

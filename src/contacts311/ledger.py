@@ -48,24 +48,42 @@ class LedgerBuilder:
             for (f, b, r), n in grouped.items():
                 self.add(f, b, r, n, n if b == "counted" else 0)
         else:
-            grouped = frame.groupby(keys, sort=False, observed=True)[contacts_column].agg(["size", "sum"])
+            grouped = frame.groupby(keys, sort=False, observed=True)[contacts_column].agg(
+                ["size", "sum"]
+            )
             for (f, b, r), row in grouped.iterrows():
                 self.add(f, b, r, row["size"], row["sum"] if b == "counted" else 0)
 
     def frame(self) -> pd.DataFrame:
         """The long ledger: one row per file, bucket and reason."""
         rows = [
-            {"source_file": f, "format": self.format, "bucket": b, "reason": r, "rows": v[0], "contacts": v[1]}
+            {
+                "source_file": f,
+                "format": self.format,
+                "bucket": b,
+                "reason": r,
+                "rows": v[0],
+                "contacts": v[1],
+            }
             for (f, b, r), v in self._buckets.items()
         ]
         # Files with no data rows still appear, so an empty export is visible in the ledger.
         seen = {f for f, _, _ in self._buckets}
         rows += [
-            {"source_file": f, "format": self.format, "bucket": "excluded", "reason": "no_data_rows", "rows": 0, "contacts": 0}
+            {
+                "source_file": f,
+                "format": self.format,
+                "bucket": "excluded",
+                "reason": "no_data_rows",
+                "rows": 0,
+                "contacts": 0,
+            }
             for f in self.rows_read
             if f not in seen
         ]
-        return pd.DataFrame(rows, columns=LEDGER_COLUMNS).astype({"rows": "int64", "contacts": "int64"})
+        return pd.DataFrame(rows, columns=LEDGER_COLUMNS).astype(
+            {"rows": "int64", "contacts": "int64"}
+        )
 
     def unbalanced(self) -> list[str]:
         """Files whose buckets do not add up to the rows read (an internal error)."""
@@ -86,12 +104,26 @@ def ledger_wide(ledger: pd.DataFrame) -> pd.DataFrame:
     ``rows_read == counted + duplicate + excluded`` holds on every row.
     """
     if ledger.empty:
-        return pd.DataFrame(columns=["source_file", "format", "rows_read", "counted", "duplicate", "excluded", "contacts"])
+        return pd.DataFrame(
+            columns=[
+                "source_file",
+                "format",
+                "rows_read",
+                "counted",
+                "duplicate",
+                "excluded",
+                "contacts",
+            ]
+        )
     files = ledger.groupby(["source_file", "format"], sort=True)
     out = files["rows"].sum().rename("rows_read").to_frame()
     for bucket in BUCKETS:
-        out[bucket] = ledger[ledger["bucket"] == bucket].groupby(["source_file", "format"])["rows"].sum()
-    out["contacts"] = ledger[ledger["bucket"] == "counted"].groupby(["source_file", "format"])["contacts"].sum()
+        out[bucket] = (
+            ledger[ledger["bucket"] == bucket].groupby(["source_file", "format"])["rows"].sum()
+        )
+    out["contacts"] = (
+        ledger[ledger["bucket"] == "counted"].groupby(["source_file", "format"])["contacts"].sum()
+    )
     excluded = ledger[ledger["bucket"] == "excluded"]
     for reason in sorted(excluded["reason"].unique()):
         part = excluded[excluded["reason"] == reason]

@@ -42,7 +42,9 @@ def period_totals(
     if contacts.empty:
         return pd.DataFrame(columns=["period", "start", "end", "is_partial", *channels, "total"])
     keyed = contacts.assign(period_key=assign_periods(contacts["contact_date"], basis, start_month))
-    wide = keyed.pivot_table(index="period_key", columns="channel", values="count", aggfunc="sum", fill_value=0)
+    wide = keyed.pivot_table(
+        index="period_key", columns="channel", values="count", aggfunc="sum", fill_value=0
+    )
     wide = wide.reindex(index=periods["period_key"], columns=channels, fill_value=0).astype("int64")
     out = periods.set_index("period_key")[["period", "start", "end", "is_partial"]].join(wide)
     out["total"] = out[channels].sum(axis=1).astype("int64")

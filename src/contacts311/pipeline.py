@@ -79,9 +79,13 @@ def discover(data_dir: str | Path | None, profile: Profile) -> list[InputFile]:
         found: list[InputFile] = []
         for entry in profile.sources:
             pattern = entry.path if Path(entry.path).is_absolute() else str(base / entry.path)
-            matches = sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
+            matches = sorted(
+                Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file()
+            )
             if not matches:
-                raise ProfileError(profile.path, f"sources entry {entry.path!r} matches no file under {base}")
+                raise ProfileError(
+                    profile.path, f"sources entry {entry.path!r} matches no file under {base}"
+                )
             for p in matches:
                 found.append(InputFile(p, _name(p, base), entry.format, entry.options))
         return found
@@ -183,9 +187,15 @@ def load(
         columns.update(r.columns)
         for kind, table in r.tables.items():
             tables.setdefault(kind, []).append(table)
-    table = validate_contacts(pd.concat(contacts, ignore_index=True)) if contacts else empty_contacts()
-    table = table.sort_values(["contact_date", "channel", "source_file"], kind="stable").reset_index(drop=True)
-    ledger = pd.concat(ledgers, ignore_index=True) if ledgers else pd.DataFrame(columns=LEDGER_COLUMNS)
+    table = (
+        validate_contacts(pd.concat(contacts, ignore_index=True)) if contacts else empty_contacts()
+    )
+    table = table.sort_values(
+        ["contact_date", "channel", "source_file"], kind="stable"
+    ).reset_index(drop=True)
+    ledger = (
+        pd.concat(ledgers, ignore_index=True) if ledgers else pd.DataFrame(columns=LEDGER_COLUMNS)
+    )
     inputs = pd.DataFrame(
         [
             {

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from contacts311.errors import ProfileError
 
 __all__ = [
+    "CheckRules",
     "PhoneRules",
     "PopulationRules",
     "Profile",
@@ -127,6 +128,23 @@ class ServiceRules:
 
 
 @dataclass
+class CheckRules:
+    """What a report run does when its inputs look stale or their layout changed.
+
+    Attributes:
+        stale_inputs: ``warn`` or ``fail`` when a channel's data ends more than ``stale_days``
+            earlier than in the previous successful run (e.g. a missing month of exports).
+        stale_days: Tolerance in days for ``stale_inputs``.
+        layout_change: ``warn`` or ``fail`` when a format's columns differ from the previous run's
+            (e.g. a renamed column).
+    """
+
+    stale_inputs: str = "warn"
+    stale_days: int = 7
+    layout_change: str = "warn"
+
+
+@dataclass
 class SourceEntry:
     """One ``sources:`` entry: a glob and the format to read it as.
 
@@ -154,6 +172,7 @@ class Profile:
         tickets: Ticket counting rules.
         population: Population comparison settings.
         service: Opening hours.
+        checks: Stale-input and layout-change checks of report runs.
         plan_tolerance_pct: Actuals "align closely" with the plan when every period is within
             this many percent of its forecast.
         sources: Files to read; empty means scan the data directory and recognise by header.
@@ -169,6 +188,7 @@ class Profile:
     tickets: TicketRules = field(default_factory=TicketRules)
     population: PopulationRules = field(default_factory=PopulationRules)
     service: ServiceRules = field(default_factory=ServiceRules)
+    checks: CheckRules = field(default_factory=CheckRules)
     plan_tolerance_pct: float = 10.0
     sources: list[SourceEntry] = field(default_factory=list)
     base_dir: Path | None = None
@@ -184,10 +204,16 @@ class Profile:
         skills = ", ".join(self.phone.skills) if self.phone.skills else "all skills"
         lines = [
             f"Phone: {self.phone.describe()}; skills counted: {skills}"
-            + (f"; excluded: {', '.join(self.phone.exclude_skills)}" if self.phone.exclude_skills else "")
+            + (
+                f"; excluded: {', '.join(self.phone.exclude_skills)}"
+                if self.phone.exclude_skills
+                else ""
+            )
             + ".",
             "Tickets: distinct ticket ids whose Contact Type maps to "
-            + ", ".join(c for c in self.tickets.channels if c not in self.tickets.not_counted_channels)
+            + ", ".join(
+                c for c in self.tickets.channels if c not in self.tickets.not_counted_channels
+            )
             + "; deleted, merged (closed_by_merge), spam/test ("
             + ", ".join(self.tickets.exclude_tags)
             + ") and phone-type tickets excluded; the latest updated_at wins across exports.",
@@ -197,7 +223,13 @@ class Profile:
         return lines
 
 
-_SECTIONS = {"phone": PhoneRules, "tickets": TicketRules, "population": PopulationRules, "service": ServiceRules}
+_SECTIONS = {
+    "phone": PhoneRules,
+    "tickets": TicketRules,
+    "population": PopulationRules,
+    "service": ServiceRules,
+    "checks": CheckRules,
+}
 _INTERNAL = {"base_dir", "path"}
 
 
@@ -232,7 +264,9 @@ def load_profile(path: str | Path) -> Profile:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ProfileError(
-            path, f"not valid YAML ({getattr(exc, 'problem', exc)})", line=mark.line + 1 if mark else None
+            path,
+            f"not valid YAML ({getattr(exc, 'problem', exc)})",
+            line=mark.line + 1 if mark else None,
         ) from None
     except UnicodeDecodeError:
         raise ProfileError(path, "profile must be UTF-8 text") from None
@@ -255,7 +289,11 @@ def _build(cls: type, raw: dict[str, Any], path: Path, prefix: str) -> Any:
         name = f"{prefix}{key}"
         if key not in allowed:
             close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {', '.join(sorted(allowed))}"
+            hint = (
+                f"; did you mean {close[0]!r}?"
+                if close
+                else f"; known keys: {', '.join(sorted(allowed))}"
+            )
             raise ProfileError(path, f"unknown key {name!r}{hint}")
         if key == "sources":
             kwargs[key] = _sources(value, path)
@@ -309,7 +347,9 @@ def _sources(value: Any, path: Path) -> list[SourceEntry]:
         if not isinstance(item, dict) or "format" not in item or "path" not in item:
             raise ProfileError(path, f"sources entry {i} needs 'format' and 'path'")
         options = {k: v for k, v in item.items() if k not in ("format", "path")}
-        entries.append(SourceEntry(format=str(item["format"]), path=str(item["path"]), options=options))
+        entries.append(
+            SourceEntry(format=str(item["format"]), path=str(item["path"]), options=options)
+        )
     return entries
 
 
@@ -319,15 +359,23 @@ def _check(profile: Profile, path: Path) -> None:
     try:
         ZoneInfo(profile.timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ProfileError(path, f"'timezone' {profile.timezone!r} is not an IANA time zone") from None
+        raise ProfileError(
+            path, f"'timezone' {profile.timezone!r} is not an IANA time zone"
+        ) from None
     if profile.phone.formula not in PHONE_FORMULAS:
         raise ProfileError(
-            path, f"'phone.formula' must be one of {', '.join(PHONE_FORMULAS)}, got {profile.phone.formula!r}"
+            path,
+            f"'phone.formula' must be one of {', '.join(PHONE_FORMULAS)}, got {profile.phone.formula!r}",
         )
     if profile.population.year_of_period not in ("start", "end"):
         raise ProfileError(path, "'population.year_of_period' must be 'start' or 'end'")
     if not 0 <= profile.service.open_hour < profile.service.close_hour <= 24:
         raise ProfileError(path, "'service' hours must satisfy 0 <= open_hour < close_hour <= 24")
+    for key in ("stale_inputs", "layout_change"):
+        if getattr(profile.checks, key) not in ("warn", "fail"):
+            raise ProfileError(path, f"'checks.{key}' must be 'warn' or 'fail'")
+    if profile.checks.stale_days < 0:
+        raise ProfileError(path, "'checks.stale_days' must not be negative")
     if profile.plan_tolerance_pct < 0:
         raise ProfileError(path, "'plan_tolerance_pct' must not be negative")
     from contacts311.sources import FORMATS
@@ -337,5 +385,6 @@ def _check(profile: Profile, path: Path) -> None:
             close = difflib.get_close_matches(entry.format, sorted(FORMATS), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise ProfileError(
-                path, f"unknown source format {entry.format!r}{hint} (known: {', '.join(sorted(FORMATS))})"
+                path,
+                f"unknown source format {entry.format!r}{hint} (known: {', '.join(sorted(FORMATS))})",
             )

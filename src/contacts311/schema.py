@@ -38,7 +38,9 @@ def _schema():  # built lazily: pandera is slow to import
     return pa.DataFrameSchema(
         {
             "contact_date": pa.Column("datetime64[ns]", nullable=False),
-            "channel": pa.Column("string", pa.Check.str_matches(r"^[a-z][a-z0-9_]*$"), nullable=False),
+            "channel": pa.Column(
+                "string", pa.Check.str_matches(r"^[a-z][a-z0-9_]*$"), nullable=False
+            ),
             "count": pa.Column("int64", pa.Check.ge(0), nullable=False),
             "source": pa.Column("string", nullable=False),
             "source_file": pa.Column("string", nullable=False),
@@ -49,7 +51,12 @@ def _schema():  # built lazily: pandera is slow to import
         ordered=False,
         checks=[
             pa.Check(
-                lambda df: ~(df["contact_id"].notna() & df.duplicated(["source", "contact_id"], keep=False)),
+                lambda df: (
+                    ~(
+                        df["contact_id"].notna()
+                        & df.duplicated(["source", "contact_id"], keep=False)
+                    )
+                ),
                 name="one row per contact id and source",
                 error="a contact id appears twice after deduplication",
             )
@@ -77,4 +84,6 @@ def validate_contacts(frame: pd.DataFrame) -> pd.DataFrame:
             f"column {r.column!r} check {r.check!r} failed for {r.failure_case!r} (row {r.index})"
             for r in first.itertuples()
         )
-        raise InputError(None, f"core contacts table failed validation ({len(cases)} failures): {detail}") from None
+        raise InputError(
+            None, f"core contacts table failed validation ({len(cases)} failures): {detail}"
+        ) from None

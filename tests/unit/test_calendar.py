@@ -38,7 +38,17 @@ def test_partial_when_month_missing_or_not_over():
     assert list(table["period"]) == ["FY 2022-23", "FY 2023-24", "FY 2024-25"]
     assert list(table["is_partial"]) == [False, True, True]
     assert table.loc[1, "months_missing"] == ["2024-03"]
-    assert table.loc[2, "months_missing"] == ["2024-10", "2024-11", "2024-12", "2025-01", "2025-02", "2025-03", "2025-04", "2025-05", "2025-06"]
+    assert table.loc[2, "months_missing"] == [
+        "2024-10",
+        "2024-11",
+        "2024-12",
+        "2025-01",
+        "2025-02",
+        "2025-03",
+        "2025-04",
+        "2025-05",
+        "2025-06",
+    ]
 
 
 def test_gap_year_is_listed_as_partial():

@@ -17,9 +17,15 @@ def _name_spec(req: str) -> tuple[str, str]:
 
 def test_environment_matches_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = dict(_name_spec(r) for r in project["dependencies"] + project["optional-dependencies"]["dev"])
+    wanted = dict(
+        _name_spec(r) for r in project["dependencies"] + project["optional-dependencies"]["dev"]
+    )
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
-    conda = dict(_name_spec(d) for d in env["dependencies"] if isinstance(d, str) and not d.startswith(("python=", "pip")))
+    conda = dict(
+        _name_spec(d)
+        for d in env["dependencies"]
+        if isinstance(d, str) and not d.startswith(("python=", "pip"))
+    )
     assert conda == wanted
 
 
@@ -33,4 +39,6 @@ def test_constraints_pin_every_dependency():
     for req in project["dependencies"] + project["optional-dependencies"]["dev"]:
         name, _ = _name_spec(req)
         assert name in pins, f"{name} is not pinned in constraints.txt"
-    assert "setuptools" in pins  # the build backend is pinned too (PIP_CONSTRAINT applies to builds)
+    assert (
+        "setuptools" in pins
+    )  # the build backend is pinned too (PIP_CONSTRAINT applies to builds)

@@ -87,7 +87,10 @@ def test_invalid_yaml_names_line(tmp_path):
 
 def test_sources_keep_options(tmp_path):
     prof = load_profile(
-        _write(tmp_path, "sources:\n  - format: avaya_cms\n    path: phone/*.txt\n    formula: calls_offered\n")
+        _write(
+            tmp_path,
+            "sources:\n  - format: avaya_cms\n    path: phone/*.txt\n    formula: calls_offered\n",
+        )
     )
     assert prof.sources[0].format == "avaya_cms"
     assert prof.sources[0].path == "phone/*.txt"

@@ -21,6 +21,7 @@ COMMANDS = {
     "totals": "contacts311.cli.totals",
     "ledger": "contacts311.cli.ledger",
     "formats": "contacts311.cli.formats",
+    "revisions": "contacts311.cli.revisions",
 }
 
 
@@ -35,7 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     for name, module_name in COMMANDS.items():
         module = importlib.import_module(module_name)
         cmd = sub.add_parser(name, help=module.HELP, description=module.HELP)
-        cmd.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        cmd.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+        )
         module.add_arguments(cmd)
         cmd.set_defaults(_run=module.run)
     return parser
@@ -69,7 +72,10 @@ def main(argv: list[str] | None = None) -> int:
         if debug:
             raise
         msg = " ".join(str(exc).split()) or type(exc).__name__
-        print(f"contacts311: internal error: {type(exc).__name__}: {msg} (rerun with --debug)", file=sys.stderr)
+        print(
+            f"contacts311: internal error: {type(exc).__name__}: {msg} (rerun with --debug)",
+            file=sys.stderr,
+        )
         return 1
 
 

@@ -17,8 +17,12 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def add_data_arguments(parser: argparse.ArgumentParser) -> None:
     """``[DATA_DIR] [--profile FILE]``, shared by every command that reads exports."""
-    parser.add_argument("data_dir", nargs="?", type=Path, help="folder of exports (default: the profile's sources)")
-    parser.add_argument("--profile", type=Path, help="YAML profile (default: the bundled PDX 311 profile)")
+    parser.add_argument(
+        "data_dir", nargs="?", type=Path, help="folder of exports (default: the profile's sources)"
+    )
+    parser.add_argument(
+        "--profile", type=Path, help="YAML profile (default: the bundled PDX 311 profile)"
+    )
 
 
 def load_dataset(args: argparse.Namespace):

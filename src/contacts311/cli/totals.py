@@ -15,7 +15,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--basis", choices=["fiscal", "calendar"], default="fiscal")
     parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
     parser.add_argument(
-        "--labels", choices=["fy", "ending-year"], default="fy", help="FY 2023-24 (default) or 2024 as Clear Impact shows it"
+        "--labels",
+        choices=["fy", "ending-year"],
+        default="fy",
+        help="FY 2023-24 (default) or 2024 as Clear Impact shows it",
     )
 
 

@@ -17,6 +17,10 @@ __all__ = ["FORMATS", "get", "sniff"]
 _MODULES = {
     "avaya_cms": "contacts311.sources.avaya_cms",
     "zendesk": "contacts311.sources.zendesk",
+    "counts": "contacts311.sources.counts",
+    "population": "contacts311.sources.population",
+    "forecast": "contacts311.sources.forecast",
+    "events": "contacts311.sources.events",
 }
 
 FORMATS: tuple[str, ...] = tuple(_MODULES)

@@ -68,7 +68,9 @@ def decode_bytes(raw: bytes, path: Path, strict: bool = True) -> str | None:
     sample = raw[:4096]
     if sample and (sample.count(b"\x00") > len(sample) // 10 or _binary_magic(sample)):
         if strict:
-            raise InputError(path, "not a text export (binary content); expected CSV, TSV, JSON or .xlsx")
+            raise InputError(
+                path, "not a text export (binary content); expected CSV, TSV, JSON or .xlsx"
+            )
         return None
     try:
         return raw.decode("utf-8")

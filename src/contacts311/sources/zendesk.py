@@ -1,0 +1,715 @@
+"""Zendesk tickets: the Support "Export as CSV" and the incremental export (JSON or NDJSON).
+
+All files are read together: tickets (CSV and/or JSON), ticket events and users. One copy of
+each ticket survives (latest ``updated_at``), then the rules in ``profile.tickets`` decide whether
+it counts. Only the columns the rules need are kept; names, e-mail addresses, phone numbers,
+subjects, descriptions and comments are dropped while each row is parsed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from contacts311.errors import InputError
+from contacts311.ledger import LedgerBuilder
+from contacts311.profile import Profile, TicketRules
+from contacts311.sources._base import SourceResult, read_text, xlsx_rows
+
+FORMAT = "zendesk"
+KIND = "contacts"
+DESCRIPTION = (
+    "Zendesk tickets (email, webform, in-person): Support 'Export as CSV', or incremental-export "
+    "JSON/NDJSON of tickets, ticket events and users"
+)
+
+__all__ = ["DESCRIPTION", "FORMAT", "KIND", "read", "sniff"]
+
+_PAGE_KEYS = ("tickets", "ticket_events", "users")
+_CSV_SNIFF = {"id", "status", "created at", "updated at"}
+# CSV header (lower-cased) -> internal name; the contact-type column is added per profile.
+_CSV_REQUIRED = {
+    "id": "ticket_id",
+    "status": "status",
+    "created at": "created",
+    "updated at": "updated",
+}
+_CSV_OPTIONAL = {"tags": "tags", "replies": "replies"}
+_CSV_EXPECT = {
+    "ticket_id": "the ticket number",
+    "status": "New, Open, Pending, Hold, Solved or Closed",
+    "created": "the creation time, YYYY-MM-DD HH:MM:SS in the account's time zone",
+    "updated": "the last update time, YYYY-MM-DD HH:MM:SS in the account's time zone",
+    "contact_type": "the Contact Type custom field (e.g. Email, Webform, In-Person)",
+}
+_LOCAL_FORMATS = (
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%Y %I:%M %p",
+)
+_LOCAL_FORMATS_TEXT = (
+    "YYYY-MM-DD HH:MM:SS (or with T, without seconds, or with a UTC offset)"
+    " or MM/DD/YYYY HH:MM[:SS] [AM/PM]"
+)
+_UTC_FORMATS_TEXT = "ISO-8601 UTC, e.g. 2024-03-11T16:15:02Z"
+_HANDLED_STATUSES = ("solved", "closed")
+_REP_ROLES = ("agent", "admin")
+
+
+def sniff(head: str) -> bool:
+    """Recognise a Zendesk export by its first lines.
+
+    Args:
+        head: The first lines of a file (decoded text).
+
+    Returns:
+        True for a Support CSV export header (``ID``, ``Status``, ``Created at``, ``Updated at``)
+        and for incremental-export JSON/NDJSON of tickets, ticket events or users.
+    """
+    text = head.lstrip("\ufeff \t\r\n")
+    if not text:
+        return False
+    if text[0] in "{[":
+        if re.match(r"\{\s*\"(tickets|ticket_events|users)\"\s*:\s*\[", text):
+            return True
+        first = text.split("\n", 1)[0].strip()
+        if first.startswith("["):
+            first = first[1:].lstrip()
+        try:
+            obj, _ = json.JSONDecoder().raw_decode(first)
+        except ValueError:
+            return False
+        if not isinstance(obj, dict):
+            return False
+        if any(isinstance(obj.get(k), list) for k in _PAGE_KEYS):
+            return True
+        return _record_kind(obj) is not None
+    first_line = text.split("\n", 1)[0]
+    try:
+        header = next(csv.reader([first_line]))
+    except (csv.Error, StopIteration):
+        return False
+    return {h.strip().lower() for h in header} >= _CSV_SNIFF
+
+
+def _record_kind(obj: dict[str, Any]) -> str | None:
+    """Which incremental-export table a JSON object belongs to (``None`` if none)."""
+    if "ticket_id" in obj and "updater_id" in obj:
+        return "ticket_events"
+    if "id" in obj and "role" in obj:
+        return "users"
+    if (
+        "id" in obj
+        and "created_at" in obj
+        and ("status" in obj or "custom_fields" in obj or "via" in obj)
+    ):
+        return "tickets"
+    return None
+
+
+@dataclass
+class _Parsed:
+    """One file after parsing: which table it holds and the kept fields only."""
+
+    kind: str  # "tickets", "ticket_events", "users" or "empty"
+    frame: pd.DataFrame
+    columns: list[str]
+    rows: int
+    origin: str = "json"  # "csv" tickets carry local times and a Replies column
+    notes: list[str] = field(default_factory=list)
+
+
+def read(files: list[Any], profile: Profile) -> SourceResult:
+    """Read Zendesk exports and count the tickets handled by 311.
+
+    Args:
+        files: Input files (objects with ``.path`` and ``.name``); every ticket, event and user
+            file of the run, read together.
+        profile: The profile; ``profile.tickets`` holds the rules and ``profile.timezone`` the
+            account's time zone (CSV times are local, JSON times UTC).
+
+    Returns:
+        One core row per counted ticket, the ledger (every ticket copy in exactly one bucket;
+        events and users ``excluded``/``supporting_record``), notes on the rules used, and each
+        file's columns.
+
+    Raises:
+        InputError: A missing required column, an unparseable timestamp or a bad JSON line.
+    """
+    rules = profile.tickets
+    lookup = _contact_type_lookup(rules)
+    ledger = LedgerBuilder(FORMAT)
+    columns: dict[str, list[str]] = {}
+    tickets, events, users = [], [], []
+    ordered = sorted(files, key=lambda f: f.name)
+    for order, f in enumerate(ordered):
+        parsed = _parse_file(Path(f.path), f.name, rules, lookup, profile.timezone)
+        columns[f.name] = parsed.columns
+        ledger.read(f.name, parsed.rows)
+        if parsed.kind == "tickets":
+            frame = parsed.frame.assign(source_file=f.name, file_order=order)
+            tickets.append(frame)
+        elif parsed.kind in ("ticket_events", "users"):
+            ledger.add(f.name, "excluded", "supporting_record", parsed.rows)
+            (events if parsed.kind == "ticket_events" else users).append(parsed.frame)
+
+    notes: list[str] = []
+    if not tickets:
+        return SourceResult(contacts=_empty_core(), ledger=ledger, notes=notes, columns=columns)
+    all_tickets = pd.concat(tickets, ignore_index=True)
+    ev = pd.concat(events, ignore_index=True) if events else None
+    us = pd.concat(users, ignore_index=True) if users else None
+    decided = _apply_rules(all_tickets, ev, us, rules, lookup)
+    ledger.add_frame(decided[["source_file", "bucket", "reason"]])
+
+    counted = decided[decided["bucket"] == "counted"]
+    contacts = pd.DataFrame(
+        {
+            "contact_date": counted["contact_date"].astype("datetime64[ns]"),
+            "channel": counted["channel"].astype("string"),
+            "count": np.ones(len(counted), dtype="int64"),
+            "source": pd.Series(FORMAT, index=counted.index, dtype="string"),
+            "source_file": counted["source_file"].astype("string"),
+            "contact_id": counted["ticket_id"].astype("string"),
+            "queue": counted["contact_type"].astype("string"),
+        }
+    ).reset_index(drop=True)
+    notes.extend(_notes(decided, ev, us, rules))
+    return SourceResult(contacts=contacts, ledger=ledger, notes=notes, columns=columns)
+
+
+def _empty_core() -> pd.DataFrame:
+    from contacts311.schema import empty_contacts
+
+    return empty_contacts()
+
+
+# --------------------------------------------------------------------------- contact types
+
+
+def _norm_text(value: str) -> str:
+    """Case- and punctuation-insensitive contact type, without a ``contact_type_`` tag prefix."""
+    v = value.strip().lower()
+    if v.startswith("contact_type_"):
+        v = v[len("contact_type_") :]
+    return re.sub(r"[\W_]+", "", v)
+
+
+def _norm_series(values: pd.Series) -> pd.Series:
+    s = values.astype("string").str.strip().str.lower()
+    s = s.str.replace(r"^contact_type_", "", regex=True)
+    return s.str.replace(r"[\W_]+", "", regex=True)
+
+
+def _contact_type_lookup(rules: TicketRules) -> dict[str, str]:
+    """Normalised Contact Type value -> channel (the first channel listing a value wins)."""
+    lookup: dict[str, str] = {}
+    for channel, values in rules.channels.items():
+        for v in values:
+            lookup.setdefault(_norm_text(str(v)), channel)
+    return lookup
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _parse_file(
+    path: Path, name: str, rules: TicketRules, lookup: dict[str, str], tz: str
+) -> _Parsed:
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        rows = xlsx_rows(path)
+        return _parse_table(((i, r) for i, r in enumerate(rows, start=1)), name, rules, tz)
+    text = read_text(path)
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if stripped[:1] in ("{", "["):
+        return _parse_json(text, name, rules, lookup, tz)
+    return _parse_table(_csv_rows(text, name), name, rules, tz)
+
+
+def _csv_rows(text: str, name: str):
+    """Yield (first line number, cells) of each CSV record (quoted newlines make lines differ)."""
+    reader = csv.reader(io.StringIO(text))
+    line = 1
+    try:
+        for cells in reader:
+            yield line, cells
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        raise InputError(name, f"not a readable CSV record ({exc})", line=line) from None
+
+
+def _find_column(header: list[str], wanted: list[str]) -> int | None:
+    keys = [h.strip().lower() for h in header]
+    for w in wanted:
+        if w in keys:
+            return keys.index(w)
+    return None
+
+
+def _parse_table(rows, name: str, rules: TicketRules, tz: str) -> _Parsed:
+    """Parse a Support CSV (or .xlsx) export, keeping only the columns the rules need."""
+    header: list[str] | None = None
+    for _, cells in rows:
+        if any(c.strip() for c in cells):
+            header = [c.lstrip("\ufeff") for c in cells]
+            break
+    if header is None:
+        return _Parsed("empty", pd.DataFrame(), [], 0, origin="csv")
+    ct = rules.contact_type_field.strip().lower()
+    wanted = {k: [n] for n, k in _CSV_REQUIRED.items()}
+    wanted["contact_type"] = [f"{ct} [list]", ct]
+    index: dict[str, int] = {}
+    for key, names in wanted.items():
+        pos = _find_column(header, names)
+        if pos is None:
+            shown = " or ".join(repr(_title(n)) for n in names)
+            raise InputError(
+                name,
+                f"Zendesk CSV export has no {shown} column; expected {_CSV_EXPECT[key]}",
+                line=1,
+                column=_title(names[0]),
+            )
+        index[key] = pos
+    for n, key in _CSV_OPTIONAL.items():
+        pos = _find_column(header, [n])
+        if pos is not None:
+            index[key] = pos
+    kept: dict[str, list[Any]] = {k: [] for k in index}
+    lines: list[int] = []
+    width = max(index.values()) + 1
+    for line, cells in rows:
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) < width:
+            cells = cells + [""] * (width - len(cells))
+        # Only the kept cells survive this loop; the rest of the row (PII) is dropped here.
+        for k, pos in index.items():
+            kept[k].append(cells[pos].strip())
+        lines.append(line)
+    frame = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in kept.items()})
+    n = len(lines)
+    line_arr = np.asarray(lines, dtype="int64")
+    empty_id = frame["ticket_id"] == "" if n else pd.Series(dtype=bool)
+    if n and empty_id.any():
+        pos = int(np.flatnonzero(empty_id.to_numpy())[0])
+        raise InputError(
+            name,
+            "empty ticket ID; expected the ticket number",
+            line=int(line_arr[pos]),
+            column="ID",
+        )
+    created_utc, created_local = _parse_local_times(
+        frame["created"], name, "Created at", line_arr, tz
+    )
+    upd = frame["updated"].where(frame["updated"] != "", frame["created"])
+    updated_utc, _ = _parse_local_times(upd, name, "Updated at", line_arr, tz)
+    if "tags" in frame:
+        tags = frame["tags"].map(lambda t: [x.lower() for x in re.split(r"[\s,]+", t) if x])
+    else:
+        tags = pd.Series([[] for _ in range(n)], dtype=object)
+    replies = (
+        pd.to_numeric(frame["replies"].replace("", np.nan), errors="coerce")
+        if "replies" in frame
+        else pd.Series(np.nan, index=frame.index)
+    )
+    out = pd.DataFrame(
+        {
+            "ticket_id": frame["ticket_id"].astype(str),
+            "status": frame["status"].astype(str).str.lower(),
+            "tags": tags.to_numpy() if n else np.array([], dtype=object),
+            "contact_type": frame["contact_type"].replace("", None).astype(object),
+            "replies": replies.to_numpy(dtype="float64"),
+            "created_utc": created_utc.to_numpy(),
+            "updated_utc": updated_utc.to_numpy(),
+            "contact_date": created_local.dt.normalize().to_numpy(),
+            "line": line_arr,
+        }
+    )
+    return _Parsed("tickets", out, header, n, origin="csv")
+
+
+def _title(lower_name: str) -> str:
+    return lower_name[:1].upper() + lower_name[1:] if lower_name != "id" else "ID"
+
+
+def _parse_local_times(
+    values: pd.Series, name: str, column: str, lines: np.ndarray, tz: str
+) -> tuple[pd.Series, pd.Series]:
+    """Parse account-local times; return (UTC, local) as naive datetimes.
+
+    A local time in the spring-forward gap (02:30 on the day clocks jump to 03:00) is shifted
+    forward to the first valid instant (03:00); an ambiguous fall-back time (01:30 twice) takes
+    the first occurrence (daylight time), because the export gives no way to tell them apart.
+    """
+    values = values.reset_index(drop=True).astype(object)
+    if len(values) == 0:
+        empty = pd.Series(pd.DatetimeIndex([], dtype="datetime64[ns]"))
+        return empty, empty
+    parsed = pd.to_datetime(values, format="ISO8601", errors="coerce", utc=True)
+    has_offset = values.astype(str).str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True)
+    naive = pd.to_datetime(values.where(~has_offset), format="ISO8601", errors="coerce")
+    for fmt in _LOCAL_FORMATS:
+        missing = naive.isna() & ~has_offset
+        if not missing.any():
+            break
+        naive = naive.fillna(pd.to_datetime(values.where(missing), format=fmt, errors="coerce"))
+    bad = (naive.isna() & ~has_offset) | (parsed.isna() & has_offset)
+    if bad.any():
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(
+            name,
+            f"cannot read time {values.iloc[pos]!r}; expected {_LOCAL_FORMATS_TEXT}"
+            f" (account time zone {tz})",
+            line=int(lines[pos]),
+            column=column,
+        )
+    utc = naive.dt.tz_localize(
+        tz, ambiguous=np.ones(len(naive), dtype=bool), nonexistent="shift_forward"
+    ).dt.tz_convert("UTC")
+    utc = utc.where(~has_offset, parsed)
+    local = utc.dt.tz_convert(tz).dt.tz_localize(None)
+    # Keep the written local wall-clock time (not the shifted one) for the contact date.
+    local = naive.where(~has_offset, local)
+    return utc.dt.tz_localize(None).astype("datetime64[ns]"), local.astype("datetime64[ns]")
+
+
+def _parse_json(
+    text: str, name: str, rules: TicketRules, lookup: dict[str, str], tz: str
+) -> _Parsed:
+    """Parse NDJSON (one object per line) or one JSON document (an API page or an array)."""
+    records: list[tuple[int | None, dict[str, Any]]] = []
+    kind: str | None = None
+    lines = text.split("\n")
+    first = next((i for i, ln in enumerate(lines) if ln.strip()), None)
+    document = None
+    if first is not None:
+        try:
+            obj = json.loads(lines[first])
+        except ValueError:
+            obj = None
+        if obj is None or isinstance(obj, list):
+            # Not one object per line: a pretty-printed page or array.
+            try:
+                document = json.loads(text.lstrip("\ufeff"))
+            except json.JSONDecodeError as exc:
+                raise InputError(
+                    name,
+                    f"not valid JSON ({exc.msg}); expected NDJSON or a JSON document",
+                    line=exc.lineno,
+                ) from None
+    if document is not None:
+        kind, items = _document_records(document, name)
+        records = [(None, r) for r in items]
+    elif first is not None:
+        for i in range(first, len(lines)):
+            ln = lines[i]
+            if not ln.strip():
+                continue
+            try:
+                obj = json.loads(ln)
+            except ValueError as exc:
+                raise InputError(
+                    name, f"not valid JSON ({exc}); expected one JSON object per line", line=i + 1
+                ) from None
+            if not isinstance(obj, dict):
+                raise InputError(name, "expected one JSON object per line", line=i + 1)
+            page = next((k for k in _PAGE_KEYS if isinstance(obj.get(k), list)), None)
+            if page is not None:
+                kind = kind or page
+                records.extend((i + 1, r) for r in obj[page])
+            else:
+                kind = kind or _record_kind(obj)
+                records.append((i + 1, obj))
+    if not records:
+        return _Parsed("empty", pd.DataFrame(), [], 0)
+    if kind is None:
+        raise InputError(
+            name,
+            "JSON records are not Zendesk tickets (id, created_at, status), ticket events "
+            "(ticket_id, updater_id, created_at) or users (id, role)",
+            line=records[0][0],
+        )
+    keys: set[str] = set()
+    if kind == "tickets":
+        frame = _ticket_records(records, name, rules, lookup, keys, tz)
+    elif kind == "ticket_events":
+        frame = _event_records(records, name, keys)
+    else:
+        frame = _user_records(records, name, keys)
+    return _Parsed(kind, frame, sorted(keys), len(records))
+
+
+def _document_records(document: Any, name: str) -> tuple[str | None, list[dict[str, Any]]]:
+    if isinstance(document, dict):
+        for k in _PAGE_KEYS:
+            if isinstance(document.get(k), list):
+                return k, [r for r in document[k] if isinstance(r, dict)]
+        return _record_kind(document), [document]
+    if isinstance(document, list):
+        items = [r for r in document if isinstance(r, dict)]
+        return (_record_kind(items[0]) if items else None), items
+    raise InputError(name, "expected a JSON object or array of Zendesk records")
+
+
+def _require(rec: dict[str, Any], key: str, name: str, line: int | None, what: str, n: int) -> Any:
+    value = rec.get(key)
+    if value is None or value == "":
+        where = "" if line is not None else f" (record {n})"
+        raise InputError(name, f"{what} record{where} has no {key!r}", line=line, column=key)
+    return value
+
+
+def _ticket_records(
+    records, name: str, rules: TicketRules, lookup: dict[str, str], keys: set[str], tz: str
+) -> pd.DataFrame:
+    field_id = rules.contact_type_field_id
+    ids, statuses, tags, types, created, updated, lines = [], [], [], [], [], [], []
+    for n, (line, rec) in enumerate(records, start=1):
+        keys.update(rec)
+        # Only these fields are copied out of the record; subject, description and requester
+        # data never leave this loop.
+        ids.append(str(_require(rec, "id", name, line, "ticket", n)))
+        c = _require(rec, "created_at", name, line, "ticket", n)
+        created.append(c)
+        updated.append(rec.get("updated_at") or c)
+        statuses.append(str(rec.get("status") or "").lower())
+        tags.append([str(t).lower() for t in rec.get("tags") or []])
+        types.append(_json_contact_type(rec.get("custom_fields"), field_id, lookup))
+        lines.append(line)
+    line_arr = np.asarray([-1 if x is None else x for x in lines], dtype="int64")
+    created_utc = _parse_utc(pd.Series(created, dtype=object), name, "created_at", line_arr)
+    updated_utc = _parse_utc(pd.Series(updated, dtype=object), name, "updated_at", line_arr)
+    return pd.DataFrame(
+        {
+            "ticket_id": ids,
+            "status": statuses,
+            "tags": pd.Series(tags, dtype=object),
+            "contact_type": pd.Series(types, dtype=object),
+            "replies": np.nan,
+            "created_utc": created_utc.to_numpy(),
+            "updated_utc": updated_utc.to_numpy(),
+            # A ticket counts on the local date (profile time zone) it was created.
+            "contact_date": created_utc.dt.tz_localize("UTC")
+            .dt.tz_convert(tz)
+            .dt.tz_localize(None)
+            .dt.normalize()
+            .to_numpy(),
+            "line": line_arr,
+        }
+    )
+
+
+def _json_contact_type(
+    custom_fields: Any, field_id: int | None, lookup: dict[str, str]
+) -> str | None:
+    if not isinstance(custom_fields, list):
+        return None
+    for cf in custom_fields:
+        if not isinstance(cf, dict):
+            continue
+        value = cf.get("value")
+        if field_id is not None:
+            if str(cf.get("id")) == str(field_id):
+                return str(value) if isinstance(value, str | int) and value != "" else None
+        elif isinstance(value, str) and _norm_text(value) in lookup:
+            return value
+    return None
+
+
+def _event_records(records, name: str, keys: set[str]) -> pd.DataFrame:
+    tickets, updaters, created, lines = [], [], [], []
+    for n, (line, rec) in enumerate(records, start=1):
+        keys.update(rec)
+        # child_events may carry comment bodies: never copied.
+        tickets.append(str(_require(rec, "ticket_id", name, line, "ticket event", n)))
+        u = rec.get("updater_id")
+        updaters.append("" if u is None else str(u))
+        created.append(_require(rec, "created_at", name, line, "ticket event", n))
+        lines.append(-1 if line is None else line)
+    line_arr = np.asarray(lines, dtype="int64")
+    return pd.DataFrame(
+        {
+            "ticket_id": tickets,
+            "updater_id": updaters,
+            "created_utc": _parse_utc(
+                pd.Series(created, dtype=object), name, "created_at", line_arr
+            ).to_numpy(),
+        }
+    )
+
+
+def _user_records(records, name: str, keys: set[str]) -> pd.DataFrame:
+    ids, roles, groups, tags = [], [], [], []
+    for n, (line, rec) in enumerate(records, start=1):
+        keys.update(rec)
+        # Users carry names, e-mail addresses and phone numbers: only these four fields are kept.
+        ids.append(str(_require(rec, "id", name, line, "user", n)))
+        roles.append(str(rec.get("role") or "").lower())
+        g = rec.get("default_group_id")
+        groups.append("" if g is None else str(g))
+        tags.append([str(t).lower() for t in rec.get("tags") or []])
+    return pd.DataFrame(
+        {"user_id": ids, "role": roles, "group_id": groups, "tags": pd.Series(tags, dtype=object)}
+    )
+
+
+def _parse_utc(values: pd.Series, name: str, column: str, lines: np.ndarray) -> pd.Series:
+    """Parse ISO-8601 UTC times (a value without an offset is taken as UTC) to naive UTC."""
+    if len(values) == 0:
+        return pd.Series(pd.DatetimeIndex([], dtype="datetime64[ns]"))
+    parsed = pd.to_datetime(values.astype(str), format="ISO8601", errors="coerce", utc=True)
+    bad = parsed.isna()
+    if bad.any():
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
+        line = int(lines[pos]) if lines[pos] > 0 else None
+        where = "" if line is not None else f" (record {pos + 1})"
+        raise InputError(
+            name,
+            f"cannot read time {values.iloc[pos]!r}{where}; expected {_UTC_FORMATS_TEXT}",
+            line=line,
+            column=column,
+        )
+    return parsed.dt.tz_localize(None).astype("datetime64[ns]")
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def _rep_users(users: pd.DataFrame | None, rules: TicketRules) -> set[str]:
+    """Ids of users who are 311 representatives (agent/admin, in a 311 group or with a 311 tag)."""
+    if users is None or users.empty:
+        return set()
+    staff = users[users["role"].isin(_REP_ROLES)]
+    if not rules.agent_group_ids and not rules.agent_tags:
+        return set(staff["user_id"])
+    groups = {str(g) for g in rules.agent_group_ids}
+    tags = {t.lower() for t in rules.agent_tags}
+    in_group = staff["group_id"].isin(groups)
+    exploded = staff["tags"].explode()
+    tagged = exploded.isin(tags).groupby(level=0).any().reindex(staff.index, fill_value=False)
+    return set(staff.loc[in_group | tagged, "user_id"])
+
+
+def _has_tag(tags: pd.Series, wanted: set[str]) -> pd.Series:
+    if tags.empty or not wanted:
+        return pd.Series(False, index=tags.index)
+    exploded = tags.explode()
+    return (
+        exploded.isin(wanted)
+        .groupby(level=0)
+        .any()
+        .reindex(tags.index, fill_value=False)
+        .astype(bool)
+    )
+
+
+def _apply_rules(
+    tickets: pd.DataFrame,
+    events: pd.DataFrame | None,
+    users: pd.DataFrame | None,
+    rules: TicketRules,
+    lookup: dict[str, str],
+) -> pd.DataFrame:
+    """Dedupe ticket copies and put each in one bucket with a reason (vectorised)."""
+    t = tickets.reset_index(drop=True)
+    order = t.sort_values(["ticket_id", "updated_utc", "file_order", "line"], kind="stable").index
+    winner = pd.Series(False, index=t.index)
+    last = t.loc[order, "ticket_id"].duplicated(keep="last")
+    winner.loc[order] = ~last.to_numpy()
+    t["is_winner"] = winner
+
+    channel = _norm_series(t["contact_type"].fillna("")).map(lookup)
+    t["channel"] = channel
+    deleted = t["status"] == "deleted"
+    merged = _has_tag(t["tags"], {"closed_by_merge"})
+    spam = _has_tag(t["tags"], {x.lower() for x in rules.exclude_tags})
+    phone_type = channel.isin(rules.not_counted_channels)
+    no_type = channel.isna()
+    rep_ids = _rep_users(users, rules)
+    if events is not None and not events.empty:
+        lo, hi = events["created_utc"].min(), events["created_utc"].max()
+        in_span = t["created_utc"].between(lo, hi)
+        by_rep = events.loc[events["updater_id"].isin(rep_ids), "ticket_id"]
+        agent_ok = t["ticket_id"].isin(set(by_rep))
+    else:
+        in_span = pd.Series(False, index=t.index)
+        agent_ok = pd.Series(False, index=t.index)
+    fallback_ok = t["status"].isin(_HANDLED_STATUSES) | (t["replies"].fillna(0) >= 1)
+    conditions = [
+        ~t["is_winner"],
+        deleted,
+        merged,
+        spam,
+        phone_type,
+        no_type,
+        in_span & ~agent_ok,
+        in_span & agent_ok,
+        ~fallback_ok,
+    ]
+    reasons = [
+        "duplicate",
+        "deleted",
+        "merged",
+        "spam_or_test",
+        "phone_type",
+        "contact_type_not_counted",
+        "no_agent_event",
+        "agent_event",
+        "not_handled",
+    ]
+    t["reason"] = np.select(conditions, reasons, default="handled_fallback")
+    t["bucket"] = np.select(
+        [t["reason"] == "duplicate", t["reason"].isin(["agent_event", "handled_fallback"])],
+        ["duplicate", "counted"],
+        default="excluded",
+    )
+    # Which handling rule decided a ticket that reached it (for the notes).
+    reached = t["is_winner"] & ~(deleted | merged | spam | phone_type | no_type)
+    t["decided_by"] = np.where(reached, np.where(in_span, "agent_event", "fallback"), "")
+    return t
+
+
+def _notes(
+    decided: pd.DataFrame,
+    events: pd.DataFrame | None,
+    users: pd.DataFrame | None,
+    rules: TicketRules,
+) -> list[str]:
+    winners = decided[decided["is_winner"]]
+    n_agent = int((decided["decided_by"] == "agent_event").sum())
+    n_fallback = int((decided["decided_by"] == "fallback").sum())
+    counted = int((decided["bucket"] == "counted").sum())
+    dups = int((decided["bucket"] == "duplicate").sum())
+    notes = [
+        f"Zendesk: {counted} of {len(winners)} distinct tickets counted; {dups} older copies of "
+        "tickets found in more than one export were set aside as duplicates "
+        "(the latest updated_at wins).",
+        f"{n_agent} tickets decided by the published rule (agent event), {n_fallback} by the CSV "
+        "fallback rule (solved/closed or a reply).",
+    ]
+    if events is not None and not events.empty:
+        lo, hi = events["created_utc"].min(), events["created_utc"].max()
+        if rules.agent_group_ids or rules.agent_tags:
+            who = "agents/admins in groups " + (
+                ", ".join(map(str, rules.agent_group_ids)) or "(none)"
+            )
+            who += " or tagged " + (", ".join(rules.agent_tags) or "(none)")
+        else:
+            who = "any agent or admin"
+        notes.append(
+            f"Ticket events cover {lo:%Y-%m-%d %H:%M} to {hi:%Y-%m-%d %H:%M} UTC; tickets created "
+            f"in that span count only with an event by a 311 representative ({who}; "
+            f"{len(_rep_users(users, rules))} such users found)."
+        )
+    else:
+        notes.append("No Zendesk ticket events were loaded: every ticket used the fallback rule.")
+    return notes

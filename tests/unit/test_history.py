@@ -1,0 +1,133 @@
+import datetime as dt
+import json
+import sqlite3
+
+import pandas as pd
+import pytest
+
+from contacts311.cli import main
+from contacts311.history import data_as_of, figures_for_run, input_checks, read_history, record_run, revisions
+
+AS_OF = dt.date(2030, 1, 1)
+
+
+def _contacts(rows):
+    return pd.DataFrame(rows, columns=["contact_date", "channel", "count", "source_file"]).assign(
+        contact_date=lambda d: pd.to_datetime(d["contact_date"])
+    )
+
+
+def _inputs(files):
+    return pd.DataFrame(
+        [{"source_file": f, "format": fmt, "sha256": sha, "bytes": 1, "rows_read": 1} for f, fmt, sha in files]
+    )
+
+
+def _record(path, run_id, contacts, inputs, columns=None):
+    figures = figures_for_run(contacts, inputs, as_of=AS_OF)
+    record_run(
+        path,
+        run_id,
+        dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+        figures,
+        inputs,
+        columns or {},
+        data_as_of(contacts),
+        ["rule A"],
+    )
+    return figures
+
+
+def test_figures_name_contributing_inputs():
+    contacts = _contacts(
+        [("2023-07-03", "phone", 10, "p1.txt"), ("2023-07-04", "email", 2, "z.csv"), ("2024-07-01", "phone", 5, "p2.txt")]
+    )
+    inputs = _inputs([("p1.txt", "avaya_cms", "aaa"), ("z.csv", "zendesk", "zzz"), ("p2.txt", "avaya_cms", "bbb")])
+    figs = figures_for_run(contacts, inputs, as_of=AS_OF).set_index(["period", "channel"])
+    assert figs.loc[("FY 2023-24", "phone"), "value"] == 10
+    assert figs.loc[("FY 2023-24", "total"), "value"] == 12
+    assert figs.loc[("FY 2024-25", "email"), "value"] == 0
+    assert figs.loc[("FY 2023-24", "phone"), "input_sha256"] == "p1.txt:aaa"
+    assert figs.loc[("FY 2023-24", "total"), "input_sha256"] == "p1.txt:aaa;z.csv:zzz"
+    assert figs.loc[("FY 2024-25", "phone"), "input_sha256"] == "p2.txt:bbb"
+
+
+def test_revisions_between_two_runs(tmp_path):
+    path = tmp_path / "history.sqlite"
+    first = _contacts([("2023-07-03", "phone", 10, "p1.txt"), ("2023-07-04", "email", 2, "z.csv")])
+    _record(path, "run1", first, _inputs([("p1.txt", "avaya_cms", "aaa"), ("z.csv", "zendesk", "zzz")]))
+    # Second run: a late email export adds 3 emails to FY 2023-24, p1 unchanged, z.csv re-exported.
+    second = _contacts(
+        [("2023-07-03", "phone", 10, "p1.txt"), ("2023-07-04", "email", 2, "z.csv"), ("2023-08-01", "email", 3, "late.csv")]
+    )
+    _record(
+        path,
+        "run2",
+        second,
+        _inputs([("p1.txt", "avaya_cms", "aaa"), ("z.csv", "zendesk", "zz2"), ("late.csv", "zendesk", "lll")]),
+    )
+    rev = revisions(path)
+    assert (rev.previous_run, rev.current_run) == ("run1", "run2")
+    got = rev.figures.set_index("channel")
+    assert list(got.index) == ["email", "total"]  # phone unchanged: not listed
+    assert got.loc["email", "previous_value"] == 2 and got.loc["email", "current_value"] == 5
+    assert got.loc["email", "change"] == 3
+    assert got.loc["total", "change"] == 3
+    assert dict(zip(rev.inputs["source_file"], rev.inputs["change"], strict=True)) == {
+        "late.csv": "new",
+        "z.csv": "changed",
+    }
+    same = revisions(path, since="run2")
+    assert same.figures.empty
+    with pytest.raises(KeyError):
+        revisions(path, since="nope")
+
+
+def test_history_is_append_only(tmp_path):
+    path = tmp_path / "history.sqlite"
+    _record(path, "run1", _contacts([("2023-07-03", "phone", 1, "p")]), _inputs([("p", "avaya_cms", "a")]))
+    with sqlite3.connect(path) as conn, pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        conn.execute("UPDATE figures SET value = 99")
+    with pytest.raises(sqlite3.IntegrityError):  # the same run id twice is refused, nothing written
+        _record(path, "run1", _contacts([("2023-07-03", "phone", 7, "p")]), _inputs([("p", "avaya_cms", "a")]))
+    assert read_history(path)["figures"]["value"].tolist() == [1, 1]
+
+
+def test_input_checks_stale_and_layout(tmp_path):
+    path = tmp_path / "history.sqlite"
+    before = _contacts([("2024-01-31", "phone", 1, "p"), ("2024-01-31", "email", 1, "z")])
+    inputs = _inputs([("p", "avaya_cms", "a"), ("z", "zendesk", "b")])
+    _record(path, "run1", before, inputs, {"p": ["row_date", "split", "acdcalls"], "z": ["ID", "Status"]})
+    # Phone now ends on 31 Dec (31 days earlier); email unchanged; a Zendesk column was renamed.
+    now = _contacts([("2023-12-31", "phone", 1, "p"), ("2024-01-31", "email", 1, "z")])
+    stale, layout = input_checks(
+        path, data_as_of(now), inputs, {"p": ["row_date", "split", "acdcalls"], "z": ["ID", "Ticket status"]}, 7
+    )
+    assert stale == [
+        "phone: data ends 2023-12-31, 31 days earlier than the previous run (2024-01-31); a month of exports may be missing"
+    ]
+    assert layout == ["zendesk export layout changed since the previous run (columns gone: 'Status'; columns new: 'Ticket status')"]
+    # Within tolerance: no warning.
+    assert input_checks(path, data_as_of(before), inputs, {"p": ["row_date", "split", "acdcalls"], "z": ["ID", "Status"]}) == ([], [])
+
+
+def test_cli_revisions(tmp_path, capsys):
+    path = tmp_path / "history.sqlite"
+    assert main(["revisions", "--out", str(tmp_path)]) == 2
+    assert "no report history yet" in capsys.readouterr().err
+    contacts = _contacts([("2023-07-03", "phone", 10, "p1.txt")])
+    _record(path, "run1", contacts, _inputs([("p1.txt", "avaya_cms", "aaa")]))
+    _record(path, "run2", contacts, _inputs([("p1.txt", "avaya_cms", "aaa")]))
+    assert main(["revisions", "--out", str(tmp_path)]) == 0
+    assert "no figures revised" in capsys.readouterr().out
+    _record(path, "run3", _contacts([("2023-07-03", "phone", 12, "p1.txt")]), _inputs([("p1.txt", "avaya_cms", "abc")]))
+    assert main(["revisions", "--out", str(tmp_path), "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["previous_run"] == "run2" and doc["current_run"] == "run3"
+    assert {(r["channel"], r["previous_value"], r["current_value"], r["change"]) for r in doc["revisions"]} == {
+        ("phone", 10, 12, 2),
+        ("total", 10, 12, 2),
+    }
+    assert doc["inputs"] == [{"source_file": "p1.txt", "change": "changed"}]
+    assert main(["revisions", "--out", str(tmp_path), "--since", "missing"]) == 2
+    assert "not in the history" in capsys.readouterr().err
