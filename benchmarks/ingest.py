@@ -1,4 +1,425 @@
-"""Benchmark: Amazon Connect call-record ingest, contacts311 vs pandas vs DuckDB.
+"""Benchmark: Amazon Connect call-record ingest — contacts311 vs a pandas script vs DuckDB.
 
-Placeholder while the generator is being developed.
+Generates Amazon Connect contact-record CSVs (deterministic, with ~2% of records delivered twice
+and ~10% of voice calls unanswered) in a temporary folder, then runs three contenders on each,
+every one in its own process so its wall time and peak resident memory are its own:
+
+1. ``contacts311 totals DIR --profile P`` (the profile reads the file as ``amazon_connect``);
+2. a plain pandas script: ``read_csv`` + sort/``drop_duplicates`` + ``groupby`` per local day;
+3. DuckDB running the same count as one SQL query over the same file.
+
+It prints a table (wall seconds, records per second, peak RSS, ratios) and checks that the three
+give the same fiscal-year totals of answered calls. Usage::
+
+    python benchmarks/ingest.py                   # 1M, 5M and 10M records
+    python benchmarks/ingest.py --sizes 1M,5M     # chosen sizes
+    python benchmarks/ingest.py --quick           # 20k records: a smoke run
+    python benchmarks/ingest.py --json out.json   # also write the figures as JSON
+
+Exit code 0 when the totals agree, 1 when they do not.
 """
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+TIMEZONE = "America/Los_Angeles"
+FY_START = dt.datetime(2024, 7, 1, tzinfo=dt.UTC)
+FY_END = dt.datetime(2025, 7, 1, tzinfo=dt.UTC)
+DUPLICATE_SHARE = 0.02
+UNANSWERED_SHARE = 0.10
+CHUNK = 1_000_000
+QUICK_SIZE = 20_000
+
+QUEUES = ["311 General", "311 Spanish", "Noise", "Parking", "Graffiti", "Water", "Streets", "Callback"]
+QUEUE_WEIGHTS = [0.45, 0.08, 0.1, 0.12, 0.05, 0.07, 0.1, 0.03]
+CHANNELS = ["VOICE", "CHAT", "TASK"]
+CHANNEL_WEIGHTS = [0.88, 0.08, 0.04]
+METHODS = ["INBOUND", "TRANSFER", "CALLBACK", "OUTBOUND"]
+METHOD_WEIGHTS = [0.9, 0.05, 0.03, 0.02]
+REASONS = ["CUSTOMER_DISCONNECT", "AGENT_DISCONNECT", "CONTACT_FLOW_DISCONNECT", "TELECOM_PROBLEM"]
+CALLER_NAMES = ["Ana Lopez", "Bo Chen", "Cy Okafor", "Di Novak", "Ed Smith", "Fay Kim"]
+
+# Column order as the Contact Lens / Athena export writes it; PII columns included on purpose.
+COLUMNS = [
+    "ContactId",
+    "Channel",
+    "InitiationMethod",
+    "InitiationTimestamp",
+    "DisconnectTimestamp",
+    "DisconnectReason",
+    "Queue.Name",
+    "Queue.EnqueueTimestamp",
+    "Agent.Username",
+    "Agent.ConnectedToAgentTimestamp",
+    "CustomerEndpoint.Address",
+    "SystemEndpoint.Address",
+    "Attributes.CallerName",
+    "LastUpdateTimestamp",
+]
+
+_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+_DIGITS = np.frombuffer(b"0123456789", dtype=np.uint8)
+
+
+# --------------------------------------------------------------------------- data generation
+
+
+def _fixed_width(chars: np.ndarray, mask: np.ndarray | None = None) -> pa.Array:
+    """An arrow string array from an (n, width) uint8 matrix, without Python objects."""
+    n, width = chars.shape
+    offsets = np.arange(n + 1, dtype=np.int64) * width
+    buffers = [None, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(chars))]
+    if mask is not None:
+        buffers[0] = pa.array(~mask).buffers()[1]
+    return pa.LargeStringArray.from_buffers(n, buffers[1], buffers[2], buffers[0])
+
+
+def _uuids(rng: np.random.Generator, n: int) -> np.ndarray:
+    raw = rng.integers(0, 256, size=(n, 16), dtype=np.uint8)
+    nibbles = np.empty((n, 32), dtype=np.uint8)
+    nibbles[:, 0::2] = raw >> 4
+    nibbles[:, 1::2] = raw & 15
+    chars = _HEX[nibbles]
+    out = np.full((n, 36), ord("-"), dtype=np.uint8)
+    for dst, src in ((0, 0), (9, 8), (14, 12), (19, 16), (24, 20)):
+        width = 8 if dst == 0 else (12 if dst == 24 else 4)
+        out[:, dst : dst + width] = chars[:, src : src + width]
+    return out
+
+
+def _iso(seconds: np.ndarray) -> np.ndarray:
+    """``YYYY-MM-DDTHH:MM:SSZ`` as an (n, 20) uint8 matrix."""
+    day = seconds // 86400
+    tod = seconds - day * 86400
+    first = int(day.min())
+    days = np.arange(first, int(day.max()) + 1).astype("datetime64[D]").astype(str)
+    prefix = np.frombuffer("".join(f"{d}T" for d in days).encode(), dtype=np.uint8).reshape(-1, 11)
+    out = np.empty((len(seconds), 20), dtype=np.uint8)
+    out[:, :11] = prefix[day - first]
+    hours, rest = np.divmod(tod, 3600)
+    minutes, secs = np.divmod(rest, 60)
+    for col, value in ((11, hours), (14, minutes), (17, secs)):
+        out[:, col] = _DIGITS[value // 10]
+        out[:, col + 1] = _DIGITS[value % 10]
+    out[:, 13] = out[:, 16] = ord(":")
+    out[:, 19] = ord("Z")
+    return out
+
+
+def _phones(rng: np.random.Generator, n: int) -> np.ndarray:
+    out = np.empty((n, 12), dtype=np.uint8)
+    out[:, :5] = np.frombuffer(b"+1503", dtype=np.uint8)
+    out[:, 5:] = _DIGITS[rng.integers(0, 10, size=(n, 7))]
+    return out
+
+
+def _pick(rng: np.random.Generator, values: list[str], weights: list[float], n: int) -> pa.Array:
+    codes = rng.choice(len(values), size=n, p=weights)
+    return pa.array(values).take(pa.array(codes))
+
+
+def generate(path: Path, n: int, seed: int = 311) -> dict[str, int]:
+    """Write ``n`` Amazon Connect records to ``path`` (CSV) and return what was generated.
+
+    ``2%`` of the records are a second delivery of a contact (half of them the older version,
+    written after the newer one); ``10%`` of voice calls have no ``ConnectedToAgentTimestamp``.
+    """
+    rng = np.random.default_rng(seed)
+    dups = int(round(n * DUPLICATE_SHARE))
+    distinct = n - dups
+    start, end = int(FY_START.timestamp()), int(FY_END.timestamp())
+    init = rng.integers(start - 86400, end + 86400, size=distinct)
+    enqueue = init + rng.integers(5, 60, size=distinct)
+    answered = rng.random(distinct) >= UNANSWERED_SHARE
+    connected = enqueue + rng.integers(0, 300, size=distinct)
+    disconnect = np.where(answered, connected, enqueue) + rng.integers(30, 900, size=distinct)
+    last_update = disconnect + rng.integers(1, 120, size=distinct)
+    ids = _uuids(rng, distinct)
+    # Records delivered twice: the earlier version has an older LastUpdateTimestamp and, half the
+    # time, no agent yet (it was written while the call was queued).
+    dup_of = np.sort(rng.choice(distinct, size=dups, replace=False))
+    old_update = last_update[dup_of] - rng.integers(60, 3600, size=dups)
+    old_answered = answered[dup_of] & (rng.random(dups) < 0.5)
+    old_first = rng.random(dups) < 0.5  # which version sits in the body of the file
+
+    # Row order: the distinct contacts, then the second deliveries.
+    body_update = last_update.copy()
+    body_answered = answered.copy()
+    body_update[dup_of[old_first]] = old_update[old_first]
+    body_answered[dup_of[old_first]] = old_answered[old_first]
+    tail_update = np.where(old_first, last_update[dup_of], old_update)
+    tail_answered = np.where(old_first, answered[dup_of], old_answered)
+    row_of = np.concatenate([np.arange(distinct), dup_of])
+    row_update = np.concatenate([body_update, tail_update])
+    row_answered = np.concatenate([body_answered, tail_answered])
+
+    channel_codes = rng.choice(3, size=distinct, p=CHANNEL_WEIGHTS)[row_of]
+    queue_codes = rng.choice(len(QUEUES), size=distinct, p=QUEUE_WEIGHTS)[row_of]
+    fields = {
+        "channel": pa.array(CHANNELS).take(pa.array(channel_codes)),
+        "queue": pa.array(QUEUES).take(pa.array(queue_codes)),
+    }
+    with pacsv.CSVWriter(path, _schema()) as writer:
+        for lo in range(0, n, CHUNK):
+            hi = min(n, lo + CHUNK)
+            rows = row_of[lo:hi]
+            m = hi - lo
+            no_agent = ~row_answered[lo:hi]
+            table = pa.table(
+                [
+                    _fixed_width(ids[rows]),
+                    fields["channel"][lo:hi].cast(pa.large_string()),
+                    _pick(rng, METHODS, METHOD_WEIGHTS, m).cast(pa.large_string()),
+                    _fixed_width(_iso(init[rows])),
+                    _fixed_width(_iso(disconnect[rows])),
+                    _pick(rng, REASONS, [0.6, 0.3, 0.08, 0.02], m).cast(pa.large_string()),
+                    fields["queue"][lo:hi].cast(pa.large_string()),
+                    _fixed_width(_iso(enqueue[rows])),
+                    pa.array(np.char.add("agent", rng.integers(1, 40, size=m).astype(str))).cast(
+                        pa.large_string()
+                    ),
+                    _fixed_width(_iso(connected[rows]), mask=no_agent),
+                    _fixed_width(_phones(rng, m)),
+                    pa.array(["+18007793311"] * m, type=pa.large_string()),
+                    _pick(rng, CALLER_NAMES, [1 / 6] * 6, m).cast(pa.large_string()),
+                    _fixed_width(_iso(row_update[lo:hi])),
+                ],
+                schema=_schema(),
+            )
+            writer.write_table(table)
+    return {"records": n, "distinct": distinct, "duplicates": dups}
+
+
+def _schema() -> pa.Schema:
+    return pa.schema([(c, pa.large_string()) for c in COLUMNS])
+
+
+# --------------------------------------------------------------------------- contenders
+
+PANDAS_SCRIPT = """
+import sys
+import pandas as pd
+
+path, tz = sys.argv[1], sys.argv[2]
+df = pd.read_csv(path, usecols=["ContactId", "Channel", "InitiationTimestamp",
+                               "Agent.ConnectedToAgentTimestamp", "LastUpdateTimestamp"])
+df["LastUpdateTimestamp"] = pd.to_datetime(df["LastUpdateTimestamp"], utc=True)
+df = df.sort_values("LastUpdateTimestamp").drop_duplicates("ContactId", keep="last")
+df = df[(df["Channel"] == "VOICE") & df["Agent.ConnectedToAgentTimestamp"].notna()]
+day = pd.to_datetime(df["InitiationTimestamp"], utc=True).dt.tz_convert(tz).dt.strftime("%Y-%m-%d")
+for d, n in day.value_counts().sort_index().items():
+    print(f"{d},{n}")
+"""
+
+DUCKDB_SCRIPT = """
+import sys
+import duckdb
+
+path, tz = sys.argv[1], sys.argv[2]
+con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
+rows = con.sql(f'''
+    SELECT strftime(timezone('{tz}', init), '%Y-%m-%d') AS day, count(*) AS calls
+    FROM (
+        SELECT ContactId,
+               arg_max(InitiationTimestamp, LastUpdateTimestamp) AS init,
+               arg_max(Channel = 'VOICE' AND "Agent.ConnectedToAgentTimestamp" IS NOT NULL,
+                       LastUpdateTimestamp) AS answered
+        FROM read_csv('{path}')
+        GROUP BY ContactId
+    )
+    WHERE answered
+    GROUP BY day ORDER BY day
+''').fetchall()
+for d, n in rows:
+    print(f"{d},{n}")
+"""
+
+
+def _measure(cmd: list[str], cwd: Path) -> dict:
+    """Run ``cmd``; its wall time, peak RSS (MiB, from ``wait4``) and standard output."""
+    out_path = cwd / "stdout.txt"
+    err_path = cwd / "stderr.txt"
+    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    with out_path.open("wb") as out, err_path.open("wb") as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=cwd, env=env)
+        # wait4 gives this child's own rusage, so each contender's peak is its own.
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{cmd[:4]} failed ({proc.returncode}): {err_path.read_text()[-2000:]}")
+    return {"seconds": wall, "peak_mib": usage.ru_maxrss / 1024, "stdout": out_path.read_text()}
+
+
+def _fiscal_totals_from_days(text: str) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for line in text.strip().splitlines():
+        day, n = line.split(",")
+        year, month = int(day[:4]), int(day[5:7])
+        end_year = year + (month >= 7)
+        label = f"FY {end_year - 1}-{end_year % 100:02d}"
+        totals[label] = totals.get(label, 0) + int(n)
+    return totals
+
+
+def _fiscal_totals_from_cli(text: str) -> dict[str, int]:
+    records = json.loads(text)
+    return {r["period"]: int(r.get("phone", 0)) for r in records}
+
+
+def _contacts311() -> list[str]:
+    """The installed ``contacts311`` command next to this interpreter, else the module."""
+    script = Path(sys.executable).with_name("contacts311")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "import sys; from contacts311.cli import main; sys.exit(main())"]
+
+
+def run_size(n: int, workdir: Path) -> dict:
+    """Generate ``n`` records and run the three contenders on them."""
+    folder = workdir / f"n{n}"
+    folder.mkdir(parents=True, exist_ok=True)
+    csv_path = folder / "contact_records.csv"
+    started = time.perf_counter()
+    info = generate(csv_path, n)
+    info["generate_seconds"] = time.perf_counter() - started
+    info["bytes"] = csv_path.stat().st_size
+    profile = folder / "profile.yml"
+    profile.write_text(
+        f"timezone: {TIMEZONE}\nsources:\n  - format: amazon_connect\n    path: {csv_path.name}\n",
+        encoding="utf-8",
+    )
+    py = sys.executable
+    contenders = {
+        "contacts311": [*_contacts311(), "totals", str(folder), "--profile", str(profile),
+                        "--format", "json"],
+        "pandas": [py, "-c", PANDAS_SCRIPT, str(csv_path), TIMEZONE],
+        "duckdb": [py, "-c", DUCKDB_SCRIPT, str(csv_path), TIMEZONE],
+    }
+    results = {}
+    for name, cmd in contenders.items():
+        res = _measure(cmd, folder)
+        parse = _fiscal_totals_from_cli if name == "contacts311" else _fiscal_totals_from_days
+        res["totals"] = parse(res.pop("stdout"))
+        results[name] = res
+    info["results"] = results
+    info["agree"] = len({json.dumps(r["totals"], sort_keys=True) for r in results.values()}) == 1
+    csv_path.unlink()
+    return info
+
+
+# --------------------------------------------------------------------------- reporting
+
+
+def _size(text: str) -> int:
+    text = text.strip().lower().replace("_", "")
+    scale = {"k": 1_000, "m": 1_000_000}.get(text[-1:], 1)
+    return int(float(text.rstrip("km")) * scale)
+
+
+def _label(n: int) -> str:
+    if n % 1_000_000 == 0:
+        return f"{n // 1_000_000}M"
+    return f"{n / 1000:g}k"
+
+
+def machine() -> dict[str, str]:
+    """What the figures were measured on."""
+    import duckdb
+    import pandas
+
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = "unknown"
+    try:
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f"{kib / 1024 / 1024:.1f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    return {
+        "cpu": cpu,
+        "nproc": str(os.cpu_count()),
+        "memory": mem,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "pyarrow": pa.__version__,
+        "numpy": np.__version__,
+        "pandas": pandas.__version__,
+        "duckdb": duckdb.__version__,
+    }
+
+
+def table(runs: list[dict]) -> str:
+    """The results as a Markdown table."""
+    head = (
+        "| records | file MB | contender | seconds | records/s | peak MiB | ours/DuckDB | pandas/ours |\n"
+        "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |"
+    )
+    lines = [head]
+    for run in runs:
+        res = run["results"]
+        ours = res["contacts311"]["seconds"]
+        for name, r in res.items():
+            ratio_duck = f"{ours / res['duckdb']['seconds']:.2f}" if name == "contacts311" else ""
+            ratio_pd = f"{res['pandas']['seconds'] / ours:.2f}" if name == "contacts311" else ""
+            lines.append(
+                f"| {_label(run['records'])} | {run['bytes'] / 1e6:,.0f} | {name} | {r['seconds']:.2f} "
+                f"| {run['records'] / r['seconds']:,.0f} | {r['peak_mib']:,.0f} | {ratio_duck} | {ratio_pd} |"
+            )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; 0 when every contender gives the same totals."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1M,5M,10M", help="record counts, e.g. 1M,5M,10M or 200k")
+    parser.add_argument("--quick", action="store_true", help=f"one tiny size ({QUICK_SIZE:,} records)")
+    parser.add_argument("--workdir", type=Path, help="folder for generated files (default: a temp dir)")
+    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    args = parser.parse_args(argv)
+    sizes = [QUICK_SIZE] if args.quick else [_size(s) for s in args.sizes.split(",") if s.strip()]
+    own_tmp = args.workdir is None
+    workdir = Path(tempfile.mkdtemp(prefix="contacts311-bench-")) if own_tmp else args.workdir
+    runs = []
+    try:
+        for n in sizes:
+            print(f"{_label(n)} records ...", file=sys.stderr, flush=True)
+            runs.append(run_size(n, workdir))
+    finally:
+        if own_tmp:
+            shutil.rmtree(workdir, ignore_errors=True)
+    print(table(runs))
+    agree = all(r["agree"] for r in runs)
+    for r in runs:
+        line = ", ".join(f"{k}: {v['totals']}" for k, v in r["results"].items())
+        print(f"{_label(r['records'])}: totals {'agree' if r['agree'] else 'DIFFER'} ({line})")
+    if args.json:
+        args.json.write_text(json.dumps({"machine": machine(), "runs": runs}, indent=2), encoding="utf-8")
+    return 0 if agree else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -61,7 +61,7 @@ def service_days(
     if last < first:
         raise ValueError(f"end {last.date()} is before start {first.date()}")
     dates = pd.date_range(first, last, freq="D")
-    weekend = pd.Series(dates.dayofweek >= 5, index=dates)
+    weekend = pd.Series(dates.day_of_week >= 5, index=dates)
     weekends_from = pd.Timestamp(rules.weekends_from) if rules.weekends_from else None
     if channel == FRONT_DESK_CHANNEL and rules.front_desk_weekdays_only or weekends_from is None:
         weekend_closed = weekend

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from contacts311.calendar import assign_periods, period_bounds, period_label
+from contacts311.calendar import period_bounds, period_label
 from contacts311.errors import InputError
 
 if TYPE_CHECKING:
@@ -40,10 +40,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_ASSUMPTIONS",
+    "ErlangAResult",
     "WEEKDAY_NAMES",
     "StaffingAssumptions",
     "StaffingPlan",
     "StaffingResult",
+    "erlang_a",
     "erlang_c",
     "erlang_c_probability",
     "flat_profile",
@@ -52,6 +54,7 @@ __all__ = [
     "handle_time_seconds",
     "intraday_profile",
     "open_days_by_weekday",
+    "patience_seconds",
     "service_level_for",
     "staffed_vs_needed",
     "staffing_plan",
@@ -61,7 +64,14 @@ __all__ = [
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 #: Columns of a profile table (``intraday_profile`` / ``flat_profile``).
-PROFILE_COLUMNS = ["weekday", "weekday_name", "interval_start", "interval_minutes", "calls", "share"]
+PROFILE_COLUMNS = [
+    "weekday",
+    "weekday_name",
+    "interval_start",
+    "interval_minutes",
+    "calls",
+    "share",
+]
 
 # Service levels are compared with this slack so that a target met exactly (up to rounding in
 # the last bit) counts as met.
@@ -188,11 +198,23 @@ def _validate(
         )
     shrinkage = float(shrinkage)
     if not 0 <= shrinkage < 1:
-        raise InputError(None, f"shrinkage must be a share from 0 up to (not incl.) 1, got {shrinkage:g}")
+        raise InputError(
+            None, f"shrinkage must be a share from 0 up to (not incl.) 1, got {shrinkage:g}"
+        )
     max_occupancy = float(max_occupancy)
     if not 0 < max_occupancy <= 1:
-        raise InputError(None, f"maximum occupancy must be a share in (0, 1], got {max_occupancy:g}")
-    return calls, interval_minutes, aht_seconds, target_seconds, service_level, shrinkage, max_occupancy
+        raise InputError(
+            None, f"maximum occupancy must be a share in (0, 1], got {max_occupancy:g}"
+        )
+    return (
+        calls,
+        interval_minutes,
+        aht_seconds,
+        target_seconds,
+        service_level,
+        shrinkage,
+        max_occupancy,
+    )
 
 
 def erlang_c_probability(traffic_erlangs: float, agents: int) -> float:
@@ -275,7 +297,15 @@ def erlang_c(
         >>> (r.agents, r.scheduled_agents)
         (14, 20)
     """
-    args = _validate(calls, interval_minutes, aht_seconds, target_seconds, service_level, shrinkage, max_occupancy)
+    args = _validate(
+        calls,
+        interval_minutes,
+        aht_seconds,
+        target_seconds,
+        service_level,
+        shrinkage,
+        max_occupancy,
+    )
     return _solve(*args)
 
 
@@ -304,7 +334,9 @@ def _solve(
     max_occupancy: float,
 ) -> StaffingResult:
     if calls == 0:
-        return _zero_result(interval_minutes, aht_seconds, target_seconds, service_level, shrinkage, max_occupancy)
+        return _zero_result(
+            interval_minutes, aht_seconds, target_seconds, service_level, shrinkage, max_occupancy
+        )
     traffic = calls * aht_seconds / (interval_minutes * 60)
     # The occupancy cap alone already needs N >= A / cap; start the check there.
     floor_n = math.floor(traffic) + 1
@@ -340,13 +372,179 @@ def _solve(
 
 
 # ---------------------------------------------------------------------------------------------
+# Erlang A (callers who hang up)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ErlangAResult:
+    """Erlang A (M/M/N+M) staffing for one interval: callers abandon after an exponential patience.
+
+    Attributes:
+        calls: Calls arriving in the interval.
+        patience_seconds: Mean time a caller waits before hanging up.
+        agents: Raw agents N: the fewest reaching the service level within the occupancy cap.
+        scheduled_agents: ceil(N / (1 - shrinkage)).
+        service_level: Share of *all* calls answered within the target (abandoned calls count
+            as missed).
+        abandon_probability: Share of calls that hang up before an answer.
+        occupancy: Answered load / N.
+        waiting_probability: Probability that a call waits at all.
+    """
+
+    calls: float
+    patience_seconds: float
+    agents: int
+    scheduled_agents: int
+    service_level: float
+    abandon_probability: float
+    occupancy: float
+    waiting_probability: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as plain Python values (for JSON)."""
+        return asdict(self)
+
+
+def _erlang_a_metrics(
+    lam: float, mu: float, theta: float, agents: int, target_seconds: float
+) -> tuple[float, float, float, float]:
+    """(service level, abandon probability, occupancy, waiting probability) for N agents.
+
+    The number in system is a birth-death chain (births ``lam``; deaths ``min(n, N) mu +
+    max(n - N, 0) theta``) whose stationary law is built in log space, so no power overflows.
+    An arrival that finds ``k`` callers queued ahead is answered within the target when its
+    ``k + 1`` queue moves (rates ``N mu + j theta``) end before its own patience does; that
+    probability comes from uniformising the tagged caller's chain (stable, all terms >= 0).
+    """
+    import numpy as np
+
+    n_agents = agents
+    # Truncate the chain where the queue is far beyond where abandonment holds it.
+    q_max = int(lam / theta + 12 * math.sqrt(lam / theta + 1) + 20)
+    states = np.arange(n_agents + q_max + 1)
+    deaths = np.minimum(states, n_agents) * mu + np.maximum(states - n_agents, 0) * theta
+    log_ratio = np.log(lam) - np.log(deaths[1:])
+    log_pi = np.concatenate([[0.0], np.cumsum(log_ratio)])
+    pi = np.exp(log_pi - log_pi.max())
+    pi /= pi.sum()
+    queued = pi[n_agents:]  # arrivals that find k = 0, 1, ... callers queued ahead
+    p_wait = float(queued.sum())
+    ks = np.arange(len(queued))
+    p_abandon = float(theta * (ks * queued).sum() / lam)
+    # Tagged caller with j ahead: moves up at N mu + j theta, hangs up at theta.
+    up = n_agents * mu + ks * theta
+    rate = float(up[-1] + theta)
+    p_up = up / rate
+    p_stay = 1 - p_up - theta / rate
+    mean_steps = rate * target_seconds
+    steps = int(mean_steps + 12 * math.sqrt(mean_steps) + 20)
+    served = np.zeros(len(ks))  # P(answered within m uniformised steps | j ahead)
+    log_weight = -mean_steps  # Poisson(m; rate * T) in log space
+    total = np.zeros(len(ks))
+    for m in range(1, steps + 1):
+        ahead = np.concatenate([[1.0], served[:-1]])
+        served = p_up * ahead + p_stay * served
+        log_weight += math.log(mean_steps) - math.log(m)
+        total += math.exp(log_weight) * served
+    sl = float(pi[:n_agents].sum() + (queued * total).sum())
+    occupancy = lam * (1 - p_abandon) / (n_agents * mu)
+    return sl, p_abandon, occupancy, p_wait
+
+
+def erlang_a(
+    calls: float,
+    interval_minutes: float,
+    aht_seconds: float,
+    patience_seconds: float,
+    target_seconds: float,
+    service_level: float,
+    shrinkage: float = 0.0,
+    max_occupancy: float = 1.0,
+) -> ErlangAResult:
+    """Agents needed when callers hang up after a mean patience (Erlang A, M/M/N+M).
+
+    Erlang C assumes nobody hangs up and so overstates the agents needed when callers do; with a
+    very long patience Erlang A gives Erlang C's answer. The service level counts abandoned
+    calls as missed (answered within the target / all calls).
+
+    Args:
+        calls: Calls arriving in the interval (> 0).
+        interval_minutes: Interval length in minutes (> 0).
+        aht_seconds: Average handle time in seconds (> 0).
+        patience_seconds: Mean patience in seconds (> 0); see :func:`patience_seconds`.
+        target_seconds: Answer-time target (> 0, not longer than the interval).
+        service_level: Share to answer within the target, strictly between 0 and 1.
+        shrinkage: Share of scheduled time not available for calls, 0 <= s < 1.
+        max_occupancy: Occupancy cap, 0 < cap <= 1.
+
+    Raises:
+        InputError: A value out of range.
+    """
+    calls, minutes, aht, target, sl_target, shrink, cap = _validate(
+        calls,
+        interval_minutes,
+        aht_seconds,
+        target_seconds,
+        service_level,
+        shrinkage,
+        max_occupancy,
+    )
+    patience = _positive("patience seconds", patience_seconds)
+    lam, mu, theta = calls / (minutes * 60), 1 / aht, 1 / patience
+    n = 0
+    while True:
+        n += 1
+        sl, p_ab, occ, p_wait = _erlang_a_metrics(lam, mu, theta, n, target)
+        if sl + _EPS >= sl_target and occ <= cap + 1e-12:
+            break
+        if n > 10 * (lam / mu) + 1000:  # the target cannot be reached (e.g. 99.99% in 1 s)
+            raise InputError(None, f"no number of agents reaches {sl_target:g} within {target:g} s")
+    return ErlangAResult(
+        calls=calls,
+        patience_seconds=patience,
+        agents=n,
+        scheduled_agents=math.ceil(n / (1 - shrink) - 1e-9),
+        service_level=sl,
+        abandon_probability=p_ab,
+        occupancy=occ,
+        waiting_probability=p_wait,
+    )
+
+
+def patience_seconds(intervals: pd.DataFrame) -> float | None:
+    """Mean caller patience from abandoned calls: total time in queue / abandoned calls.
+
+    The maximum-likelihood estimate for exponential patience, where answered callers'
+    patience is censored at their wait: every second any caller spent waiting was exposed to
+    hanging up. Needs ``answer_wait_seconds`` (Avaya ``anstime``) and
+    ``abandon_wait_seconds`` (``abntime``); ``None`` without them or without abandoned calls.
+    """
+    needed = {"answer_wait_seconds", "abandon_wait_seconds", "abandoned_calls"}
+    if not needed <= set(intervals.columns):
+        return None
+    ans = pd.to_numeric(intervals["answer_wait_seconds"], errors="coerce")
+    abn = pd.to_numeric(intervals["abandon_wait_seconds"], errors="coerce")
+    have = ans.notna() & abn.notna()
+    abandoned = float(pd.to_numeric(intervals["abandoned_calls"], errors="coerce")[have].sum())
+    exposure = float((ans + abn)[have].sum())
+    if not abandoned > 0 or not exposure > 0:
+        return None
+    return exposure / abandoned
+
+
+# ---------------------------------------------------------------------------------------------
 # Profiles
 # ---------------------------------------------------------------------------------------------
 
 
 def _offered_calls(intervals: pd.DataFrame) -> pd.Series:
     """Calls offered per row; ACD + abandoned calls where the export has no offered count."""
-    acd = pd.to_numeric(intervals.get("acd_calls"), errors="coerce") if "acd_calls" in intervals else None
+    acd = (
+        pd.to_numeric(intervals.get("acd_calls"), errors="coerce")
+        if "acd_calls" in intervals
+        else None
+    )
     aban = (
         pd.to_numeric(intervals["abandoned_calls"], errors="coerce").fillna(0)
         if "abandoned_calls" in intervals
@@ -390,7 +588,7 @@ def _interval_rows(intervals: pd.DataFrame, what: str = "intervals table") -> pd
         )
     rows["interval_start"] = (rows["interval_start"].astype("int64") // grid) * grid
     rows["interval_minutes"] = grid
-    rows["weekday"] = rows["contact_date"].dt.weekday.astype("int64")
+    rows["weekday"] = rows["contact_date"].dt.day_of_week.astype("int64")
     return rows
 
 
@@ -578,7 +776,9 @@ def week_grid(
     for scenario, volume in volumes.items():
         volume = float(volume)
         if not math.isfinite(volume) or volume < 0:
-            raise InputError(None, f"projected volume for {scenario!r} must be 0 or more, got {volume!r}")
+            raise InputError(
+                None, f"projected volume for {scenario!r} must be 0 or more, got {volume!r}"
+            )
         for cell in profile.itertuples(index=False):
             calls_year = volume * float(cell.share)
             days = int(open_days.get(int(cell.weekday), 0))
@@ -647,7 +847,9 @@ def fte_summary(
     """
     hours_per_fte = _positive("hours per FTE", hours_per_fte)
     hours = grid["interval_minutes"] / 60
-    work = grid.assign(raw_hours=grid["agents"] * hours, sched_hours=grid["scheduled_agents"] * hours)
+    work = grid.assign(
+        raw_hours=grid["agents"] * hours, sched_hours=grid["scheduled_agents"] * hours
+    )
     out = work.groupby("scenario", sort=False).agg(
         calls_in_year=("calls_in_year", "sum"),
         agent_hours_per_week=("raw_hours", "sum"),
@@ -658,15 +860,25 @@ def fte_summary(
     if head_count is not None:
         out["head_count"] = float(head_count)
         out["fte_gap"] = out["fte"] - out["head_count"]
-    cols = ["calls_in_year", "agent_hours_per_week", "scheduled_agent_hours_per_week", "fte", "peak_scheduled_agents"]
+    cols = [
+        "calls_in_year",
+        "agent_hours_per_week",
+        "scheduled_agent_hours_per_week",
+        "fte",
+        "peak_scheduled_agents",
+    ]
     cols += ["head_count", "fte_gap"] if head_count is not None else []
     return out[cols].reset_index()
 
 
-def grid_matrix(grid: pd.DataFrame, scenario: str = "mean", value: str = "scheduled_agents") -> pd.DataFrame:
+def grid_matrix(
+    grid: pd.DataFrame, scenario: str = "mean", value: str = "scheduled_agents"
+) -> pd.DataFrame:
     """A heatmap-ready matrix: one row per interval (``HH:MM``), one column per weekday name."""
     part = grid[grid["scenario"] == scenario]
-    wide = part.pivot_table(index="interval_label", columns="weekday", values=value, aggfunc="sum", fill_value=0)
+    wide = part.pivot_table(
+        index="interval_label", columns="weekday", values=value, aggfunc="sum", fill_value=0
+    )
     wide = wide.sort_index()
     wide.columns = [WEEKDAY_NAMES[int(d)] for d in wide.columns]
     wide.columns.name = None
@@ -710,7 +922,9 @@ def staffed_vs_needed(
     if rows.empty:
         return pd.DataFrame(columns=cols)
     keys = ["contact_date", "weekday", "interval_start", "interval_minutes"]
-    per = rows.groupby(keys, as_index=False).agg(calls=("calls", "sum"), staffed_seconds=("staffed_seconds", "sum"))
+    per = rows.groupby(keys, as_index=False).agg(
+        calls=("calls", "sum"), staffed_seconds=("staffed_seconds", "sum")
+    )
     a = assumptions
     minutes = float(per["interval_minutes"].iloc[0])
 
@@ -760,7 +974,8 @@ class StaffingPlan:
         fte: :func:`fte_summary` output.
         profile: The intraday profile used.
         profile_source: ``intervals`` or ``flat`` (fallback over the opening hours).
-        profile_period: Label of the year the profile (and the staffed comparison) comes from.
+        profile_period: The dates the profile (and the staffed comparison) come from: the 12
+            months up to the last interval row.
         aht_seconds: Handle time used.
         aht_source: ``data`` or ``parameter``.
         comparison: :func:`staffed_vs_needed` for the profile year (empty without staffed time).
@@ -783,34 +998,23 @@ class StaffingPlan:
     notes: list[str] = field(default_factory=list)
 
 
-def _phone_monthly(contacts: pd.DataFrame, channels: tuple[str, ...]) -> pd.Series:
-    part = contacts[contacts["channel"].isin(channels)]
-    if part.empty:
-        raise InputError(None, f"no {'/'.join(channels)} contacts to project staffing from")
-    months = pd.to_datetime(part["contact_date"]).dt.to_period("M")
-    series = part.groupby(months)["count"].sum().astype("float64")
-    full = pd.period_range(series.index.min(), series.index.max(), freq="M")
-    return series.reindex(full, fill_value=0.0)
-
-
-def _project(dataset: Dataset, channels: tuple[str, ...]) -> tuple[int, dict[str, float]]:
-    """Next fiscal year's projected calls (mean and upper bound) from ``models``."""
+def _project(dataset: Dataset, channels: tuple[str, ...]) -> tuple[int, dict[str, float], str]:
+    """The first projected fiscal year's calls (mean and upper bound) from ``models``."""
     from contacts311 import models
 
-    monthly = _phone_monthly(dataset.contacts, channels)
-    projection = models.project_next_period(monthly, start_month=dataset.profile.fiscal_year_start_month)
-    end_year = _projection_year(projection, monthly, dataset.profile.fiscal_year_start_month)
-    return end_year, {"mean": float(projection.mean), "upper": float(projection.upper)}
-
-
-def _projection_year(projection: Any, monthly: pd.Series, start_month: int) -> int:
-    for attr in ("period_key", "fiscal_year_end", "end_year"):
-        value = getattr(projection, attr, None)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return int(value)
-    # Fall back: the fiscal year after the last month of data.
-    last = monthly.index.max().to_timestamp()
-    return int(assign_periods(pd.Series([last]), "fiscal", start_month).iloc[0]) + 1
+    contacts = dataset.contacts
+    if not contacts["channel"].astype("str").isin(channels).any():
+        raise InputError(None, f"no {'/'.join(channels)} contacts to project staffing from")
+    # A partial last month would drag the projection down.
+    monthly = models.monthly_series(contacts, list(channels), complete_months=True)
+    try:
+        projection = models.project_next_period(
+            monthly, start_month=dataset.profile.fiscal_year_start_month
+        )
+    except ValueError as exc:
+        raise InputError(None, f"cannot project next year's calls: {exc}") from None
+    volumes = {"mean": float(projection.mean), "upper": float(projection.upper)}
+    return int(projection.period_key), volumes, projection.sentence()
 
 
 def staffing_plan(
@@ -826,7 +1030,7 @@ def staffing_plan(
 
     The projection (``models.project_next_period`` on the monthly phone calls: mean and upper
     bound) is used unless ``volumes`` and ``fiscal_year_end`` are given. The profile and the
-    handle time come from the latest fiscal year of the ``intervals`` table; without interval
+    handle time come from the last 12 months of the ``intervals`` table; without interval
     rows the flat fallback profile is used (weekday shares from daily phone counts) and said so
     in ``notes``.
 
@@ -845,35 +1049,45 @@ def staffing_plan(
     start_month = prof.fiscal_year_start_month
     notes: list[str] = []
     if volumes is None:
-        fiscal_year_end, volumes = _project(dataset, channels)
+        fiscal_year_end, volumes, sentence = _project(dataset, channels)
         notes.append(
-            f"Volumes: projected {'/'.join(channels)} contacts for the next fiscal year "
-            "(ETS projection mean and upper interval bound)."
+            f"Volumes: projected {'/'.join(channels)} contacts, the ETS projection's mean and "
+            f"upper interval bound ({sentence.rstrip('.')})."
         )
     elif fiscal_year_end is None:
         raise InputError(None, "fiscal_year_end is required when volumes are given")
     volumes = {str(k): float(v) for k, v in volumes.items()}
 
     intervals = dataset.tables.get("intervals")
-    rows = _interval_rows(intervals) if intervals is not None and not intervals.empty else pd.DataFrame()
+    rows = (
+        _interval_rows(intervals)
+        if intervals is not None and not intervals.empty
+        else pd.DataFrame()
+    )
     profile_period = None
     recent = intervals
     if not rows.empty:
-        keys = assign_periods(rows["contact_date"], "fiscal", start_month)
-        last = int(keys.max())
-        profile_period = period_label(last, "fiscal", start_month)
-        dates = pd.to_datetime(intervals["contact_date"])
-        recent = intervals[assign_periods(dates, "fiscal", start_month) == last]
+        # The past year = the 12 months up to the last interval row, so a partial latest
+        # fiscal year still gives a full seasonal mix.
+        last = rows["contact_date"].max()
+        first = last - pd.DateOffset(years=1) + pd.Timedelta(days=1)
+        profile_period = f"{first.date().isoformat()} to {last.date().isoformat()}"
+        dates = pd.to_datetime(intervals["contact_date"]).dt.normalize()
+        recent = intervals[(dates >= first) & (dates <= last)]
         profile = intraday_profile(recent)
         profile_source = "intervals"
+        minutes = int(profile["interval_minutes"].iloc[0])
         notes.append(
-            f"Intraday profile: share of calls offered by weekday and {int(profile['interval_minutes'].iloc[0])}"
-            f"-minute interval in {profile_period} (Avaya interval data)."
+            f"Intraday profile: share of calls offered by weekday and {minutes}-minute interval, "
+            f"{profile_period} (Avaya interval data)."
         )
     else:
         weights = _weekday_weights(dataset.contacts, channels)
         start = period_bounds(fiscal_year_end, "fiscal", start_month)[0]
-        weekends = bool(prof.service.weekends_from) and dt.date.fromisoformat(prof.service.weekends_from) <= start
+        weekends = (
+            bool(prof.service.weekends_from)
+            and dt.date.fromisoformat(prof.service.weekends_from) <= start
+        )
         if not weekends:
             weights = {d: w for d, w in weights.items() if d < 5}
         profile = flat_profile(prof.service, weights, assumptions.flat_interval_minutes, weekends)
@@ -887,16 +1101,22 @@ def staffing_plan(
     aht = handle_time_seconds(recent) if recent is not None and not recent.empty else None
     if aht is not None:
         aht_source = "data"
-        notes.append(f"Handle time: {aht:.0f} s = (ACD time + after-call work) / ACD calls in the data.")
+        notes.append(
+            f"Handle time: {aht:.0f} s = (ACD time + after-call work) / ACD calls in the data."
+        )
     elif assumptions.aht_seconds is not None:
         aht = _positive("handle time (AHT) seconds", assumptions.aht_seconds)
         aht_source = "parameter"
         notes.append(f"Handle time: {aht:.0f} s given as a parameter (the data has no ACD time).")
     else:
-        raise InputError(None, "the data has no ACD time to derive handle time from; give --aht-seconds")
+        raise InputError(
+            None, "the data has no ACD time to derive handle time from; give --aht-seconds"
+        )
 
     open_days = open_days_by_weekday(
-        fiscal_year_end, start_month, closed_on_federal_holidays=prof.service.closed_on_federal_holidays
+        fiscal_year_end,
+        start_month,
+        closed_on_federal_holidays=prof.service.closed_on_federal_holidays,
     )
     grid = week_grid(profile, volumes, open_days, aht, assumptions)
     fte = fte_summary(grid, assumptions.hours_per_fte, head_count)
@@ -929,6 +1149,6 @@ def _weekday_weights(contacts: pd.DataFrame, channels: tuple[str, ...]) -> dict[
     part = contacts[contacts["channel"].isin(channels)]
     if part.empty:
         return dict.fromkeys(range(7), 1.0)
-    weekday = pd.to_datetime(part["contact_date"]).dt.weekday
+    weekday = pd.to_datetime(part["contact_date"]).dt.day_of_week
     sums = part.groupby(weekday)["count"].sum()
     return {int(d): float(v) for d, v in sums.items()}

@@ -21,7 +21,12 @@ COMMANDS = {
     "totals": "contacts311.cli.totals",
     "ledger": "contacts311.cli.ledger",
     "formats": "contacts311.cli.formats",
+    "summary": "contacts311.cli.summary",
+    "export": "contacts311.cli.export",
+    "staffing": "contacts311.cli.staffing",
     "revisions": "contacts311.cli.revisions",
+    "report": "contacts311.cli.report",
+    "sample-data": "contacts311.cli.sample_data",
 }
 
 

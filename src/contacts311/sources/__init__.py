@@ -17,6 +17,7 @@ __all__ = ["FORMATS", "get", "sniff"]
 _MODULES = {
     "avaya_cms": "contacts311.sources.avaya_cms",
     "zendesk": "contacts311.sources.zendesk",
+    "amazon_connect": "contacts311.sources.amazon_connect",
     "counts": "contacts311.sources.counts",
     "population": "contacts311.sources.population",
     "forecast": "contacts311.sources.forecast",

@@ -40,7 +40,11 @@ FORMAT = "population"
 KIND = "population"
 DESCRIPTION = "population by year: Census county alldata (co-estYYYY) or year,population,source"
 
-__all__ = ["DESCRIPTION", "FORMAT", "KIND", "read", "sniff"]
+__all__ = ["BUNDLED_FILE", "DESCRIPTION", "FORMAT", "KIND", "bundled_population", "read", "sniff"]
+
+#: Oregon's rows of the Census Bureau's Vintage 2023 county file (public domain), shipped so the
+#: PDX 311 profile (Multnomah County, FIPS 41051) has population figures without any input file.
+BUNDLED_FILE = "profiles/census-co-est2023-alldata-oregon.csv"
 
 POPULATION_COLUMNS = ["year", "population", "vintage", "source", "source_file"]
 _CENSUS_REQUIRED = {"sumlev", "state", "county"}
@@ -116,6 +120,24 @@ def read(files: list, profile: Any) -> SourceResult:
         tables={"population": table},
         columns=columns,
     )
+
+
+def bundled_population(profile: Any) -> pd.DataFrame:
+    """The bundled Census figures for ``profile.population.fips`` (empty outside Oregon).
+
+    Args:
+        profile: The profile; its ``population.fips`` selects the county.
+
+    Returns:
+        A ``tables["population"]``-shaped frame (Vintage 2023, years 2020-2023).
+    """
+    from importlib import resources
+    from types import SimpleNamespace
+
+    ref = resources.files("contacts311").joinpath(BUNDLED_FILE)
+    with resources.as_file(ref) as path:
+        file = SimpleNamespace(path=path, name=f"contacts311/{BUNDLED_FILE}", options={})
+        return read([file], profile).tables["population"]
 
 
 def _read_census(

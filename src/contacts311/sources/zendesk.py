@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,13 +38,14 @@ __all__ = ["DESCRIPTION", "FORMAT", "KIND", "read", "sniff"]
 _PAGE_KEYS = ("tickets", "ticket_events", "users")
 _CSV_SNIFF = {"id", "status", "created at", "updated at"}
 # CSV header (lower-cased) -> internal name; the contact-type column is added per profile.
+# Internal name -> the CSV column as Zendesk writes it (matched case-insensitively).
 _CSV_REQUIRED = {
-    "id": "ticket_id",
-    "status": "status",
-    "created at": "created",
-    "updated at": "updated",
+    "ticket_id": "ID",
+    "status": "Status",
+    "created": "Created at",
+    "updated": "Updated at",
 }
-_CSV_OPTIONAL = {"tags": "tags", "replies": "replies"}
+_CSV_OPTIONAL = {"tags": "Tags", "replies": "Replies"}
 _CSV_EXPECT = {
     "ticket_id": "the ticket number",
     "status": "New, Open, Pending, Hold, Solved or Closed",
@@ -62,6 +65,7 @@ _LOCAL_FORMATS_TEXT = (
 )
 _UTC_FORMATS_TEXT = "ISO-8601 UTC, e.g. 2024-03-11T16:15:02Z"
 _HANDLED_STATUSES = ("solved", "closed")
+_Getter = Callable[[str], list[Any]]
 _REP_ROLES = ("agent", "admin")
 
 
@@ -124,8 +128,6 @@ class _Parsed:
     frame: pd.DataFrame
     columns: list[str]
     rows: int
-    origin: str = "json"  # "csv" tickets carry local times and a Replies column
-    notes: list[str] = field(default_factory=list)
 
 
 def read(files: list[Any], profile: Profile) -> SourceResult:
@@ -250,8 +252,8 @@ def _csv_rows(text: str, name: str):
 def _find_column(header: list[str], wanted: list[str]) -> int | None:
     keys = [h.strip().lower() for h in header]
     for w in wanted:
-        if w in keys:
-            return keys.index(w)
+        if w.lower() in keys:
+            return keys.index(w.lower())
     return None
 
 
@@ -263,23 +265,23 @@ def _parse_table(rows, name: str, rules: TicketRules, tz: str) -> _Parsed:
             header = [c.lstrip("\ufeff") for c in cells]
             break
     if header is None:
-        return _Parsed("empty", pd.DataFrame(), [], 0, origin="csv")
-    ct = rules.contact_type_field.strip().lower()
-    wanted = {k: [n] for n, k in _CSV_REQUIRED.items()}
+        return _Parsed("empty", pd.DataFrame(), [], 0)
+    ct = rules.contact_type_field.strip()
+    wanted = {k: [n] for k, n in _CSV_REQUIRED.items()}
     wanted["contact_type"] = [f"{ct} [list]", ct]
     index: dict[str, int] = {}
     for key, names in wanted.items():
         pos = _find_column(header, names)
         if pos is None:
-            shown = " or ".join(repr(_title(n)) for n in names)
+            shown = " or ".join(repr(n) for n in names)
             raise InputError(
                 name,
                 f"Zendesk CSV export has no {shown} column; expected {_CSV_EXPECT[key]}",
                 line=1,
-                column=_title(names[0]),
+                column=names[0],
             )
         index[key] = pos
-    for n, key in _CSV_OPTIONAL.items():
+    for key, n in _CSV_OPTIONAL.items():
         pos = _find_column(header, [n])
         if pos is not None:
             index[key] = pos
@@ -331,14 +333,10 @@ def _parse_table(rows, name: str, rules: TicketRules, tz: str) -> _Parsed:
             "created_utc": created_utc.to_numpy(),
             "updated_utc": updated_utc.to_numpy(),
             "contact_date": created_local.dt.normalize().to_numpy(),
-            "line": line_arr,
+            "row": np.arange(n),
         }
     )
-    return _Parsed("tickets", out, header, n, origin="csv")
-
-
-def _title(lower_name: str) -> str:
-    return lower_name[:1].upper() + lower_name[1:] if lower_name != "id" else "ID"
+    return _Parsed("tickets", out, header, n)
 
 
 def _parse_local_times(
@@ -386,66 +384,184 @@ def _parse_json(
     text: str, name: str, rules: TicketRules, lookup: dict[str, str], tz: str
 ) -> _Parsed:
     """Parse NDJSON (one object per line) or one JSON document (an API page or an array)."""
-    records: list[tuple[int | None, dict[str, Any]]] = []
-    kind: str | None = None
-    lines = text.split("\n")
-    first = next((i for i, ln in enumerate(lines) if ln.strip()), None)
-    document = None
-    if first is not None:
+    text = text.lstrip("\ufeff")
+    all_lines = _LazyLines(text)
+    first_line = next((ln for ln in _first_lines(text) if ln.strip()), "")
+    try:
+        first = json.loads(first_line)
+    except ValueError:
+        first = None
+    get: _Getter
+    if not isinstance(first, dict):
+        # Not one object per line: a pretty-printed page or a JSON array.
         try:
-            obj = json.loads(lines[first])
-        except ValueError:
-            obj = None
-        if obj is None or isinstance(obj, list):
-            # Not one object per line: a pretty-printed page or array.
+            document = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                name,
+                f"not valid JSON ({exc.msg}); expected NDJSON or a JSON document",
+                line=exc.lineno,
+            ) from None
+        kind, recs = _document_records(document, name)
+        lines: Any = _NoLines()
+        n = len(recs)
+        keys = sorted(set(itertools.chain.from_iterable(recs)))
+        get = _dict_getter(recs)
+    else:
+        page = next((k for k in _PAGE_KEYS if isinstance(first.get(k), list)), None)
+        kind = page or _record_kind(first)
+        table = _arrow_table(text, kind) if page is None and kind is not None else None
+        if table is not None:
+            # Fast path: Arrow parsed only the needed keys; everything else was skipped unread.
+            n = table.num_rows
+            lines = all_lines
+            head = [(0, ln) for ln in _first_lines(text, _KEY_SAMPLE) if ln.strip()]
+            sample = _parse_lines_slowly(head, name)
+            keys = sorted(
+                set(itertools.chain.from_iterable(o for o in sample if isinstance(o, dict)))
+            )
+            get = _arrow_getter(table)
+        else:
+            kept = all_lines.kept()
             try:
-                document = json.loads(text.lstrip("\ufeff"))
-            except json.JSONDecodeError as exc:
-                raise InputError(
-                    name,
-                    f"not valid JSON ({exc.msg}); expected NDJSON or a JSON document",
-                    line=exc.lineno,
-                ) from None
-    if document is not None:
-        kind, items = _document_records(document, name)
-        records = [(None, r) for r in items]
-    elif first is not None:
-        for i in range(first, len(lines)):
-            ln = lines[i]
-            if not ln.strip():
-                continue
-            try:
-                obj = json.loads(ln)
-            except ValueError as exc:
-                raise InputError(
-                    name, f"not valid JSON ({exc}); expected one JSON object per line", line=i + 1
-                ) from None
-            if not isinstance(obj, dict):
-                raise InputError(name, "expected one JSON object per line", line=i + 1)
-            page = next((k for k in _PAGE_KEYS if isinstance(obj.get(k), list)), None)
+                # One C-level parse of all lines is much faster than json.loads per line.
+                objs = json.loads("[" + ",".join(ln for _, ln in kept) + "]")
+            except ValueError:
+                objs = _parse_lines_slowly(kept, name)
+            if len(objs) != len(kept):
+                objs = _parse_lines_slowly(kept, name)
+            bad = next((i for i, o in enumerate(objs) if not isinstance(o, dict)), None)
+            if bad is not None:
+                raise InputError(name, "expected one JSON object per line", line=kept[bad][0])
             if page is not None:
-                kind = kind or page
-                records.extend((i + 1, r) for r in obj[page])
+                recs, nos = [], []
+                for (line_no, _), o in zip(kept, objs, strict=True):
+                    items = [r for r in o.get(page) or [] if isinstance(r, dict)]
+                    recs.extend(items)
+                    nos.extend([line_no] * len(items))
             else:
-                kind = kind or _record_kind(obj)
-                records.append((i + 1, obj))
-    if not records:
-        return _Parsed("empty", pd.DataFrame(), [], 0)
+                recs, nos = objs, [line_no for line_no, _ in kept]
+            lines = np.asarray(nos, dtype="int64")
+            n = len(recs)
+            keys = sorted(set(itertools.chain.from_iterable(recs)))
+            get = _dict_getter(recs)
+    if n == 0:
+        return _Parsed("empty", pd.DataFrame(), keys, 0)
     if kind is None:
         raise InputError(
             name,
             "JSON records are not Zendesk tickets (id, created_at, status), ticket events "
             "(ticket_id, updater_id, created_at) or users (id, role)",
-            line=records[0][0],
+            line=int(lines[0]) if lines[0] > 0 else None,
         )
-    keys: set[str] = set()
     if kind == "tickets":
-        frame = _ticket_records(records, name, rules, lookup, keys, tz)
+        frame = _ticket_records(get, lines, name, rules, lookup, tz)
     elif kind == "ticket_events":
-        frame = _event_records(records, name, keys)
+        frame = _event_records(get, lines, name)
     else:
-        frame = _user_records(records, name, keys)
-    return _Parsed(kind, frame, sorted(keys), len(records))
+        frame = _user_records(get, lines, name)
+    return _Parsed(kind, frame, keys, n)
+
+
+_KEY_SAMPLE = 1000  # columns of an NDJSON file read by Arrow: keys of its first records
+
+_ARROW_SCHEMAS = {
+    "tickets": [
+        ("id", "int64"),
+        ("created_at", "string"),
+        ("updated_at", "string"),
+        ("status", "string"),
+        ("tags", "list<string>"),
+        ("custom_fields", "list<struct>"),
+    ],
+    "ticket_events": [("ticket_id", "int64"), ("updater_id", "int64"), ("created_at", "string")],
+    "users": [
+        ("id", "int64"),
+        ("role", "string"),
+        ("default_group_id", "int64"),
+        ("tags", "list<string>"),
+    ],
+}
+
+
+def _arrow_table(text: str, kind: str) -> Any:
+    """Read NDJSON with Arrow, only the keys the rules need; ``None`` if the types differ.
+
+    Arrow skips every other key while parsing (so free text is never materialised). Any type it
+    cannot take (ids as text, a checkbox or multi-select custom field) falls back to ``json``.
+    """
+    import pyarrow as pa
+    import pyarrow.json as pj
+
+    kinds = {
+        "int64": pa.int64(),
+        "string": pa.string(),
+        "list<string>": pa.list_(pa.string()),
+        "list<struct>": pa.list_(pa.struct([("id", pa.int64()), ("value", pa.string())])),
+    }
+    schema = pa.schema([(k, kinds[t]) for k, t in _ARROW_SCHEMAS[kind]])
+    options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
+    try:
+        return pj.read_json(io.BytesIO(text.encode("utf-8")), parse_options=options)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return None
+
+
+def _arrow_getter(table: Any) -> _Getter:
+    return lambda key: table.column(key).to_pylist()
+
+
+def _dict_getter(recs: list[dict[str, Any]]) -> _Getter:
+    return lambda key: [r.get(key) for r in recs]
+
+
+def _first_lines(text: str, limit: int = 50):
+    """The first lines of ``text`` without splitting the whole (possibly huge) file."""
+    start = 0
+    for _ in range(limit):
+        end = text.find("\n", start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start:end]
+        start = end + 1
+
+
+class _NoLines:
+    """Line numbers of a JSON document's records: unknown (messages give the record number)."""
+
+    def __getitem__(self, i: int) -> int:
+        return -1
+
+
+class _LazyLines:
+    """1-based numbers of the non-blank lines of NDJSON, computed only when needed."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._kept: list[tuple[int, str]] | None = None
+
+    def kept(self) -> list[tuple[int, str]]:
+        """(line number, line) of every non-blank line."""
+        if self._kept is None:
+            self._kept = [(i + 1, ln) for i, ln in enumerate(self._text.split("\n")) if ln.strip()]
+        return self._kept
+
+    def __getitem__(self, i: int) -> int:
+        return self.kept()[i][0]
+
+
+def _parse_lines_slowly(kept: list[tuple[int, str]], name: str) -> list[Any]:
+    """Parse NDJSON line by line, to name the line that is not valid JSON."""
+    out = []
+    for n, ln in kept:
+        try:
+            out.append(json.loads(ln))
+        except ValueError as exc:
+            raise InputError(
+                name, f"not valid JSON ({exc}); expected one JSON object per line", line=n
+            ) from None
+    return out
 
 
 def _document_records(document: Any, name: str) -> tuple[str | None, list[dict[str, Any]]]:
@@ -460,38 +576,45 @@ def _document_records(document: Any, name: str) -> tuple[str | None, list[dict[s
     raise InputError(name, "expected a JSON object or array of Zendesk records")
 
 
-def _require(rec: dict[str, Any], key: str, name: str, line: int | None, what: str, n: int) -> Any:
-    value = rec.get(key)
-    if value is None or value == "":
-        where = "" if line is not None else f" (record {n})"
-        raise InputError(name, f"{what} record{where} has no {key!r}", line=line, column=key)
-    return value
+def _required(get: _Getter, key: str, lines: Any, name: str, what: str) -> list[Any]:
+    """The values of ``key`` in every record; a missing or empty value is an error."""
+    values = get(key)
+    for i, v in enumerate(values):
+        if v is None or v == "":
+            line = int(lines[i]) if lines[i] > 0 else None
+            where = "" if line is not None else f" (record {i + 1})"
+            raise InputError(
+                name,
+                f"{what} record{where} has no {key!r}; expected a value",
+                line=line,
+                column=key,
+            )
+    return values
 
 
 def _ticket_records(
-    records, name: str, rules: TicketRules, lookup: dict[str, str], keys: set[str], tz: str
+    get: _Getter,
+    lines: Any,
+    name: str,
+    rules: TicketRules,
+    lookup: dict[str, str],
+    tz: str,
 ) -> pd.DataFrame:
-    field_id = rules.contact_type_field_id
-    ids, statuses, tags, types, created, updated, lines = [], [], [], [], [], [], []
-    for n, (line, rec) in enumerate(records, start=1):
-        keys.update(rec)
-        # Only these fields are copied out of the record; subject, description and requester
-        # data never leave this loop.
-        ids.append(str(_require(rec, "id", name, line, "ticket", n)))
-        c = _require(rec, "created_at", name, line, "ticket", n)
-        created.append(c)
-        updated.append(rec.get("updated_at") or c)
-        statuses.append(str(rec.get("status") or "").lower())
-        tags.append([str(t).lower() for t in rec.get("tags") or []])
-        types.append(_json_contact_type(rec.get("custom_fields"), field_id, lookup))
-        lines.append(line)
-    line_arr = np.asarray([-1 if x is None else x for x in lines], dtype="int64")
-    created_utc = _parse_utc(pd.Series(created, dtype=object), name, "created_at", line_arr)
-    updated_utc = _parse_utc(pd.Series(updated, dtype=object), name, "updated_at", line_arr)
+    # Only these fields are copied out of the records; subject, description, requester and
+    # via.source (which holds e-mail addresses) are never read.
+    ids = [str(v) for v in _required(get, "id", lines, name, "ticket")]
+    created = _required(get, "created_at", lines, name, "ticket")
+    updated = [u or c for u, c in zip(get("updated_at"), created, strict=True)]
+    statuses = [str(v or "").lower() for v in get("status")]
+    tags = [[str(t).lower() for t in v or ()] for v in get("tags")]
+    pick = _contact_type_picker(rules.contact_type_field_id, lookup)
+    types = [pick(v) for v in get("custom_fields")]
+    created_utc = _parse_utc(pd.Series(created, dtype=object), name, "created_at", lines)
+    updated_utc = _parse_utc(pd.Series(updated, dtype=object), name, "updated_at", lines)
     return pd.DataFrame(
         {
-            "ticket_id": ids,
-            "status": statuses,
+            "ticket_id": pd.Series(ids, dtype=object),
+            "status": pd.Series(statuses, dtype=object),
             "tags": pd.Series(tags, dtype=object),
             "contact_type": pd.Series(types, dtype=object),
             "replies": np.nan,
@@ -503,66 +626,70 @@ def _ticket_records(
             .dt.tz_localize(None)
             .dt.normalize()
             .to_numpy(),
-            "line": line_arr,
+            "row": np.arange(len(ids)),
         }
     )
 
 
-def _json_contact_type(
-    custom_fields: Any, field_id: int | None, lookup: dict[str, str]
-) -> str | None:
-    if not isinstance(custom_fields, list):
+def _contact_type_picker(field_id: int | None, lookup: dict[str, str]):
+    """A function custom_fields -> the contact type value, or ``None``."""
+    matches: dict[str, bool] = {}  # few distinct values: normalise each once
+
+    def known(value: str) -> bool:
+        hit = matches.get(value)
+        if hit is None:
+            hit = matches[value] = _norm_text(value) in lookup
+        return hit
+
+    def pick(custom_fields: Any) -> str | None:
+        if not isinstance(custom_fields, list):
+            return None
+        for cf in custom_fields:
+            if not isinstance(cf, dict):
+                continue
+            value = cf.get("value")
+            if field_id is not None:
+                if str(cf.get("id")) == str(field_id):
+                    return str(value) if isinstance(value, str | int) and value != "" else None
+            elif isinstance(value, str) and known(value):
+                return value
         return None
-    for cf in custom_fields:
-        if not isinstance(cf, dict):
-            continue
-        value = cf.get("value")
-        if field_id is not None:
-            if str(cf.get("id")) == str(field_id):
-                return str(value) if isinstance(value, str | int) and value != "" else None
-        elif isinstance(value, str) and _norm_text(value) in lookup:
-            return value
-    return None
+
+    return pick
 
 
-def _event_records(records, name: str, keys: set[str]) -> pd.DataFrame:
-    tickets, updaters, created, lines = [], [], [], []
-    for n, (line, rec) in enumerate(records, start=1):
-        keys.update(rec)
-        # child_events may carry comment bodies: never copied.
-        tickets.append(str(_require(rec, "ticket_id", name, line, "ticket event", n)))
-        u = rec.get("updater_id")
-        updaters.append("" if u is None else str(u))
-        created.append(_require(rec, "created_at", name, line, "ticket event", n))
-        lines.append(-1 if line is None else line)
-    line_arr = np.asarray(lines, dtype="int64")
+def _event_records(get: _Getter, lines: Any, name: str) -> pd.DataFrame:
+    # child_events may carry comment bodies: never copied.
+    tickets = [str(v) for v in _required(get, "ticket_id", lines, name, "ticket event")]
+    created = _required(get, "created_at", lines, name, "ticket event")
+    updaters = [str(v) for v in get("updater_id")]
+    created_utc = _parse_utc(pd.Series(created, dtype=object), name, "created_at", lines)
     return pd.DataFrame(
         {
-            "ticket_id": tickets,
-            "updater_id": updaters,
-            "created_utc": _parse_utc(
-                pd.Series(created, dtype=object), name, "created_at", line_arr
-            ).to_numpy(),
+            "ticket_id": pd.Series(tickets, dtype=object),
+            "updater_id": pd.Series(updaters, dtype=object),
+            "created_utc": created_utc.to_numpy(),
         }
     )
 
 
-def _user_records(records, name: str, keys: set[str]) -> pd.DataFrame:
-    ids, roles, groups, tags = [], [], [], []
-    for n, (line, rec) in enumerate(records, start=1):
-        keys.update(rec)
-        # Users carry names, e-mail addresses and phone numbers: only these four fields are kept.
-        ids.append(str(_require(rec, "id", name, line, "user", n)))
-        roles.append(str(rec.get("role") or "").lower())
-        g = rec.get("default_group_id")
-        groups.append("" if g is None else str(g))
-        tags.append([str(t).lower() for t in rec.get("tags") or []])
+def _user_records(get: _Getter, lines: Any, name: str) -> pd.DataFrame:
+    # Users carry names, e-mail addresses and phone numbers: only these four fields are kept.
+    ids = [str(v) for v in _required(get, "id", lines, name, "user")]
+    roles = [str(v or "").lower() for v in get("role")]
+    groups = [str(v) for v in get("default_group_id")]
+    tags = [[str(t).lower() for t in v or ()] for v in get("tags")]
     return pd.DataFrame(
-        {"user_id": ids, "role": roles, "group_id": groups, "tags": pd.Series(tags, dtype=object)}
+        {
+            "user_id": pd.Series(ids, dtype=object),
+            "role": pd.Series(roles, dtype=object),
+            "group_id": pd.Series(groups, dtype=object),
+            "tags": pd.Series(tags, dtype=object),
+        }
     )
 
 
-def _parse_utc(values: pd.Series, name: str, column: str, lines: np.ndarray) -> pd.Series:
+def _parse_utc(values: pd.Series, name: str, column: str, lines: Any) -> pd.Series:
     """Parse ISO-8601 UTC times (a value without an offset is taken as UTC) to naive UTC."""
     if len(values) == 0:
         return pd.Series(pd.DatetimeIndex([], dtype="datetime64[ns]"))
@@ -621,7 +748,7 @@ def _apply_rules(
 ) -> pd.DataFrame:
     """Dedupe ticket copies and put each in one bucket with a reason (vectorised)."""
     t = tickets.reset_index(drop=True)
-    order = t.sort_values(["ticket_id", "updated_utc", "file_order", "line"], kind="stable").index
+    order = t.sort_values(["ticket_id", "updated_utc", "file_order", "row"], kind="stable").index
     winner = pd.Series(False, index=t.index)
     last = t.loc[order, "ticket_id"].duplicated(keep="last")
     winner.loc[order] = ~last.to_numpy()

@@ -1,0 +1,275 @@
+"""One chart style for every report: findings as titles, labelled axes, a source line.
+
+Colours are the Okabe-Ito palette (distinguishable with the common colour-vision deficiencies),
+and every series also differs by hatch (bars) or line style and marker (lines), so a chart
+still reads when printed in greyscale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "CHANNEL_LABELS",
+    "HATCHES",
+    "LINESTYLES",
+    "MARKERS",
+    "OKABE_ITO",
+    "apply_style",
+    "channel_bars",
+    "channel_style",
+    "describe",
+    "finish",
+    "line_chart",
+    "new_figure",
+]
+
+#: Okabe & Ito (2008) colour-blind-safe palette, in the order series use it.
+OKABE_ITO = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#D55E00",  # vermillion
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+HATCHES = ("", "//", "..", "xx", "\\\\", "oo", "--", "++")
+LINESTYLES = ("-", "--", ":", "-.", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)), (0, (1, 3)), (0, (8, 2)))
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+CHANNEL_LABELS = {
+    "phone": "Phone",
+    "email": "Email",
+    "webform": "Webform",
+    "in_person": "In person",
+}
+_KNOWN_CHANNELS = ("phone", "email", "webform", "in_person")
+
+
+def apply_style() -> None:
+    """Set the shared matplotlib style (call once per notebook, before plotting)."""
+    import matplotlib as mpl
+    from cycler import cycler
+
+    n = len(OKABE_ITO)
+    mpl.rcParams.update(
+        {
+            "figure.figsize": (8.0, 4.5),
+            "figure.dpi": 100,
+            "savefig.dpi": 110,
+            "figure.facecolor": "white",
+            "axes.facecolor": "white",
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.grid": True,
+            "axes.grid.axis": "y",
+            "grid.color": "#d0d0d0",
+            "grid.linewidth": 0.6,
+            "axes.titlesize": 12,
+            "axes.titleweight": "bold",
+            "axes.titlelocation": "left",
+            "axes.labelsize": 10,
+            "xtick.labelsize": 9,
+            "ytick.labelsize": 9,
+            "legend.fontsize": 9,
+            "legend.frameon": False,
+            "hatch.linewidth": 0.8,
+            "axes.prop_cycle": cycler(color=list(OKABE_ITO))
+            + cycler(linestyle=list(LINESTYLES[:n]))
+            + cycler(marker=list(MARKERS[:n])),
+        }
+    )
+
+
+def channel_style(channels: Sequence[str]) -> dict[str, dict[str, str]]:
+    """Colour, hatch and label per channel; the four standard channels always look the same."""
+    styles: dict[str, dict[str, str]] = {}
+    extra = [c for c in channels if c not in _KNOWN_CHANNELS]
+    for ch in channels:
+        i = (
+            _KNOWN_CHANNELS.index(ch)
+            if ch in _KNOWN_CHANNELS
+            else len(_KNOWN_CHANNELS) + extra.index(ch)
+        )
+        i %= len(OKABE_ITO)
+        styles[ch] = {
+            "color": OKABE_ITO[i],
+            "hatch": HATCHES[i],
+            "label": CHANNEL_LABELS.get(ch, ch.replace("_", " ").capitalize()),
+        }
+    return styles
+
+
+def new_figure(width: float = 8.0, height: float = 4.5) -> tuple[Figure, Axes]:
+    """A figure and axes in the shared style."""
+    import matplotlib.pyplot as plt
+
+    apply_style()
+    fig, ax = plt.subplots(figsize=(width, height))
+    return fig, ax
+
+
+def finish(fig: Figure, ax: Axes, title: str, xlabel: str, ylabel: str, source: str) -> Figure:
+    """Title (the finding), axis labels with units, a source line, and a tidy layout.
+
+    Args:
+        fig: The figure.
+        ax: Its main axes.
+        title: One sentence stating what the chart shows (e.g. "Contacts rose 25% in FY 2024-25").
+        xlabel: X axis label, with units.
+        ylabel: Y axis label, with units.
+        source: Where the numbers come from (printed as "Source: ...").
+    """
+    if not title or not xlabel or not ylabel or not source:
+        raise ValueError("every chart needs a title, both axis labels and a source")
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    fig.text(0.01, 0.01, f"Source: {source}", fontsize=8, color="#444444", ha="left", va="bottom")
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    return fig
+
+
+def _thousands(ax: Axes) -> None:
+    from matplotlib.ticker import FuncFormatter
+
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
+
+
+def channel_bars(
+    totals: pd.DataFrame,
+    channels: Sequence[str],
+    title: str,
+    source: str,
+    ylabel: str = "Contacts (count)",
+    xlabel: str = "Fiscal year",
+    period_column: str = "period",
+    partial_column: str | None = "is_partial",
+) -> Figure:
+    """Stacked bars of contacts per period, one segment per channel.
+
+    Partial periods (``partial_column`` true) are drawn lighter and labelled "(partial)" so a
+    year in progress is never read as a drop.
+
+    Args:
+        totals: One row per period with a column per channel (as from ``period_totals``).
+        channels: Channel columns to stack, bottom first.
+        title: The finding.
+        source: The data's origin, for the source line.
+        ylabel: Y axis label with units.
+        xlabel: X axis label.
+        period_column: Column with the period labels.
+        partial_column: Boolean column marking partial periods, or ``None``.
+    """
+    import numpy as np
+
+    fig, ax = new_figure()
+    labels = [str(p) for p in totals[period_column]]
+    partial = (
+        totals[partial_column].astype(bool).to_numpy()
+        if partial_column and partial_column in totals
+        else np.zeros(len(totals), dtype=bool)
+    )
+    labels = [f"{lab}\n(partial)" if p else lab for lab, p in zip(labels, partial, strict=True)]
+    x = np.arange(len(totals))
+    bottom = np.zeros(len(totals))
+    styles = channel_style(list(channels))
+    for ch in channels:
+        values = totals[ch].to_numpy(dtype=float)
+        bars = ax.bar(
+            x,
+            values,
+            bottom=bottom,
+            color=styles[ch]["color"],
+            hatch=styles[ch]["hatch"],
+            edgecolor="white",
+            linewidth=0.6,
+            label=styles[ch]["label"],
+        )
+        for bar, is_partial in zip(bars, partial, strict=True):
+            if is_partial:
+                bar.set_alpha(0.45)
+        bottom += values
+    ax.set_xticks(x, labels)
+    _thousands(ax)
+    ax.legend(loc="upper left", ncols=min(len(channels), 4))
+    ax.margins(y=0.12)
+    return finish(fig, ax, title, xlabel, ylabel, source)
+
+
+def line_chart(
+    frame: pd.DataFrame,
+    x: str,
+    columns: Sequence[str],
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    source: str,
+    labels: Sequence[str] | None = None,
+    band: tuple[str, str] | None = None,
+    reference: float | None = None,
+    thousands: bool = True,
+) -> Figure:
+    """Lines (each with its own colour, line style and marker) against a shared x axis.
+
+    Args:
+        frame: The data.
+        x: Column for the x axis (labels or numbers).
+        columns: Columns drawn as lines.
+        title: The finding.
+        xlabel: X axis label with units.
+        ylabel: Y axis label with units.
+        source: The data's origin.
+        labels: Legend labels (default: the column names).
+        band: ``(low, high)`` columns shaded as an interval (e.g. a projection's 95% interval).
+        reference: A horizontal reference line (e.g. 100 for an index).
+        thousands: Format the y axis with thousands separators.
+    """
+    fig, ax = new_figure()
+    xs = [str(v) for v in frame[x]]
+    for i, col in enumerate(columns):
+        ax.plot(
+            xs,
+            frame[col].to_numpy(dtype=float),
+            color=OKABE_ITO[i % len(OKABE_ITO)],
+            linestyle=LINESTYLES[i % len(LINESTYLES)],
+            marker=MARKERS[i % len(MARKERS)],
+            linewidth=2,
+            label=(labels[i] if labels else col),
+        )
+    if band is not None:
+        lo, hi = band
+        ax.fill_between(
+            xs,
+            frame[lo].to_numpy(dtype=float),
+            frame[hi].to_numpy(dtype=float),
+            color="#999999",
+            alpha=0.3,
+            hatch="..",
+            label="95% interval",
+        )
+    if reference is not None:
+        ax.axhline(reference, color="#444444", linewidth=1, linestyle=":")
+    if thousands:
+        _thousands(ax)
+    ax.legend(loc="best")
+    return finish(fig, ax, title, xlabel, ylabel, source)
+
+
+def describe(fig: Figure) -> dict[str, Any]:
+    """Title, axis labels and source line of a figure (for tests and alt text)."""
+    ax = fig.axes[0]
+    texts = [t.get_text() for t in fig.texts]
+    return {
+        "title": ax.get_title(loc="left") or ax.get_title(),
+        "xlabel": ax.get_xlabel(),
+        "ylabel": ax.get_ylabel(),
+        "source": next((t for t in texts if t.startswith("Source:")), ""),
+    }

@@ -1,0 +1,1172 @@
+"""Reports: run the notebooks with papermill and turn them into self-contained HTML.
+
+One call (:func:`run_report`, or ``contacts311 report``) loads the exports once, executes every
+notebook in ``contacts311/notebooks/`` in parallel with the data shared through a pickle in a
+private temporary folder, converts each to HTML that reads offline (code hidden, images
+embedded, no script, stylesheet or font fetched from anywhere, a table of contents, the run's
+provenance), and files the result as ``<out>/<period>/<timestamp>/``. ``<out>/index.html``
+lists every run and ``<out>/latest/`` holds the last good one, swapped in only after a run
+succeeded.
+
+The module imports only the standard library at load time: the "up to date" path must answer
+in well under a second, so pandas, papermill and nbconvert load only when work is to be done.
+The helpers at the end (:func:`load_dataset`, :func:`headline_html`, :func:`table_html`,
+:func:`md`) are for the notebooks: they escape every text that comes from the data.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import datetime as dt
+import difflib
+import hashlib
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+from contacts311 import __version__
+from contacts311.errors import InputError
+
+__all__ = [
+    "LockTimeout",
+    "Parameter",
+    "RunOutcome",
+    "add_toc",
+    "code_fingerprint",
+    "declared_parameters",
+    "headline_html",
+    "input_files",
+    "list_notebooks",
+    "load_dataset",
+    "md",
+    "md_list",
+    "notebooks_dir",
+    "parse_overrides",
+    "period_slug",
+    "provenance_html",
+    "read_parameters",
+    "render_index",
+    "run_key",
+    "run_report",
+    "table_html",
+]
+
+#: Parameters the runner sets itself (absolute paths); ``-p`` may not override them.
+RUNNER_PARAMETERS = ("data_dir", "profile", "dataset_path")
+#: Files kept beside the runs inside the output folder.
+RUNS_FILE = "runs.json"
+INDEX_FILE = "index.html"
+LOCK_FILE = ".report.lock"
+LATEST = "latest"
+#: Libraries whose versions go into provenance (and into the up-to-date key).
+LIBRARIES = (
+    "pandas",
+    "numpy",
+    "matplotlib",
+    "statsmodels",
+    "pandera",
+    "pyarrow",
+    "papermill",
+    "nbconvert",
+    "ipykernel",
+)
+_TYPES: dict[str, type] = {"str": str, "int": int, "float": float, "bool": bool}
+_TRUE = {"true", "yes", "1", "on"}
+_FALSE = {"false", "no", "0", "off"}
+
+
+class LockTimeout(RuntimeError):
+    """Another report run holds the output folder's lock for longer than we wait."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One entry of a notebook's ``parameters`` cell.
+
+    Attributes:
+        name: Variable name.
+        type: ``str``, ``int``, ``float`` or ``bool`` (from the default's literal).
+        default: The default value.
+        help: The comment after the assignment, if any.
+        notebooks: Names of the notebooks that declare it.
+    """
+
+    name: str
+    type: str
+    default: Any
+    help: str = ""
+    notebooks: tuple[str, ...] = ()
+
+
+@dataclass
+class RunOutcome:
+    """What a call of :func:`run_report` did.
+
+    Attributes:
+        status: ``up-to-date``, ``succeeded`` or ``failed``.
+        exit_code: 0 (succeeded or up to date), 1 (a notebook failed), 2 (bad input).
+        run_dir: The run's folder (``None`` when nothing ran or the data did not load).
+        message: One line for the operator.
+        notebooks: Per notebook: ``name``, ``title``, ``status``, ``html``, ``seconds``, ``error``.
+    """
+
+    status: str
+    exit_code: int
+    run_dir: Path | None = None
+    message: str = ""
+    notebooks: list[dict[str, Any]] = field(default_factory=list)
+
+
+# ----------------------------------------------------------------------------------------------
+# Notebooks and their parameters
+
+
+def notebooks_dir() -> Path:
+    """The folder of report notebooks shipped with the package (``contacts311/notebooks``).
+
+    The repository's top-level ``notebooks/`` holds links to these files for JupyterLab; the
+    packaged copies are the single source of truth, so an installed package finds them too.
+    """
+    return Path(__file__).resolve().parent / "notebooks"
+
+
+def list_notebooks(directory: str | Path | None = None) -> list[Path]:
+    """The report notebooks in run order (sorted by file name)."""
+    folder = Path(directory) if directory is not None else notebooks_dir()
+    return sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith((".", "_")))
+
+
+def read_parameters(notebook: str | Path) -> dict[str, Parameter]:
+    """The parameters a notebook declares in its ``parameters``-tagged cell.
+
+    Each parameter is a ``name = literal  # help`` line; its type is the literal's type. Parsing
+    with :mod:`ast` (not by importing papermill) keeps this fast enough for the up-to-date path.
+
+    Raises:
+        InputError: No ``parameters`` cell, or an entry whose default is not a str, int, float
+            or bool literal.
+    """
+    path = Path(notebook)
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    cells = [
+        c for c in nb.get("cells", []) if "parameters" in c.get("metadata", {}).get("tags", [])
+    ]
+    if not cells:
+        raise InputError(path, "notebook has no cell tagged 'parameters'")
+    source = (
+        "".join(cells[0]["source"]) if isinstance(cells[0]["source"], list) else cells[0]["source"]
+    )
+    lines = source.splitlines()
+    out: dict[str, Parameter] = {}
+    for node in ast.parse(source).body:
+        if not (isinstance(node, ast.Assign | ast.AnnAssign)):
+            continue
+        target = node.targets[0] if isinstance(node, ast.Assign) else node.target
+        if not isinstance(target, ast.Name) or node.value is None:
+            continue
+        try:
+            value = ast.literal_eval(node.value)
+        except ValueError:
+            raise InputError(
+                path, f"parameter {target.id!r} must default to a literal", line=node.lineno
+            ) from None
+        kind = type(value).__name__
+        if kind not in _TYPES:
+            raise InputError(
+                path, f"parameter {target.id!r} must be str, int, float or bool, got {kind}"
+            )
+        comment = (
+            lines[node.lineno - 1].partition("#")[2].strip() if node.lineno <= len(lines) else ""
+        )
+        out[target.id] = Parameter(target.id, kind, value, comment, (path.name,))
+    return out
+
+
+def declared_parameters(notebooks: Iterable[str | Path]) -> dict[str, Parameter]:
+    """Every parameter any of ``notebooks`` declares (one entry per name, with its notebooks).
+
+    Raises:
+        InputError: Two notebooks declare the same name with different types.
+    """
+    merged: dict[str, Parameter] = {}
+    for nb in notebooks:
+        for name, p in read_parameters(nb).items():
+            if name not in merged:
+                merged[name] = p
+                continue
+            seen = merged[name]
+            if seen.type != p.type:
+                raise InputError(
+                    nb,
+                    f"parameter {name!r} is {p.type} here but {seen.type} in {seen.notebooks[0]}",
+                )
+            merged[name] = Parameter(
+                name, seen.type, seen.default, seen.help or p.help, seen.notebooks + p.notebooks
+            )
+    return merged
+
+
+def _convert(text: str, kind: str) -> Any:
+    if kind == "int":
+        return int(text.replace("_", ""))
+    if kind == "float":
+        return float(text)
+    if kind == "bool":
+        low = text.strip().lower()
+        if low in _TRUE:
+            return True
+        if low in _FALSE:
+            return False
+        raise ValueError(text)
+    return text
+
+
+def parse_overrides(pairs: Sequence[str], declared: Mapping[str, Parameter]) -> dict[str, Any]:
+    """Turn ``-p name=value`` options into typed values, checked against the notebooks.
+
+    Args:
+        pairs: ``name=value`` strings as given on the command line.
+        declared: From :func:`declared_parameters`.
+
+    Returns:
+        Name -> value converted to the declared type.
+
+    Raises:
+        InputError: Malformed pair, unknown name (with a suggestion), a name the runner sets
+            itself, or a value that is not of the declared type.
+    """
+    out: dict[str, Any] = {}
+    settable = sorted(n for n in declared if n not in RUNNER_PARAMETERS)
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise InputError(None, f"parameter {pair!r} must be written name=value")
+        if name in RUNNER_PARAMETERS:
+            raise InputError(
+                None, f"parameter {name!r} is set by the runner; give DATA_DIR or --profile instead"
+            )
+        if name not in declared:
+            close = difflib.get_close_matches(name, settable, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise InputError(
+                None, f"unknown parameter {name!r}{hint} (known: {', '.join(settable) or 'none'})"
+            )
+        kind = declared[name].type
+        try:
+            out[name] = _convert(text, kind)
+        except ValueError:
+            raise InputError(None, f"parameter {name!r} expects {kind}, got {text!r}") from None
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# Up-to-date key
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def input_files(data_dir: str | Path | None, profile: str | Path | None) -> list[tuple[str, Path]]:
+    """Every file that can feed a run, as ``(name, path)``, without reading any export.
+
+    This is at least what the loader reads (every file under ``DATA_DIR`` except hidden or
+    ``_``-prefixed ones, whatever its format, or every file the profile's ``sources`` globs
+    match), so any change to a file that could matter triggers a re-run, and it needs no pandas.
+
+    Raises:
+        InputError: No data folder and no ``sources`` in the profile, or a folder that is missing.
+    """
+    import glob
+
+    entries: list = []
+    base: Path | None = None
+    if profile:
+        from contacts311.profile import load_profile
+
+        prof = load_profile(profile)
+        entries = prof.sources
+        base = prof.base_dir
+    found: dict[str, Path] = {}
+    if entries:
+        root = Path(data_dir) if data_dir is not None else (base or Path.cwd())
+        for entry in entries:
+            pattern = entry.path if Path(entry.path).is_absolute() else str(root / entry.path)
+            for p in glob.glob(pattern, recursive=True):
+                path = Path(p)
+                if path.is_file():
+                    found[path.resolve().as_posix()] = path
+        return sorted(found.items())
+    if data_dir is None:
+        raise InputError(None, "no DATA_DIR given and the profile lists no sources")
+    root = Path(data_dir)
+    if not root.is_dir():
+        raise InputError(root, "data folder does not exist")
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        # The same files the loader scans: hidden and ``_``-prefixed entries are never read.
+        if path.is_file() and not any(part.startswith((".", "_")) for part in rel.parts):
+            found[rel.as_posix()] = path
+    return sorted(found.items())
+
+
+def code_fingerprint() -> str:
+    """SHA-256 over the package's own files (code, notebooks, templates, profiles)."""
+    h = hashlib.sha256(__version__.encode())
+    root = Path(__file__).resolve().parent
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+            h.update(path.relative_to(root).as_posix().encode() + b"\0")
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def run_key(
+    inputs: Iterable[tuple[str, str]],
+    profile_sha256: str,
+    parameters: Mapping[str, Any],
+    code_sha256: str,
+    environment: Mapping[str, str] | None = None,
+) -> str:
+    """The key that decides whether a run is needed: same key, same reports.
+
+    Args:
+        inputs: ``(name, sha256)`` of every input file.
+        profile_sha256: SHA-256 of the profile file (``"default"`` for the bundled one).
+        parameters: The notebook parameters in force (user overrides and ``as_of``).
+        code_sha256: From :func:`code_fingerprint`.
+        environment: Python and library versions.
+
+    Returns:
+        A hex SHA-256 digest; it does not depend on the order of ``inputs`` or ``parameters``.
+    """
+    doc = {
+        "inputs": sorted([str(n), str(s)] for n, s in inputs),
+        "profile": profile_sha256,
+        "parameters": {k: parameters[k] for k in sorted(parameters)},
+        "code": code_sha256,
+        "environment": dict(sorted((environment or {}).items())),
+    }
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _environment() -> dict[str, str]:
+    from importlib import metadata
+
+    env = {"python": sys.version.split()[0], "contacts311": __version__}
+    for lib in LIBRARIES:
+        try:
+            env[lib] = metadata.version(lib)
+        except metadata.PackageNotFoundError:
+            env[lib] = "not installed"
+    return env
+
+
+def _git_commit() -> str | None:
+    """The commit of the source checkout the package runs from, with ``-dirty`` when edited."""
+    root = Path(__file__).resolve().parents[2]
+    if not (root / ".git").exists():
+        return None
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5
+        )
+        if head.returncode != 0:
+            return None
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return head.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+
+
+# ----------------------------------------------------------------------------------------------
+# Index, run page, provenance and table of contents (pure HTML rendering, everything escaped)
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;
+ margin:0 auto;max-width:62rem;padding:1rem 1.5rem 3rem;color:#1a1a1a;background:#fff;line-height:1.5}
+h1,h2,h3{line-height:1.25}a{color:#0b57a4}
+table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:.92rem}
+th,td{border-bottom:1px solid #ccc;padding:.25rem .6rem;text-align:left;vertical-align:top}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+.status-succeeded{color:#1b5e20;font-weight:600}.status-failed{color:#b00020;font-weight:600}
+code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85rem}
+"""
+
+
+def _e(value: Any) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _params_text(params: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in sorted(params.items())) or "defaults"
+
+
+def render_index(runs: Sequence[Mapping[str, Any]], title: str = "contacts311 reports") -> str:
+    """The output folder's ``index.html``: every run, newest first.
+
+    Args:
+        runs: Run records as kept in ``runs.json`` (``id``, ``started``, ``duration_seconds``,
+            ``status``, ``parameters``, ``period``, ``folder``, ``notebooks``, ``message``).
+        title: Page title.
+
+    Returns:
+        A complete HTML page with every value escaped and only relative links.
+    """
+    rows = []
+    for run in sorted(runs, key=lambda r: str(r.get("started", "")), reverse=True):
+        links = []
+        for nb in run.get("notebooks", []):
+            label = _e(nb.get("title") or nb.get("name"))
+            if nb.get("html") and run.get("folder"):
+                href = _e(f"{run['folder']}/{nb['html']}")
+                mark = "" if nb.get("status") == "succeeded" else " (failed)"
+                links.append(f'<a href="{href}">{label}</a>{_e(mark)}')
+            else:
+                links.append(f"{label} (not run)")
+        status = str(run.get("status", ""))
+        message = f"<br><small>{_e(run['message'])}</small>" if run.get("message") else ""
+        rows.append(
+            "<tr>"
+            f'<td class="mono">{_e(run.get("started"))}</td>'
+            f"<td>{_e(run.get('period'))}</td>"
+            f'<td class="status-{_e(status)}">{_e(status)}{message}</td>'
+            f'<td class="num">{float(run.get("duration_seconds") or 0):.1f}</td>'
+            f'<td class="mono">{_e(_params_text(run.get("parameters", {})))}</td>'
+            f"<td>{'<br>'.join(links)}</td>"
+            "</tr>"
+        )
+    latest = next(
+        (
+            r
+            for r in sorted(runs, key=lambda r: str(r.get("started", "")), reverse=True)
+            if r.get("status") == "succeeded"
+        ),
+        None,
+    )
+    latest_line = (
+        f'<p>Latest good run: <a href="{LATEST}/index.html">{LATEST}/</a> '
+        f"({_e(latest.get('started'))}, {_e(latest.get('period'))}).</p>"
+        if latest
+        else "<p>No run has succeeded yet.</p>"
+    )
+    body = "\n".join(rows) or '<tr><td colspan="6">No runs yet.</td></tr>'
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{_e(title)}</title>'
+        f"<style>{_CSS}</style></head><body>\n<h1>{_e(title)}</h1>\n{latest_line}\n"
+        "<table><thead><tr><th>started (UTC)</th><th>period</th><th>status</th>"
+        '<th class="num">duration (s)</th><th>parameters</th><th>reports</th></tr></thead>\n'
+        f"<tbody>\n{body}\n</tbody></table>\n</body></html>\n"
+    )
+
+
+def provenance_html(prov: Mapping[str, Any]) -> str:
+    """The provenance section every report ends with (parameters, inputs, versions, times)."""
+    params = prov.get("parameters", {})
+    prows = "".join(
+        f'<tr><td class="mono">{_e(k)}</td><td class="mono">{_e(repr(v))}</td></tr>'
+        for k, v in sorted(params.items())
+    )
+    irows = "".join(
+        f'<tr><td class="mono">{_e(i.get("source_file"))}</td><td>{_e(i.get("format"))}</td>'
+        f'<td class="mono">{_e(i.get("sha256"))}</td><td class="num">{int(i.get("rows_read", 0)):,}</td></tr>'
+        for i in prov.get("inputs", [])
+    )
+    env = prov.get("environment", {})
+    erows = "".join(
+        f'<tr><td>{_e(k)}</td><td class="mono">{_e(v)}</td></tr>' for k, v in env.items()
+    )
+    rules = "".join(f"<li>{_e(r)}</li>" for r in prov.get("rules", []))
+    facts = [
+        ("run", prov.get("run_id")),
+        ("run started (UTC)", prov.get("started")),
+        (
+            "notebook run time",
+            f"{float(prov.get('seconds') or 0):.1f} s" if "seconds" in prov else None,
+        ),
+        ("contacts311 version", prov.get("version")),
+        ("git commit", prov.get("git_commit") or "not a git checkout"),
+        ("profile", prov.get("profile") or "bundled PDX 311 profile"),
+        ("data folder", prov.get("data_dir")),
+        ("run key", prov.get("key")),
+    ]
+    frows = "".join(
+        f'<tr><th>{_e(k)}</th><td class="mono">{_e(v)}</td></tr>' for k, v in facts if v is not None
+    )
+    return (
+        '<section id="provenance" class="provenance">\n<h2 id="provenance-heading">Provenance</h2>\n'
+        f"<table>{frows}</table>\n<h3>Parameters</h3>\n<table>{prows or '<tr><td>defaults</td></tr>'}</table>\n"
+        f"<details><summary>Input files ({len(prov.get('inputs', []))}): SHA-256 and rows read</summary>\n"
+        "<table><thead><tr><th>file</th><th>format</th><th>SHA-256</th>"
+        f'<th class="num">rows read</th></tr></thead><tbody>{irows}</tbody></table></details>\n'
+        + (f"<h3>Counting rules</h3>\n<ul>{rules}</ul>\n" if rules else "")
+        + f"<h3>Software</h3>\n<table>{erows}</table>\n</section>\n"
+    )
+
+
+class _Headings(HTMLParser):
+    """Collects ``h1``-``h3`` elements that carry an ``id``, with their text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[int, str, str]] = []
+        self._open: tuple[int, str] | None = None
+        self._text: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("h1", "h2", "h3"):
+            ident = dict(attrs).get("id")
+            if ident:
+                self._open = (int(tag[1]), ident)
+                self._text = []
+        elif tag == "a" and self._open and "anchor-link" in (dict(attrs).get("class") or ""):
+            self._skip += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._skip:
+            self._skip -= 1
+        elif tag in ("h1", "h2", "h3") and self._open:
+            level, ident = self._open
+            self.found.append((level, ident, " ".join("".join(self._text).split())))
+            self._open = None
+
+    def handle_data(self, data: str) -> None:
+        if self._open and not self._skip:
+            self._text.append(data)
+
+
+def add_toc(page: str, marker: str = "<!--contacts311-toc-->") -> str:
+    """Replace ``marker`` in ``page`` with a table of contents linking to its headings.
+
+    Headings (``h1``-``h3`` with an ``id``) are found with an HTML parser; their text is
+    re-escaped, so a heading built from data cannot inject markup into the contents list.
+    """
+    parser = _Headings()
+    parser.feed(page)
+    items = [
+        f'<li class="toc-{level}"><a href="#{_e(ident)}">{_e(text)}</a></li>'
+        for level, ident, text in parser.found
+        if text
+    ]
+    nav = (
+        '<nav id="toc" aria-label="Contents"><h2>Contents</h2><ul>' + "".join(items) + "</ul></nav>"
+    )
+    return page.replace(marker, nav, 1)
+
+
+def period_slug(label: str) -> str:
+    """A folder-safe form of a period label (``FY 2025-26`` -> ``FY2025-26``)."""
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "", label.replace(" ", ""))
+    return slug or "unknown-period"
+
+
+# ----------------------------------------------------------------------------------------------
+# Helpers for the notebooks (escaping everything that comes from the data)
+
+
+def load_dataset(data_dir: str = "", profile: str = "", dataset_path: str = ""):
+    """The dataset a notebook reports on: the runner's shared copy, else loaded from the exports.
+
+    Args:
+        data_dir: Folder of exports; a relative path is looked up from the current folder and
+            then from each parent (so ``data/raw/sample`` works from ``notebooks/``).
+        profile: YAML profile path, or ``""`` for the bundled PDX 311 profile.
+        dataset_path: Pickle written by the runner for this run (``""`` when run by hand).
+
+    Returns:
+        A :class:`contacts311.pipeline.Dataset`.
+    """
+    if dataset_path:
+        import pickle
+
+        with open(dataset_path, "rb") as fh:
+            return pickle.load(fh)  # noqa: S301 - written by this run, in its private temp folder
+    from contacts311.pipeline import load
+
+    return load(_find_up(data_dir) if data_dir else None, _find_up(profile) if profile else None)
+
+
+def _missing(value: Any) -> bool:
+    import pandas as pd
+
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # lists and other containers are values, not missing
+        return False
+
+
+def _find_up(relative: str) -> Path:
+    path = Path(relative)
+    if path.is_absolute() or path.exists():
+        return path
+    for parent in Path.cwd().resolve().parents:
+        if (parent / path).exists():
+            return parent / path
+    return path
+
+
+def md(template: str, **values: Any):
+    """Markdown for display with every ``{name}`` value HTML-escaped (values come from data).
+
+    Numbers are formatted with thousands separators unless the template gives a format spec.
+    """
+    from IPython.display import Markdown
+
+    safe = {
+        k: v if isinstance(v, int | float) and not isinstance(v, bool) else _e(v)
+        for k, v in values.items()
+    }
+    return Markdown(template.format(**safe))
+
+
+def md_list(items: Iterable[Any]):
+    """A Markdown bullet list of ``items``, each HTML-escaped (rules, notes, file names)."""
+    from IPython.display import Markdown
+
+    return Markdown("\n".join(f"- {_e(' '.join(str(item).split()))}" for item in items))
+
+
+def headline_html(value: int, period: str, measure: str = "Contacts handled by 311") -> str:
+    """The headline figure in an element tests and readers can find (``#headline-value``)."""
+    return (
+        '<p class="headline"><span class="headline-label">'
+        f"{_e(measure)}, {_e(period)}: </span>"
+        f'<span id="headline-value" data-value="{int(value)}">{int(value):,}</span></p>'
+    )
+
+
+def table_html(frame, caption: str | None = None, index: bool = False, digits: int = 1) -> str:
+    """A DataFrame as an escaped HTML table: integers with separators, floats rounded.
+
+    Args:
+        frame: The table.
+        caption: Optional caption (escaped).
+        index: Include the index.
+        digits: Decimals for float columns.
+    """
+    import pandas as pd
+
+    shown = pd.DataFrame(index=frame.index)
+    for col in frame.columns:
+        s = frame[col]
+        if pd.api.types.is_bool_dtype(s):
+            fmt: Callable[[Any], str] = lambda v: "yes" if v else "no"  # noqa: E731
+        elif pd.api.types.is_integer_dtype(s):
+            fmt = lambda v: f"{int(v):,}"  # noqa: E731
+        elif pd.api.types.is_float_dtype(s):
+            fmt = lambda v, d=digits: f"{float(v):,.{d}f}"  # noqa: E731
+        else:
+            fmt = str
+        # Missing values show as blank cells, never as "nan" or "<NA>".
+        shown[str(col)] = [("" if _missing(v) else fmt(v)) for v in s]
+    body = shown.to_html(index=index, escape=True, border=0, classes="data")
+    if caption:
+        body = body.replace(
+            '<table class="dataframe data">',
+            f'<table class="dataframe data"><caption>{_e(caption)}</caption>',
+            1,
+        )
+    return body
+
+
+# ----------------------------------------------------------------------------------------------
+# The runner
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def _read_runs(out: Path) -> list[dict[str, Any]]:
+    path = out / RUNS_FILE
+    if not path.is_file():
+        return []
+    try:
+        runs = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return []
+    return runs if isinstance(runs, list) else []
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _record(out: Path, run: dict[str, Any]) -> None:
+    runs = [r for r in _read_runs(out) if r.get("id") != run["id"]] + [run]
+    _write_atomic(out / RUNS_FILE, json.dumps(runs, indent=1, default=str))
+    _write_atomic(out / INDEX_FILE, render_index(runs))
+
+
+def _latest_good(out: Path) -> dict[str, Any] | None:
+    good = [r for r in _read_runs(out) if r.get("status") == "succeeded"]
+    return good[-1] if good else None
+
+
+@contextlib.contextmanager
+def _lock(out: Path, wait_seconds: float) -> Iterator[None]:
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(out / LOCK_FILE))
+    try:
+        lock.acquire(timeout=wait_seconds)
+    except Timeout:
+        raise LockTimeout(
+            f"another report run holds {out / LOCK_FILE} (waited {wait_seconds:.0f} s)"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+@contextlib.contextmanager
+def _kernel(tmp: Path) -> Iterator[str]:
+    """The name of a kernel that runs this interpreter, registering nothing globally.
+
+    ``python3`` is used when it resolves to ``sys.executable`` (jupyter_client swaps a bare
+    ``python`` for the running interpreter); otherwise a kernelspec is written into the run's
+    temp folder and ``JUPYTER_PATH`` points there for the run only.
+    """
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        argv0 = KernelSpecManager().get_kernel_spec("python3").argv[0]
+    except NoSuchKernel:
+        argv0 = ""
+    bare = {"python", "python3", f"python{sys.version_info[0]}.{sys.version_info[1]}"}
+    if argv0 in bare or (argv0 and Path(argv0).absolute() == Path(sys.executable).absolute()):
+        yield "python3"
+        return
+    spec_dir = tmp / "jupyter" / "kernels" / "contacts311-python"
+    spec_dir.mkdir(parents=True)
+    spec = {
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "contacts311 (this environment)",
+        "language": "python",
+    }
+    (spec_dir / "kernel.json").write_text(json.dumps(spec), encoding="utf-8")
+    before = os.environ.get("JUPYTER_PATH")
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(tmp / "jupyter"), before]))
+    try:
+        yield "contacts311-python"
+    finally:
+        if before is None:
+            os.environ.pop("JUPYTER_PATH", None)
+        else:
+            os.environ["JUPYTER_PATH"] = before
+
+
+def _headline_period(data, as_of: dt.date) -> str:
+    from contacts311.measures import period_totals
+
+    totals = period_totals(data.contacts, "fiscal", data.profile.fiscal_year_start_month, as_of)
+    if totals.empty:
+        return "no-data"
+    complete = totals[~totals["is_partial"].astype(bool)]
+    row = complete.iloc[-1] if not complete.empty else totals.iloc[-1]
+    return period_slug(str(row["period"]))
+
+
+def _execute(
+    nb: Path, out_nb: Path, params: dict[str, Any], kernel: str, cwd: Path
+) -> tuple[str, str, float]:
+    import logging
+
+    import papermill as pm
+
+    # papermill logs every injected parameter and kernel detail; the runner reports per notebook.
+    logging.getLogger("papermill").setLevel(logging.ERROR)
+    start = time.perf_counter()
+    try:
+        pm.execute_notebook(
+            str(nb),
+            str(out_nb),
+            parameters=params,
+            kernel_name=kernel,
+            cwd=str(cwd),
+            progress_bar=False,
+            log_output=False,
+            request_save_on_cell_execute=False,
+            execution_timeout=1800,
+            # Keep the kernels' own start-up and shutdown chatter out of the operator's log.
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+        )
+    except pm.PapermillExecutionError as exc:
+        return (
+            "failed",
+            f"{exc.ename}: {' '.join(str(exc.evalue).split())}",
+            time.perf_counter() - start,
+        )
+    except Exception as exc:  # kernel died, timeout: still a failed notebook, not a crash
+        return (
+            "failed",
+            f"{type(exc).__name__}: {' '.join(str(exc).split())}",
+            time.perf_counter() - start,
+        )
+    return "succeeded", "", time.perf_counter() - start
+
+
+def _template_file() -> Path:
+    return Path(__file__).resolve().parent / "templates" / "report.html.j2"
+
+
+def _to_html(executed: Path, prov: Mapping[str, Any], title: str) -> str:
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(str(executed), as_version=4)
+    nb.metadata["title"] = title
+    exporter = HTMLExporter(template_name="lab", template_file=str(_template_file()))
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    exporter.embed_images = True
+    resources = {"contacts311": {"provenance": provenance_html(prov), "title": title}}
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    return add_toc(body)
+
+
+def _title(nb_path: Path) -> str:
+    """The notebook's first heading, for links and the page title."""
+    nb = json.loads(nb_path.read_text(encoding="utf-8"))
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "markdown":
+            text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            for line in text.splitlines():
+                if line.startswith("#"):
+                    return line.lstrip("#").strip()
+    return nb_path.stem
+
+
+def _run_page(run: Mapping[str, Any], prov: Mapping[str, Any]) -> str:
+    items = "".join(
+        f'<li><a href="{_e(n["html"])}">{_e(n["title"])}</a>'
+        + ("" if n["status"] == "succeeded" else f" (failed: {_e(n.get('error'))})")
+        + "</li>"
+        for n in run["notebooks"]
+        if n.get("html")
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>Run {_e(run['id'])}</title><style>{_CSS}</style></head><body>\n"
+        f"<h1>Reports for {_e(run.get('period'))}</h1>\n<p>Run {_e(run['id'])}: "
+        f'<span class="status-{_e(run["status"])}">{_e(run["status"])}</span>.</p>\n'
+        f"<ul>{items}</ul>\n{provenance_html(prov)}</body></html>\n"
+    )
+
+
+def _swap_latest(out: Path, run_dir: Path) -> None:
+    """Copy ``run_dir`` to a temp folder, then rename it over ``latest/``."""
+    staging = Path(tempfile.mkdtemp(prefix=".latest-", dir=out))
+    shutil.copytree(run_dir, staging, dirs_exist_ok=True)
+    latest = out / LATEST
+    old = out / f".latest-old-{os.getpid()}"
+    if latest.exists():
+        os.replace(latest, old)
+    os.replace(staging, latest)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def run_report(
+    data_dir: str | Path | None = None,
+    profile: str | Path | None = None,
+    out: str | Path = "reports",
+    overrides: Sequence[str] = (),
+    *,
+    force: bool = False,
+    wait_seconds: float = 600.0,
+    notebooks: Sequence[str | Path] | None = None,
+    log: Callable[[str], None] | None = None,
+    workers: int | None = None,
+) -> RunOutcome:
+    """Run every report notebook on one folder of exports and file the HTML.
+
+    Args:
+        data_dir: Folder of exports (optional when the profile lists its sources).
+        profile: YAML profile, or ``None`` for the bundled PDX 311 profile.
+        out: Output folder (``reports/``); created when missing. The data folder is never written.
+        overrides: ``name=value`` notebook parameters (checked against the parameters cells).
+        force: Run even when the last good run had the same inputs, parameters and code.
+        wait_seconds: How long to wait for another run's lock.
+        notebooks: Notebooks to run (default: every packaged notebook).
+        log: Receives one line per step (default: print to stderr).
+        workers: Notebooks executed at once (default: number of CPUs, at least 2).
+
+    Returns:
+        A :class:`RunOutcome`; its ``exit_code`` is what the command line returns.
+
+    Raises:
+        InputError: Bad parameter, missing data folder or unreadable profile (nothing has run),
+            or exports that do not load (the run is then recorded as failed in the index).
+        LockTimeout: Another run kept the lock longer than ``wait_seconds``.
+    """
+    say = log or (lambda line: print(line, file=sys.stderr, flush=True))
+    t0 = time.perf_counter()
+    nb_paths = [Path(p) for p in notebooks] if notebooks is not None else list_notebooks()
+    if not nb_paths:
+        raise InputError(notebooks_dir(), "no report notebooks found")
+    declared = declared_parameters(nb_paths)
+    user = parse_overrides(overrides, declared)
+    data_path = Path(data_dir).resolve() if data_dir is not None else None
+    profile_path = Path(profile).resolve() if profile else None
+    if profile_path is not None and not profile_path.is_file():
+        raise InputError(profile_path, "profile file does not exist")
+    files = input_files(data_path, profile_path)
+    as_of = user.get("as_of") or declared.get("as_of", Parameter("as_of", "str", "")).default
+    effective = dict(user)
+    if "as_of" in declared:
+        # Partial-period flags depend on the date, so "today" is part of what makes a run fresh.
+        effective["as_of"] = as_of or dt.date.today().isoformat()
+    out_dir = Path(out).resolve()
+    if data_path is not None and (out_dir == data_path or data_path in out_dir.parents):
+        raise InputError(out_dir, "the output folder must not be inside the data folder")
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    with _lock(out_dir, wait_seconds):
+        env = _environment()
+        key = run_key(
+            [(name, _sha256_file(p)) for name, p in files],
+            _sha256_file(profile_path) if profile_path else "default",
+            effective,
+            code_fingerprint(),
+            env,
+        )
+        last = _latest_good(out_dir)
+        if (
+            not force
+            and last
+            and last.get("key") == key
+            and (out_dir / LATEST / INDEX_FILE).is_file()
+        ):
+            msg = f"up to date: inputs, parameters and code unchanged since run {last['id']} ({out_dir / LATEST})"
+            say(msg)
+            return RunOutcome("up-to-date", 0, out_dir / LATEST, msg)
+        return _run_locked(
+            nb_paths,
+            declared,
+            user,
+            effective,
+            data_path,
+            profile_path,
+            out_dir,
+            key,
+            env,
+            say,
+            t0,
+            workers,
+        )
+
+
+def _run_locked(
+    nb_paths: list[Path],
+    declared: Mapping[str, Parameter],
+    user: dict[str, Any],
+    effective: dict[str, Any],
+    data_path: Path | None,
+    profile_path: Path | None,
+    out_dir: Path,
+    key: str,
+    env: dict[str, str],
+    say: Callable[[str], None],
+    t0: float,
+    workers: int | None,
+) -> RunOutcome:
+    import pickle
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    started = _utcnow()
+    run_id = started.strftime("%Y%m%dT%H%M%SZ")
+    run: dict[str, Any] = {
+        "id": run_id,
+        "started": started.isoformat(),
+        "status": "running",
+        "parameters": user,
+        "key": key,
+        "period": "",
+        "folder": "",
+        "notebooks": [],
+        "message": "",
+    }
+    with tempfile.TemporaryDirectory(prefix="contacts311-report-") as tmp_name:
+        tmp = Path(tmp_name)
+        say(f"loading exports from {data_path or 'the profile sources'}")
+        from contacts311.pipeline import load
+
+        try:
+            data = load(data_path, profile_path)
+        except InputError as exc:
+            run.update(status="failed", message=f"exports did not load: {exc}")
+            run["duration_seconds"] = round(time.perf_counter() - t0, 2)
+            _record(out_dir, run)
+            raise
+        as_of = (
+            dt.date.fromisoformat(effective["as_of"]) if effective.get("as_of") else dt.date.today()
+        )
+        period = _headline_period(data, as_of)
+        run_dir = out_dir / period / run_id
+        suffix = 1
+        while run_dir.exists():
+            suffix += 1
+            run_dir = out_dir / period / f"{run_id}-{suffix}"
+        run_dir.mkdir(parents=True)
+        run.update(period=period, folder=run_dir.relative_to(out_dir).as_posix(), id=run_dir.name)
+        dataset_path = tmp / "dataset.pickle"
+        with dataset_path.open("wb") as fh:
+            pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        inputs = data.inputs.to_dict("records")
+        base_prov = {
+            "run_id": run["id"],
+            "started": run["started"],
+            "version": __version__,
+            "git_commit": _git_commit(),
+            "environment": env,
+            "inputs": [
+                {k: (int(v) if k in ("rows_read", "bytes") else str(v)) for k, v in r.items()}
+                for r in inputs
+            ],
+            "rules": list(data.profile.rules_text()),
+            "profile": str(profile_path) if profile_path else None,
+            "data_dir": str(data_path) if data_path else None,
+            "key": key,
+        }
+        runner_values = {
+            "data_dir": str(data_path) if data_path else "",
+            "profile": str(profile_path) if profile_path else "",
+            "dataset_path": str(dataset_path),
+        }
+        jobs = []
+        for nb in nb_paths:
+            own = read_parameters(nb)
+            params = {k: v for k, v in {**runner_values, **effective}.items() if k in own}
+            jobs.append((nb, tmp / nb.name, params))
+        n_workers = workers or max(2, os.cpu_count() or 2)
+        results: dict[str, dict[str, Any]] = {}
+        with (
+            _kernel(tmp) as kernel,
+            ThreadPoolExecutor(max_workers=min(n_workers, len(jobs))) as pool,
+        ):
+            futures = {
+                pool.submit(_execute, nb, out_nb, params, kernel, tmp): (nb, out_nb, params)
+                for nb, out_nb, params in jobs
+            }
+            # Load nbconvert while the kernels work: its import is slow and the threads are idle.
+            import nbconvert  # noqa: F401
+
+            for done, fut in enumerate(as_completed(futures), start=1):
+                nb, out_nb, params = futures[fut]
+                status, error, seconds = fut.result()
+                say(
+                    f"[{done}/{len(jobs)}] {nb.name}: {status} in {seconds:.1f} s"
+                    + (f" ({error})" if error else "")
+                )
+                results[nb.name] = {
+                    "status": status,
+                    "error": error,
+                    "seconds": seconds,
+                    "executed": out_nb,
+                    "params": params,
+                }
+        for nb, out_nb, params in jobs:
+            res = results[nb.name]
+            title = _title(nb)
+            entry = {
+                "name": nb.name,
+                "title": title,
+                "status": res["status"],
+                "error": res["error"],
+                "seconds": round(res["seconds"], 2),
+                "html": "",
+            }
+            if out_nb.is_file():
+                prov = {
+                    **base_prov,
+                    "parameters": {k: v for k, v in params.items() if k != "dataset_path"},
+                    "seconds": res["seconds"],
+                    "notebook": nb.name,
+                }
+                try:
+                    page = _to_html(out_nb, prov, title)
+                except Exception as exc:  # a broken conversion fails this notebook, not the run
+                    entry.update(
+                        status="failed", error=f"HTML conversion: {type(exc).__name__}: {exc}"
+                    )
+                else:
+                    html_name = nb.with_suffix(".html").name
+                    (run_dir / html_name).write_text(page, encoding="utf-8")
+                    entry["html"] = html_name
+            run["notebooks"].append(entry)
+        failed = [n for n in run["notebooks"] if n["status"] != "succeeded"]
+        run["status"] = "failed" if failed else "succeeded"
+        if failed:
+            run["message"] = "; ".join(f"{n['name']}: {n['error']}" for n in failed)
+        run_prov = {**base_prov, "parameters": {**runner_values, **effective}}
+        run_prov["parameters"].pop("dataset_path", None)
+        (run_dir / "provenance.json").write_text(
+            json.dumps(
+                {**run_prov, "notebooks": run["notebooks"], "status": run["status"]},
+                indent=1,
+                default=str,
+            ),
+            encoding="utf-8",
+        )
+        (run_dir / INDEX_FILE).write_text(_run_page(run, run_prov), encoding="utf-8")
+        if not failed:
+            _record_history(out_dir, run["id"], started, data, as_of, say)
+            _swap_latest(out_dir, run_dir)
+        run["duration_seconds"] = round(time.perf_counter() - t0, 2)
+        _record(out_dir, run)
+    if failed:
+        msg = f"run failed ({len(failed)} of {len(jobs)} notebooks): {run['message']}; reports in {run_dir}"
+        say(msg)
+        return RunOutcome("failed", 1, run_dir, msg, run["notebooks"])
+    msg = f"reports written to {run_dir} and {out_dir / LATEST} in {run['duration_seconds']:.1f} s"
+    say(msg)
+    return RunOutcome("succeeded", 0, run_dir, msg, run["notebooks"])
+
+
+def _record_history(
+    out_dir: Path, run_id: str, started: dt.datetime, data, as_of: dt.date, say
+) -> None:
+    """Append the run's figures to ``history.sqlite`` (when the history module is present)."""
+    try:
+        from contacts311 import history
+    except ImportError:
+        return
+    path = out_dir / history.HISTORY_FILE
+    stamp = history.data_as_of(data.contacts)
+    stale, layout = history.input_checks(path, stamp, data.inputs, data.columns)
+    for line in stale + layout:
+        say(f"warning: {line}")
+    figures = history.figures_for_run(
+        data.contacts, data.inputs, data.profile.fiscal_year_start_month, as_of=as_of
+    )
+    history.record_run(
+        path, run_id, started, figures, data.inputs, data.columns, stamp, data.profile.rules_text()
+    )

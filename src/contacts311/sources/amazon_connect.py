@@ -1,0 +1,734 @@
+"""Amazon Connect contact records (CSV with dotted column names, or JSON lines): answered calls.
+
+Amazon Connect writes one contact record per contact and delivers it *at least once*: a record
+may arrive again, later, with a newer ``LastUpdateTimestamp``. This source counts answered voice
+calls per local day:
+
+* records are deduplicated by ``ContactId`` across every file read, keeping the latest
+  ``LastUpdateTimestamp`` (on a tie, the first one read); every other copy is a ``duplicate``
+  in the ledger of the file it came from;
+* the surviving record counts when ``Channel`` is ``VOICE`` (else ``not_voice``) and
+  ``Agent.ConnectedToAgentTimestamp`` is present (else ``not_answered``);
+* it counts on the local date (profile time zone) of its ``InitiationTimestamp``.
+
+The core rows are aggregates per file, local date and ``Queue.Name`` (``contact_id`` empty,
+``channel`` ``phone``); per-contact ids are needed only for deduplication and never leave.
+
+Built for big centres (tens of millions of records): files are streamed in batches with
+``pyarrow.csv.open_csv`` / ``pyarrow.json.open_json``, reading only the six columns counting
+needs (caller numbers, attributes and every other column are never converted). Each record is
+reduced to a few fixed-width numbers (a 128-bit id key, two timestamps, file, queue, class) and
+the records seen so far are compacted to one per ``ContactId`` whenever the pending ones
+outnumber them, so memory follows the number of distinct contacts, not the size of the files.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from contacts311.errors import InputError
+from contacts311.ledger import LedgerBuilder
+from contacts311.profile import Profile
+from contacts311.sources._base import SourceResult, read_head
+
+__all__ = ["DESCRIPTION", "FORMAT", "KIND", "read", "sniff"]
+
+FORMAT = "amazon_connect"
+KIND = "contacts"
+DESCRIPTION = (
+    "Amazon Connect contact records (CSV with dotted columns such as Queue.Name, or JSON lines): "
+    "answered VOICE calls per local day, deduplicated by ContactId (latest LastUpdateTimestamp)"
+)
+
+#: Meaning -> dotted column name (CSV header; JSON path split on the dot).
+ID, CHANNEL, INITIATED, QUEUE, CONNECTED, UPDATED = (
+    "ContactId",
+    "Channel",
+    "InitiationTimestamp",
+    "Queue.Name",
+    "Agent.ConnectedToAgentTimestamp",
+    "LastUpdateTimestamp",
+)
+_NEEDED = (ID, CHANNEL, INITIATED, QUEUE, CONNECTED, UPDATED)
+_REQUIRED = (ID, CHANNEL, INITIATED, CONNECTED, UPDATED)
+_TIMESTAMPS = (INITIATED, UPDATED)
+
+#: Record classes (the surviving copy of each contact lands in exactly one).
+_COUNTED, _NOT_VOICE, _NOT_ANSWERED = 0, 1, 2
+_REASONS = {_NOT_VOICE: "not_voice", _NOT_ANSWERED: "not_answered"}
+
+#: Columns of the ``intervals`` table (the same as the Avaya CMS source's).
+INTERVAL_COLUMNS = {
+    "contact_date": "datetime64[ns]",
+    "interval_start": "int64",
+    "interval_minutes": "int64",
+    "queue": "string",
+    "calls_offered": "Int64",
+    "acd_calls": "int64",
+    "abandoned_calls": "int64",
+    "acd_time_seconds": "Int64",
+    "acw_time_seconds": "Int64",
+    "staffed_seconds": "Int64",
+}
+
+_BLOCK_BYTES = 4 << 20
+#: Compact pending records into the per-contact state once they reach this many (or the state).
+_MIN_COMPACT_ROWS = 2_000_000
+_MS_PER_DAY = 86_400_000
+_QUARTER_HOUR_MS = 900_000
+_INTERVAL_MINUTES = 30
+_MISSING_MS = np.iinfo(np.int64).min  # a missing LastUpdateTimestamp loses to any present one
+
+#: Runs of hex digits in a canonical UUID ``8-4-4-4-12``.
+_UUID_RUNS = ((0, 8), (9, 13), (14, 18), (19, 23), (24, 36))
+
+
+def sniff(head: str) -> bool:
+    """True for a contact-record CSV header or a JSON-lines contact record.
+
+    Args:
+        head: The first lines of a file.
+    """
+    text = head.lstrip("\ufeff").lstrip()
+    if not text:
+        return False
+    first = text.splitlines()[0]
+    if first.startswith("{"):
+        try:
+            record = json.loads(first)
+        except ValueError:
+            return '"ContactId"' in first and '"InitiationTimestamp"' in first
+        return isinstance(record, dict) and ID in record and INITIATED in record
+    names = {_norm(c) for c in _split_header(first)}
+    return _norm(ID) in names and _norm(INITIATED) in names
+
+
+def read(files: list[Any], profile: Profile, options: dict | None = None) -> SourceResult:
+    """Count answered voice calls per local day, file and queue.
+
+    Args:
+        files: ``InputFile``-like objects (``path``, ``name``) of this format.
+        profile: Supplies the time zone of the local dates.
+        options: Unused; accepted for the common source signature.
+
+    Returns:
+        Aggregated core rows, the ledger and an ``intervals`` table (calls offered, answered
+        and abandoned per local half hour and queue).
+
+    Raises:
+        InputError: A required column is missing, a ``ContactId`` or ``InitiationTimestamp`` is
+            empty, or a timestamp cannot be read (the message names the file and line).
+    """
+    ledger = LedgerBuilder(FORMAT)
+    state = _Dedupe(n_files=len(files))
+    queues = _Codes()
+    columns: dict[str, list[str]] = {}
+    for file_index, f in enumerate(files):
+        path = Path(f.path)
+        head = read_head(path)
+        reader = _open_json if head.lstrip("\ufeff").lstrip().startswith("{") else _open_csv
+        rows = 0
+        for batch in reader(path, head, columns, f.name):
+            part = _reduce(batch, file_index, queues, path, rows)
+            rows += len(part["hi"])
+            state.add(part)
+        ledger.read(f.name, rows)
+    winners = state.finish()
+    names = [f.name for f in files]
+    for file_index, name in enumerate(names):
+        dups = int(state.duplicates[file_index])
+        ledger.add(name, "duplicate", "duplicate", dups)
+    contacts, intervals = _tally(winners, names, queues.values, profile.timezone, ledger)
+    notes = [
+        "Amazon Connect: answered VOICE calls (Agent.ConnectedToAgentTimestamp present), "
+        f"deduplicated by ContactId keeping the latest LastUpdateTimestamp, counted on the "
+        f"local date ({profile.timezone}) of InitiationTimestamp."
+    ]
+    return SourceResult(
+        contacts=contacts,
+        ledger=ledger,
+        notes=notes,
+        tables={"intervals": intervals},
+        columns=columns,
+    )
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _norm(name: str) -> str:
+    return name.strip().strip('"').strip().lower()
+
+
+def _split_header(line: str) -> list[str]:
+    return next(csv.reader(io.StringIO(line)), [])
+
+
+def _input_stream(path: Path):
+    """An arrow input stream, un-gzipping by magic bytes (never by file name)."""
+    import pyarrow as pa
+
+    with path.open("rb") as fh:
+        magic = fh.read(2)
+    raw = pa.OSFile(str(path))
+    return pa.CompressedInputStream(raw, "gzip") if magic == b"\x1f\x8b" else raw
+
+
+def _zoned(head: str, names: list[str] | None) -> bool:
+    """Whether the timestamps in the file's first lines all carry a zone (``Z`` or an offset).
+
+    Amazon Connect always writes UTC with ``Z``; exports re-saved by other tools may drop it,
+    and those files take the slower tolerant path (no zone means UTC).
+    """
+    lines = head.lstrip("\ufeff").splitlines()[1:-1] if names else head.splitlines()[:-1]
+    for line in lines[:50]:
+        if not line.strip():
+            continue
+        if names is None:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                return False
+            values = [record.get(k) for k in _TIMESTAMPS]
+        else:
+            cells = _split_header(line)
+            values = [
+                cells[names.index(k)] if names.index(k) < len(cells) else "" for k in _TIMESTAMPS
+            ]
+        for v in values:
+            if isinstance(v, str) and v.strip() and not _has_zone(v.strip()):
+                return False
+    return True
+
+
+def _has_zone(value: str) -> bool:
+    if value.endswith(("Z", "z")):
+        return True
+    tail = value[-6:]
+    return len(tail) == 6 and tail[0] in "+-" and tail[3] == ":"
+
+
+def _open_csv(path: Path, head: str, columns: dict[str, list[str]], name: str):
+    """Yield record batches of the needed columns of a contact-record CSV."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    header = _split_header(head.lstrip("\ufeff").splitlines()[0]) if head.strip() else []
+    columns[name] = [h.strip() for h in header]
+    by_norm = {}
+    for h in header:
+        by_norm.setdefault(_norm(h), h)
+    missing = [c for c in _REQUIRED if _norm(c) not in by_norm]
+    if missing:
+        raise InputError(
+            path,
+            f"missing column(s) {', '.join(missing)}; expected Amazon Connect contact records with "
+            f"{', '.join(_NEEDED)}",
+            line=1,
+        )
+    actual = {c: by_norm[_norm(c)] for c in _NEEDED if _norm(c) in by_norm}
+    zoned = _zoned(head, [_canonical(h, actual) for h in header])
+    ts_type = pa.timestamp("ms", tz="UTC") if zoned else pa.string()
+    types = {
+        actual[ID]: pa.binary(),
+        actual[CHANNEL]: pa.dictionary(pa.int32(), pa.binary()),
+        actual[INITIATED]: ts_type,
+        actual[CONNECTED]: pa.binary(),
+        actual[UPDATED]: ts_type,
+    }
+    if QUEUE in actual:
+        types[actual[QUEUE]] = pa.dictionary(pa.int32(), pa.binary())
+    options = pacsv.ConvertOptions(
+        column_types=types,
+        include_columns=list(types),
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=True,
+    )
+    rename = {v: k for k, v in actual.items()}
+    reader = None
+    while True:
+        try:
+            # Opening already converts the first block, so it can fail like any later batch.
+            if reader is None:
+                reader = pacsv.open_csv(
+                    _input_stream(path),
+                    read_options=pacsv.ReadOptions(block_size=_BLOCK_BYTES),
+                    convert_options=options,
+                )
+            batch = reader.read_next_batch()
+        except StopIteration:
+            return
+        except pa.ArrowInvalid as exc:
+            raise _locate(path, exc, actual) from None
+        yield {rename[n]: batch.column(i) for i, n in enumerate(batch.schema.names)}
+
+
+def _canonical(header_name: str, actual: dict[str, str]) -> str:
+    for meaning, name in actual.items():
+        if name == header_name:
+            return meaning
+    return header_name
+
+
+def _locate(path: Path, exc: Exception, actual: dict[str, str]) -> InputError:
+    """Turn an arrow conversion error into an InputError naming the line (a slow re-scan)."""
+    import pyarrow.csv as pacsv
+
+    text = " ".join(str(exc).split())
+    for meaning in _TIMESTAMPS:
+        col = actual[meaning]
+        reader = pacsv.open_csv(
+            _input_stream(path),
+            convert_options=pacsv.ConvertOptions(include_columns=[col], strings_can_be_null=True),
+        )
+        offset = 0
+        for batch in reader:
+            values = batch.column(0).to_pandas()
+            parsed = pd.to_datetime(values, errors="coerce", utc=True, format="ISO8601")
+            bad = np.flatnonzero(parsed.isna().to_numpy() & values.notna().to_numpy())
+            if len(bad):
+                row = offset + int(bad[0])
+                return InputError(
+                    path,
+                    f"expected an ISO-8601 timestamp such as 2024-03-11T16:15:02Z, got "
+                    f"{values.iloc[int(bad[0])]!r}",
+                    line=row + 2,
+                    column=col,
+                )
+            offset += batch.num_rows
+    return InputError(path, f"cannot read as Amazon Connect contact records ({text})")
+
+
+def _open_json(path: Path, head: str, columns: dict[str, list[str]], name: str):
+    """Yield record batches of the needed fields of a JSON-lines contact-record export."""
+    import pyarrow as pa
+    import pyarrow.json as pajson
+
+    zoned = _zoned(head, None)
+    ts_type = pa.timestamp("ms", tz="UTC") if zoned else pa.string()
+    schema = pa.schema(
+        [
+            (ID, pa.string()),
+            (CHANNEL, pa.string()),
+            (INITIATED, ts_type),
+            ("Queue", pa.struct([("Name", pa.string())])),
+            ("Agent", pa.struct([("ConnectedToAgentTimestamp", pa.string())])),
+            (UPDATED, ts_type),
+        ]
+    )
+    columns[name] = [ID, CHANNEL, INITIATED, QUEUE, CONNECTED, UPDATED]
+    try:
+        reader = pajson.open_json(
+            _input_stream(path),
+            read_options=pajson.ReadOptions(block_size=_BLOCK_BYTES),
+            parse_options=pajson.ParseOptions(
+                explicit_schema=schema, unexpected_field_behavior="ignore"
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        raise InputError(
+            path, f"expected one JSON contact record per line ({exc})", line=1
+        ) from None
+    while True:
+        try:
+            batch = reader.read_next_batch()
+        except StopIteration:
+            return
+        except pa.ArrowInvalid as exc:
+            msg = " ".join(str(exc).split())
+            raise InputError(
+                path, f"expected one JSON contact record per line with ISO-8601 timestamps ({msg})"
+            ) from None
+        yield {
+            ID: batch.column(0),
+            CHANNEL: batch.column(1),
+            INITIATED: batch.column(2),
+            QUEUE: batch.column(3).field("Name"),
+            CONNECTED: batch.column(4).field("ConnectedToAgentTimestamp"),
+            UPDATED: batch.column(5),
+        }
+
+
+# --------------------------------------------------------------------------- per-batch reduction
+
+
+@dataclass
+class _Codes:
+    """Global integer codes for queue names seen in any batch (code 0 is "no queue")."""
+
+    values: list[str] = field(default_factory=lambda: [""])
+    index: dict[str, int] = field(default_factory=lambda: {"": 0})
+
+    def code(self, name: str) -> int:
+        if name not in self.index:
+            self.index[name] = len(self.values)
+            self.values.append(name)
+        return self.index[name]
+
+
+def _text(raw: bytes | str) -> str:
+    if isinstance(raw, str):
+        return raw.strip()
+    try:
+        return raw.decode("utf-8").strip()
+    except UnicodeDecodeError:  # a Windows-1252 re-save; queue names are plain words
+        return raw.decode("cp1252", errors="replace").strip()
+
+
+def _codes_of(arr, mapping) -> np.ndarray:
+    """Per-row codes of a (dictionary) column: ``mapping(text)`` of each distinct value, -1 for null."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not pa.types.is_dictionary(arr.type):
+        arr = pc.dictionary_encode(arr)
+    lookup = np.array(
+        [mapping(_text(v)) for v in arr.dictionary.to_pylist()] + [-1], dtype=np.int64
+    )
+    indices = arr.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return lookup[indices]  # -1 picks the trailing null code
+
+
+def _reduce(batch: dict, file_index: int, queues: _Codes, path: Path, rows_before: int) -> dict:
+    """One batch of records as fixed-width numpy arrays; no text survives this function."""
+    import pyarrow.compute as pc
+
+    ids = batch[ID]
+    n = len(ids)
+    if ids.null_count:
+        row = rows_before + int(np.flatnonzero(ids.is_null().to_numpy(zero_copy_only=False))[0])
+        raise InputError(
+            path, "expected a ContactId on every record, found an empty one", line=_line(path, row)
+        )
+    hi, lo = _id_keys(ids)
+    initiated = _millis(batch[INITIATED], path, rows_before, INITIATED)
+    if (initiated == _MISSING_MS).any():
+        row = rows_before + int(np.flatnonzero(initiated == _MISSING_MS)[0])
+        raise InputError(
+            path,
+            "expected an InitiationTimestamp on every record, found an empty one",
+            line=_line(path, row),
+        )
+    updated = _millis(batch[UPDATED], path, rows_before, UPDATED)
+    voice = _codes_of(batch[CHANNEL], lambda t: int(t.upper() == "VOICE")) == 1
+    answered = pc.is_valid(batch[CONNECTED]).to_numpy(zero_copy_only=False)
+    klass = np.where(voice, np.where(answered, _COUNTED, _NOT_ANSWERED), _NOT_VOICE).astype(np.int8)
+    if batch.get(QUEUE) is not None:
+        queue = _codes_of(batch[QUEUE], queues.code)
+        queue[queue < 0] = 0
+    else:
+        queue = np.zeros(n, dtype=np.int64)
+    return {
+        "hi": hi,
+        "lo": lo,
+        "updated": updated,
+        "initiated": initiated,
+        "file": np.full(n, file_index, dtype=np.int32),
+        "queue": queue.astype(np.int32),
+        "klass": klass,
+    }
+
+
+def _line(path: Path, row: int) -> int | None:
+    """1-based line of data row ``row`` (CSV: after the header; JSON lines: no header)."""
+    return row + (1 if read_head(path, 64).lstrip("\ufeff").lstrip().startswith("{") else 2)
+
+
+def _millis(arr, path: Path, rows_before: int, column: str) -> np.ndarray:
+    """Timestamps as int64 milliseconds since the epoch (UTC); missing -> ``_MISSING_MS``."""
+    import pyarrow as pa
+
+    if pa.types.is_timestamp(arr.type):
+        values = arr.cast(pa.int64()).fill_null(_MISSING_MS).to_numpy(zero_copy_only=False)
+        return values.astype(np.int64, copy=False)
+    # Tolerant path: strings with or without a zone (no zone means UTC, as Amazon writes it).
+    text = pd.Series(arr.to_pandas(), dtype="string").str.strip().replace("", pd.NA)
+    parsed = pd.to_datetime(text, errors="coerce", utc=True, format="ISO8601")
+    bad = np.flatnonzero(parsed.isna().to_numpy() & text.notna().to_numpy())
+    if len(bad):
+        row = rows_before + int(bad[0])
+        raise InputError(
+            path,
+            f"expected an ISO-8601 timestamp such as 2024-03-11T16:15:02Z, got {text.iloc[int(bad[0])]!r}",
+            line=_line(path, row),
+            column=column,
+        )
+    # NaT is stored as the smallest int64, which is exactly _MISSING_MS.
+    naive = parsed.dt.tz_localize(None).dt.as_unit("ms").to_numpy(dtype="datetime64[ms]")
+    return naive.view(np.int64).copy()
+
+
+def _uuid_words(ids) -> tuple[np.ndarray, np.ndarray]:
+    """Which ids (all 36 bytes long) are canonical UUIDs, and their 128 bits as two words."""
+    n = len(ids)
+    offsets = np.frombuffer(ids.buffers()[1], dtype=np.int32)[ids.offset : ids.offset + n + 1]
+    data = np.frombuffer(ids.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[0] + 36 * n]
+    chars = data.reshape(n, 36)
+    digits = np.concatenate([chars[:, a:b] for a, b in _UUID_RUNS], axis=1)
+    # Arithmetic hex decoding: uint8 ops are far cheaper than a table lookup here.
+    lower = digits | 0x20
+    is_digit = (digits - 48) < 10
+    nibbles = np.where(is_digit, digits - 48, lower - 87)
+    valid = is_digit | ((lower - 97) < 6)
+    dashes = (chars[:, [8, 13, 18, 23]] == ord("-")).all(axis=1)
+    packed = np.ascontiguousarray((nibbles[:, 0::2] << 4) | nibbles[:, 1::2])
+    return dashes & valid.all(axis=1), packed.view(np.uint64)
+
+
+def _id_keys(ids) -> tuple[np.ndarray, np.ndarray]:
+    """A 128-bit key per ContactId: the UUID's own bits, or two 64-bit hashes for other ids.
+
+    Canonical UUIDs (what Amazon Connect writes) are decoded exactly and case-insensitively,
+    vectorised over the arrow buffer. Any other id is hashed twice with independent keys; two
+    different ids then collide with probability about 2**-128 per pair.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(ids)
+    hi = np.empty(n, dtype=np.uint64)
+    lo = np.empty(n, dtype=np.uint64)
+    is_uuid = np.zeros(n, dtype=bool)
+    if n and (pa.types.is_string(ids.type) or pa.types.is_binary(ids.type)):
+        offsets = np.frombuffer(ids.buffers()[1], dtype=np.int32)[ids.offset : ids.offset + n + 1]
+        is_36 = np.diff(offsets) == 36
+        # The decision is per id, never per batch, so one id always gets the same key.
+        subset = ids if is_36.all() else pc.filter(ids, pa.array(is_36))
+        if len(subset):
+            ok, words = _uuid_words(subset)
+            where = np.flatnonzero(is_36)
+            is_uuid[where] = ok
+            hi[where] = words[:, 0]
+            lo[where] = words[:, 1]
+    other = np.flatnonzero(~is_uuid)
+    if len(other):
+        values = pc.take(ids, pa.array(other)).to_pandas().to_numpy(dtype=object)
+        values = np.array(
+            [v.decode("utf-8", "replace") if isinstance(v, bytes) else v for v in values],
+            dtype=object,
+        )
+        hi[other] = pd.util.hash_array(values, hash_key="contacts311conn1", categorize=False)
+        lo[other] = pd.util.hash_array(values, hash_key="contacts311conn2", categorize=False)
+    return hi, lo
+
+
+# --------------------------------------------------------------------------- deduplication
+
+
+class _Dedupe:
+    """The latest copy of each ContactId seen so far, in memory proportional to distinct ids."""
+
+    _FIELDS = ("hi", "lo", "updated", "initiated", "file", "queue", "klass")
+
+    def __init__(self, n_files: int) -> None:
+        self.state: dict[str, np.ndarray] | None = None
+        self.pending: list[dict[str, np.ndarray]] = []
+        self.pending_rows = 0
+        self.duplicates = np.zeros(max(n_files, 1), dtype=np.int64)
+
+    def add(self, part: dict[str, np.ndarray]) -> None:
+        if not len(part["hi"]):
+            return
+        self.pending.append(part)
+        self.pending_rows += len(part["hi"])
+        state_rows = 0 if self.state is None else len(self.state["hi"])
+        # Compacting when pending rows outnumber the state keeps memory within about twice the
+        # distinct contacts and the total work within a small multiple of one pass.
+        if self.pending_rows >= max(state_rows, _MIN_COMPACT_ROWS):
+            self._compact()
+
+    def finish(self) -> dict[str, np.ndarray]:
+        self._compact()
+        if self.state is None:
+            return {k: np.empty(0, dtype=np.int64) for k in self._FIELDS}
+        return self.state
+
+    def _compact(self) -> None:
+        parts = ([self.state] if self.state is not None else []) + self.pending
+        if not parts or (self.state is not None and not self.pending):
+            return
+        # State first, then pending in reading order: array position is reading order, which
+        # breaks ties between equal LastUpdateTimestamps in favour of the first copy read.
+        merged = {k: np.concatenate([p[k] for p in parts]) for k in self._FIELDS}
+        self.pending = []
+        self.pending_rows = 0
+        keep = _winners(merged["hi"], merged["lo"], merged["updated"])
+        if not keep.all():
+            self.duplicates += np.bincount(merged["file"][~keep], minlength=len(self.duplicates))
+            merged = {k: v[keep] for k, v in merged.items()}
+        self.state = merged
+
+
+def _winners(hi: np.ndarray, lo: np.ndarray, updated: np.ndarray) -> np.ndarray:
+    """Mask of the rows that survive deduplication by (hi, lo): latest ``updated``, then first.
+
+    Sorting uint64 values is far cheaper than hashing or arg-sorting them, so rows whose ``hi``
+    is unique (almost all) are found with one sort and a table lookup, and only the few rows
+    that share a ``hi`` are resolved exactly with a lexicographic sort.
+    """
+    n = len(hi)
+    keep = np.ones(n, dtype=bool)
+    if n < 2:
+        return keep
+    ordered = np.sort(hi)
+    repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+    if not len(repeated):
+        return keep
+    # A direct-address bitmap on the low bits flags candidates in O(n); the exact check then
+    # runs on the candidates only.
+    bits = min(26, max(16, int(len(repeated)).bit_length() + 6))
+    mask = np.uint64((1 << bits) - 1)
+    table = np.zeros(1 << bits, dtype=bool)
+    table[(repeated & mask).astype(np.int64)] = True
+    cand = np.flatnonzero(table[(hi & mask).astype(np.int64)])
+    pos = np.searchsorted(repeated, hi[cand])
+    pos[pos == len(repeated)] = 0
+    rows = cand[repeated[pos] == hi[cand]]
+    # Newest first within each id; position (reading order) breaks ties.
+    order = np.lexsort((rows, -updated[rows], lo[rows], hi[rows]))
+    sh, sl = hi[rows][order], lo[rows][order]
+    first = np.ones(len(rows), dtype=bool)
+    first[1:] = (sh[1:] != sh[:-1]) | (sl[1:] != sl[:-1])
+    keep[rows[order][~first]] = False
+    return keep
+
+
+# --------------------------------------------------------------------------- counting
+
+
+def _local_millis(ms: np.ndarray, timezone: str) -> np.ndarray:
+    """Local wall-clock milliseconds for UTC milliseconds, vectorised.
+
+    UTC offsets are looked up on a quarter-hour grid (every modern time-zone transition falls on
+    a quarter hour of UTC), so the time-zone database is consulted once per quarter hour of the
+    span covered, not once per record.
+    """
+    if not len(ms):
+        return ms.copy()
+    quarter = ms // _QUARTER_HOUR_MS
+    first, last = int(quarter.min()), int(quarter.max())
+    if last - first > 4_000_000:  # a span of over a century: convert record by record
+        stamps = pd.to_datetime(ms, unit="ms", utc=True).tz_convert(timezone)
+        return (stamps.tz_localize(None).as_unit("ms").asi8).astype(np.int64)
+    grid = pd.to_datetime(
+        np.arange(first, last + 1, dtype=np.int64) * _QUARTER_HOUR_MS, unit="ms", utc=True
+    )
+    local = grid.tz_convert(timezone).tz_localize(None)
+    offsets = local.as_unit("ms").asi8 - grid.tz_localize(None).as_unit("ms").asi8
+    return ms + offsets[quarter - first]
+
+
+def _tally(
+    winners: dict[str, np.ndarray],
+    names: list[str],
+    queue_names: list[str],
+    timezone: str,
+    ledger: LedgerBuilder,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Ledger buckets of the surviving records, core rows and the intervals table."""
+    klass = winners["klass"]
+    files = winners["file"].astype(np.int64)
+    n_files = max(len(names), 1)
+    for value, reason in _REASONS.items():
+        per_file = np.bincount(files[klass == value], minlength=n_files)
+        for i, name in enumerate(names):
+            ledger.add(name, "excluded", reason, int(per_file[i]))
+    counted = klass == _COUNTED
+    per_file = np.bincount(files[counted], minlength=n_files)
+    for i, name in enumerate(names):
+        ledger.add(name, "counted", "", int(per_file[i]), int(per_file[i]))
+
+    voice = klass != _NOT_VOICE
+    local = _local_millis(winners["initiated"][voice], timezone)
+    day = local // _MS_PER_DAY
+    v_counted = counted[voice]
+    v_files = files[voice]
+    v_queue = winners["queue"][voice].astype(np.int64)
+    contacts = _group(
+        {"file": v_files[v_counted], "day": day[v_counted], "queue": v_queue[v_counted]},
+        {"count": np.ones(int(v_counted.sum()), dtype=np.int64)},
+    )
+    core = pd.DataFrame(
+        {
+            "contact_date": pd.to_datetime(contacts["day"], unit="D"),
+            "channel": "phone",
+            "count": contacts["count"],
+            "source": FORMAT,
+            "source_file": np.asarray(names, dtype=object)[contacts["file"]]
+            if len(contacts)
+            else [],
+            "contact_id": pd.Series([pd.NA] * len(contacts), dtype="string"),
+            "queue": [queue_names[q] or pd.NA for q in contacts["queue"]],
+        }
+    )
+    for col in ("channel", "source", "source_file", "contact_id", "queue"):
+        core[col] = core[col].astype("string")
+
+    # Intervals (for staffing): voice calls that reached a queue, per local half hour.
+    queued = v_queue > 0
+    slot = (local - day * _MS_PER_DAY) // (_INTERVAL_MINUTES * 60_000)
+    groups = _group(
+        {"day": day[queued], "slot": slot[queued], "queue": v_queue[queued]},
+        {
+            "calls_offered": np.ones(int(queued.sum()), dtype=np.int64),
+            "acd_calls": v_counted[queued].astype(np.int64),
+        },
+    )
+    intervals = pd.DataFrame(
+        {
+            "contact_date": pd.to_datetime(groups["day"], unit="D"),
+            "interval_start": groups["slot"] * _INTERVAL_MINUTES,
+            "interval_minutes": _INTERVAL_MINUTES,
+            "queue": [queue_names[q] for q in groups["queue"]],
+            "calls_offered": groups["calls_offered"],
+            "acd_calls": groups["acd_calls"],
+            "abandoned_calls": groups["calls_offered"] - groups["acd_calls"],
+            # Handle and staffed times are not in contact records in a comparable form.
+            "acd_time_seconds": pd.NA,
+            "acw_time_seconds": pd.NA,
+            "staffed_seconds": pd.NA,
+        },
+        columns=list(INTERVAL_COLUMNS),
+    ).astype(INTERVAL_COLUMNS)
+    return core, intervals
+
+
+def _group(keys: dict[str, np.ndarray], sums: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Sum ``sums`` per distinct combination of integer ``keys`` (dense bincount when small)."""
+    names = list(keys)
+    if not len(next(iter(keys.values()))):
+        return pd.DataFrame(
+            {
+                **{k: np.empty(0, np.int64) for k in names},
+                **{k: np.empty(0, np.int64) for k in sums},
+            }
+        )
+    lows = {k: int(v.min()) for k, v in keys.items()}
+    spans = {k: int(v.max()) - lows[k] + 1 for k, v in keys.items()}
+    size = int(np.prod([spans[k] for k in names], dtype=np.float64))
+    if size <= 50_000_000:
+        flat = np.zeros(len(next(iter(keys.values()))), dtype=np.int64)
+        for k in names:
+            flat = flat * spans[k] + (keys[k] - lows[k])
+        totals = {k: np.bincount(flat, weights=v, minlength=size) for k, v in sums.items()}
+        present = np.bincount(flat, minlength=size) > 0
+        idx = np.flatnonzero(present)
+        out: dict[str, np.ndarray] = {}
+        rest = idx.copy()
+        for k in reversed(names):
+            rest, digit = np.divmod(rest, spans[k])
+            out[k] = digit + lows[k]
+        frame = pd.DataFrame({k: out[k] for k in names})
+        for k in sums:
+            frame[k] = np.rint(totals[k][idx]).astype(np.int64)
+        return frame
+    frame = pd.DataFrame({**keys, **sums})
+    return frame.groupby(names, sort=True, as_index=False)[list(sums)].sum()

@@ -1,0 +1,868 @@
+"""Avaya CMS split/skill data (phone): CMS Supervisor report exports and ``hsplit`` dumps.
+
+Two layouts are recognised by their header (see ``docs/formats.md``, section ``avaya_cms``):
+
+* a CMS Supervisor report export ("311 Multi-Day Multi-Skill"): title lines, then a tab- or
+  comma-delimited header with a date, a split/skill and an ``ACD Calls`` column, one row per
+  skill per day or per interval, and a ``Totals``/``Total``/``Summary`` row;
+* an ``hsplit`` table dump: comma-delimited, CMS database column names (``row_date``, ``split``,
+  ``acdcalls``, ...).
+
+Rules decided here (each is tested):
+
+* Every non-blank line below the header is a row read; cells to the right of the last header
+  column are ignored (CMS Supervisor writes a trailing delimiter on some rows). Rows whose first cell (or date, skill or
+  interval cell) is ``Totals``, ``Total`` or ``Summary`` are excluded as ``summary_row``, wherever
+  they stand (CMS puts them at the bottom of daily reports and at the top of some interval ones).
+* Call counts (``ACD Calls``, abandoned calls, calls offered) must be whole numbers of 0 or more;
+  thousands separators are allowed. An empty cell, ``N/A`` or a negative number is an
+  :class:`~contacts311.errors.InputError` naming the file, line, column and expectation: a gap in
+  a count column means the export is not the one the measure is defined on, so it is not guessed.
+  Durations (``ACD Time``, ``ACW Time``, ``Staffed Time``) are seconds or ``h:mm:ss``; an empty
+  duration cell is read as missing.
+* The key of a row is (ACD, skill, date, interval start); the ACD only takes part when the data
+  holds more than one ACD. Files are read in sorted order: a later row with the same key and the
+  same call counts is a ``duplicate``; different call counts are an ``InputError`` naming both
+  files and lines, the key and both values. A daily row for a skill-day that also has interval
+  rows is a ``duplicate`` when its counts equal the intervals' sums, else an ``InputError``.
+* Skills outside ``skills`` (when set) or inside ``exclude_skills`` are excluded as
+  ``skill_not_counted``; a skill matches by number or by name, case-insensitively.
+* ``formula: acd_minus_abandoned`` is applied to the sums of a skill-day, as the published
+  formula SUM(ACD Calls) - SUM(Abandoned Calls) is: a single interval may have more abandoned than
+  answered calls. A skill-day whose abandoned calls exceed its ACD calls is an ``InputError``
+  (it cannot be a count of contacts; use ``formula: acd_calls``), never clipped to 0, because
+  clipping would silently change the published total.
+* ``formula: calls_offered`` needs a calls-offered column in every file it reads.
+
+Per-file options (profile ``sources`` entries) may override ``formula``, ``skills`` and
+``exclude_skills``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from contacts311.errors import InputError, warn_input
+from contacts311.ledger import LedgerBuilder
+from contacts311.profile import PHONE_FORMULAS, Profile
+from contacts311.schema import CONTACT_COLUMNS, empty_contacts
+from contacts311.sources._base import SourceResult, read_text, xlsx_rows
+
+__all__ = ["DESCRIPTION", "FORMAT", "INTERVAL_COLUMNS", "KIND", "read", "sniff"]
+
+FORMAT = "avaya_cms"
+KIND = "contacts"
+DESCRIPTION = "Avaya CMS split/skill calls: CMS Supervisor report exports and hsplit dumps (phone)"
+
+#: Columns of the ``intervals`` table.
+INTERVAL_COLUMNS = {
+    "contact_date": "datetime64[ns]",
+    "interval_start": "int64",
+    "interval_minutes": "int64",
+    "queue": "string",
+    "calls_offered": "Int64",
+    "acd_calls": "int64",
+    "abandoned_calls": "int64",
+    "acd_time_seconds": "Int64",
+    "acw_time_seconds": "Int64",
+    "staffed_seconds": "Int64",
+}
+
+# Field -> accepted header names, matched case-insensitively with spaces collapsed.
+_SUPERVISOR = {
+    "date": ("Date", "Day"),
+    "skill": ("Split/Skill", "Skill", "Split"),
+    "skill_name": ("Split/Skill Name", "Skill Name", "Name"),
+    "interval": ("Interval", "Time"),
+    "acd_calls": ("ACD Calls",),
+    "abandoned_calls": ("Aban Calls", "Abandoned Calls", "Abn Calls"),
+    "calls_offered": ("Calls Offered", "Offered"),
+    "acd_time": ("ACD Time",),
+    "acw_time": ("ACW Time",),
+    "staffed_time": ("Staffed Time",),
+}
+_HSPLIT = {
+    "date": ("row_date",),
+    "skill": ("split",),
+    "interval": ("starttime",),
+    "intrvl": ("intrvl",),
+    "acd": ("acd",),
+    "acd_calls": ("acdcalls",),
+    "abandoned_calls": ("abncalls",),
+    "calls_offered": ("callsoffered",),
+    "acd_time": ("acdtime",),
+    "acw_time": ("acwtime",),
+    "staffed_time": ("i_stafftime",),
+}
+_REQUIRED = ("date", "skill", "acd_calls", "abandoned_calls")
+_COUNT_FIELDS = ("acd_calls", "abandoned_calls", "calls_offered")
+_TIME_FIELDS = {
+    "acd_time": "acd_time_seconds",
+    "acw_time": "acw_time_seconds",
+    "staffed_time": "staffed_seconds",
+}
+_SUMMARY_WORDS = {"total", "totals", "summary"}
+_OPTIONS = {"formula", "skills", "exclude_skills"}
+# Title blocks are a handful of lines; a header further down is not a CMS export.
+_MAX_TITLE_LINES = 60
+_DEFAULT_INTERVAL_MINUTES = 30
+
+_INTERVAL_RE = re.compile(
+    r"^(\d{1,2}):?(\d{2})\s*([ap])?\.?m?\.?"
+    r"(?:\s*-\s*(\d{1,2}):?(\d{2})\s*([ap])?\.?m?\.?)?$",
+    re.IGNORECASE,
+)
+
+
+#: (formula, skills counted, skills excluded) of one file; skill sets hold ``_skill_key`` values.
+_Rules = tuple[str, set[str], set[str]]
+
+
+@dataclass
+class _Layout:
+    kind: str  # "supervisor" or "hsplit"
+    fields: dict[str, int]  # field -> column index
+    header: list[str]
+    delimiter: str
+
+
+def sniff(head: str) -> bool:
+    """True when ``head`` (a file's first lines) is a CMS Supervisor export or an hsplit dump.
+
+    Args:
+        head: The first lines of the file as text.
+    """
+    return any(_match_header(line) is not None for line in head.splitlines()[:_MAX_TITLE_LINES])
+
+
+def read(files: list, profile: Profile) -> SourceResult:
+    """Read Avaya CMS exports into skill-day contact rows, the ledger and the intervals table.
+
+    All files are read together so that overlapping exports are deduplicated.
+
+    Args:
+        files: :class:`~contacts311.pipeline.InputFile` entries (``path``, ``name``, ``options``).
+        profile: Profile giving ``phone.formula``, ``phone.skills`` and ``phone.exclude_skills``.
+
+    Returns:
+        Core rows (one per file, skill and day counted), the ledger, the ``intervals`` table,
+        each file's header and notes naming the formula and skills used.
+
+    Raises:
+        InputError: A file without a recognisable header, a bad date, count or duration, a
+            conflicting duplicate, or a skill-day that the formula would make negative.
+    """
+    ledger = LedgerBuilder(FORMAT)
+    columns: dict[str, list[str]] = {}
+    rules: dict[str, _Rules] = {}
+    headers: dict[str, dict[str, str]] = {}
+    parts = []
+    for order, f in enumerate(sorted(files, key=lambda f: f.name)):
+        rules[f.name] = _file_rules(f, profile)
+        layout, cells, header_line = _read_cells(Path(f.path), f.name)
+        columns[f.name] = layout.header
+        headers[f.name] = {k: layout.header[i] for k, i in layout.fields.items()}
+        if rules[f.name][0] == "calls_offered" and "calls_offered" not in layout.fields:
+            raise InputError(
+                f.name,
+                "formula calls_offered needs a calls offered column ('Calls Offered' or "
+                "'callsoffered'); this export has none",
+                line=header_line,
+            )
+        parts.append(cells.assign(source_file=f.name, file_order=order, kind=layout.kind))
+    cells = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=_CELL_BASE)
+    cells = _strip_blank_rows(cells)
+    per_file = cells["source_file"].value_counts()
+    for name in columns:
+        ledger.read(name, int(per_file.get(name, 0)))
+    summary, data = _parse(cells, headers)
+
+    data["bucket"] = "counted"
+    data["reason"] = ""
+    data = _mark_duplicates(data)
+    data = _mark_daily_covered_by_intervals(data)
+    data = _apply_skill_rules(data, rules)
+    data["count"] = _row_counts(data, rules)
+
+    counted = data[data["bucket"] == "counted"]
+    contacts = _skill_days(counted)
+    ledger.add_frame(
+        summary[["source_file"]].assign(bucket="excluded", reason="summary_row", count=0),
+        contacts_column="count",
+    )
+    ledger.add_frame(data[["source_file", "bucket", "reason", "count"]], contacts_column="count")
+    notes = _notes(profile, files, rules)
+    notes.append(
+        f"Avaya CMS: {len(contacts):,} skill-days counted from {len(files)} file(s), "
+        f"{int(contacts['count'].sum()):,} calls."
+    )
+    return SourceResult(
+        contacts=contacts,
+        ledger=ledger,
+        notes=notes,
+        tables={"intervals": _intervals_table(counted)},
+        columns=columns,
+    )
+
+
+# --- header recognition -------------------------------------------------------------------
+
+
+def _norm(cell: str) -> str:
+    return " ".join(cell.strip().strip('"').lower().split())
+
+
+def _split_line(line: str, delimiter: str) -> list[str]:
+    return next(csv.reader([line], delimiter=delimiter), [])
+
+
+def _match_cells(cells: list[str]) -> tuple[str, dict[str, int]] | None:
+    names = [_norm(c) for c in cells]
+    for kind, aliases in (("hsplit", _HSPLIT), ("supervisor", _SUPERVISOR)):
+        fields: dict[str, int] = {}
+        for field_name, accepted in aliases.items():
+            # Aliases in order of preference: "Date" wins over a "Day" column of weekday names.
+            for alias in accepted:
+                if alias.lower() in names:
+                    fields[field_name] = names.index(alias.lower())
+                    break
+        if all(k in fields for k in ("date", "skill", "acd_calls")):
+            return kind, fields
+    return None
+
+
+def _match_header(line: str) -> _Layout | None:
+    line = line.lstrip("\ufeff").rstrip("\r\n")
+    for delimiter in ("\t", ","):
+        if delimiter not in line:
+            continue
+        cells = _split_line(line, delimiter)
+        found = _match_cells(cells)
+        if found is not None:
+            kind, fields = found
+            return _Layout(kind, fields, [c.strip() for c in cells], delimiter)
+    return None
+
+
+def _no_header(name: str) -> InputError:
+    return InputError(
+        name,
+        f"no column header found in the first {_MAX_TITLE_LINES} lines; expected a CMS Supervisor "
+        "header with Date, Split/Skill and ACD Calls columns, or an hsplit header with row_date, "
+        "split and acdcalls",
+    )
+
+
+# --- reading one file ---------------------------------------------------------------------
+
+_CELL_BASE = ["source_file", "line", "file_order", "kind", "first_cell"]
+
+
+def _read_cells(path: Path, name: str) -> tuple[_Layout, pd.DataFrame, int]:
+    """The header and the text cells below it, one column per field (blank rows included).
+
+    Returns:
+        The layout, the cells (columns: field names, ``first_cell`` and ``line``) and the
+        header's line number.
+    """
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        layout, raw, header_line = _xlsx_cells(path, name)
+    else:
+        layout, raw, header_line = _text_cells(path, name)
+    missing = [f for f in _REQUIRED if f not in layout.fields]
+    if missing:
+        wanted = _HSPLIT if layout.kind == "hsplit" else _SUPERVISOR
+        raise InputError(
+            name,
+            "header lacks required column(s): "
+            + "; ".join(" or ".join(repr(a) for a in wanted[f]) for f in missing),
+            line=header_line,
+        )
+    # A short row's missing cells are empty cells (an error where a value is required), unlike
+    # a column the file does not have, which stays missing (NA) after files are joined.
+    cells = pd.DataFrame({f: raw[i].fillna("") for f, i in layout.fields.items()})
+    cells["first_cell"] = raw[0].fillna("")
+    cells["line"] = raw["line"].astype("int64")
+    return layout, cells, header_line
+
+
+def _strip_blank_rows(cells: pd.DataFrame) -> pd.DataFrame:
+    """Strip every cell and drop blank lines (they are not rows); done once for all files."""
+    text_cols = [c for c in cells.columns if c not in ("source_file", "line", "file_order", "kind")]
+    blank = np.ones(len(cells), dtype=bool)
+    for c in text_cols:
+        cells[c] = cells[c].astype("str").str.strip()
+        blank &= cells[c].isna().to_numpy() | cells[c].eq("").fillna(True).to_numpy()
+    return cells[~blank].reset_index(drop=True)
+
+
+def _text_cells(path: Path, name: str) -> tuple[_Layout, pd.DataFrame, int]:
+    text = read_text(path)
+    pos = 0
+    layout = None
+    header_line = 0
+    for lineno in range(1, _MAX_TITLE_LINES + 1):
+        end = text.find("\n", pos)
+        layout = _match_header(text[pos:] if end < 0 else text[pos:end])
+        pos = len(text) if end < 0 else end + 1
+        if layout is not None:
+            header_line = lineno
+            break
+        if end < 0:
+            break
+    if layout is None:
+        raise _no_header(name)
+    usecols = sorted(set(layout.fields.values()) | {0})
+    body = text[pos:]
+    if not body.strip():
+        cells = pd.DataFrame({i: pd.Series(dtype="str") for i in usecols})
+    else:
+        # With usecols, cells right of the last header column are ignored: CMS Supervisor
+        # writes a trailing delimiter on some rows.
+        cells = pd.read_csv(
+            io.StringIO(body),
+            sep=layout.delimiter,
+            header=None,
+            names=list(range(len(layout.header))),
+            usecols=usecols,
+            # object, not str: one conversion to str after all files are joined is cheaper
+            dtype=object,
+            na_filter=False,
+            skip_blank_lines=False,  # keeps row i on line header_line + 1 + i
+            index_col=False,
+            engine="c",
+        )
+    cells["line"] = header_line + 1 + np.arange(len(cells))
+    return layout, cells, header_line
+
+
+def _xlsx_cells(path: Path, name: str) -> tuple[_Layout, pd.DataFrame, int]:
+    rows = xlsx_rows(path)
+    for i, row in enumerate(rows[:_MAX_TITLE_LINES]):
+        found = _match_cells(row)
+        if found is not None:
+            kind, fields = found
+            layout = _Layout(kind, fields, [c.strip() for c in row], ",")
+            usecols = sorted(set(fields.values()) | {0})
+            body = rows[i + 1 :]
+            cells = pd.DataFrame(
+                {
+                    c: pd.Series([r[c] if c < len(r) else "" for r in body], dtype="str")
+                    for c in usecols
+                }
+            )
+            cells["line"] = i + 2 + np.arange(len(cells))
+            return layout, cells, i + 1
+    raise _no_header(name)
+
+
+# --- parsing the cells of all files at once -----------------------------------------------
+
+
+def _parse(
+    cells: pd.DataFrame, headers: dict[str, dict[str, str]]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split summary rows off and type the data rows of every file in one vectorised pass.
+
+    Returns:
+        ``(summary, data)``: the summary rows (``source_file``, ``line``) and the data rows
+        with typed columns.
+    """
+    summary = pd.Series(False, index=cells.index)
+    for c in ("first_cell", "date", "skill", "interval"):
+        if c in cells:
+            summary |= cells[c].str.lower().str.rstrip(":").isin(_SUMMARY_WORDS).fillna(False)
+    d = cells[~summary]
+    out = d[["source_file", "line", "file_order"]].astype({"line": "int64", "file_order": "int64"})
+
+    def fail(bad: pd.Series, field_name: str, expected: str) -> None:
+        _fail_if(bad, d, field_name, headers, expected)
+
+    if len(d):
+        out["contact_date"] = _parse_dates(d["date"], fail)
+    else:
+        out["contact_date"] = pd.Series(dtype="datetime64[ns]")
+    skill = d["skill"].astype("str") if len(d) else pd.Series(dtype="str")
+    fail(skill.eq(""), "skill", "expected a split/skill number or name")
+    codes, uniques = pd.factorize(skill)
+    # Leading zeros vary between CMS versions ("0101" vs "101"): numbers are compared as numbers.
+    normal = np.array([str(int(u)) if u.isdigit() else u for u in uniques], dtype=object)
+    out["skill_id"] = pd.Series(normal[codes] if len(codes) else [], index=d.index, dtype="str")
+    names = d["skill_name"] if "skill_name" in d else pd.Series(pd.NA, index=d.index, dtype="str")
+    out["skill_name"] = names.where(names.ne("") & names.notna()).astype("str")
+    out["acd"] = (d["acd"].fillna("") if "acd" in d else pd.Series("", index=d.index)).astype("str")
+    for field_name in _COUNT_FIELDS:
+        out[field_name] = _parse_counts(_column(d, field_name), field_name, fail)
+    for field_name, target in _TIME_FIELDS.items():
+        out[target] = _parse_durations(_column(d, field_name), field_name, fail)
+    out["interval_start"], out["interval_minutes"] = _parse_intervals(d, fail)
+    return cells.loc[summary, ["source_file", "line"]], out
+
+
+def _column(d: pd.DataFrame, field_name: str) -> pd.Series:
+    """A field's cells; missing (NA) where a file has no such column."""
+    if field_name in d:
+        return d[field_name]
+    return pd.Series(pd.NA, index=d.index, dtype="str")
+
+
+def _fail_if(
+    bad: pd.Series,
+    d: pd.DataFrame,
+    field_name: str,
+    headers: dict[str, dict[str, str]],
+    expected: str,
+) -> None:
+    """Raise an InputError naming file, line, column and value of the first row where ``bad``."""
+    flags = bad.fillna(False).to_numpy(dtype=bool)
+    if not flags.any():
+        return
+    idx = bad.index[int(np.argmax(flags))]
+    row = d.loc[idx]
+    source_file = row["source_file"]
+    raise InputError(
+        source_file,
+        f"{expected}, got {row[field_name]!r}",
+        line=int(row["line"]),
+        column=headers[source_file].get(field_name, field_name),
+    )
+
+
+def _parse_date_text(text: str) -> dt.date | None:
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?", text)
+    if m:
+        y, mo, d = int(m[1]), int(m[2]), int(m[3])
+    else:
+        m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})", text)
+        if not m:
+            return None
+        mo, d, y = int(m[1]), int(m[2]), int(m[3])
+        if len(m[3]) == 2:
+            y += 2000  # M/D/YY: CMS data are from this century
+    try:
+        return dt.date(y, mo, d)
+    except ValueError:
+        return None
+
+
+def _parse_dates(values: pd.Series, fail) -> pd.Series:  # noqa: ANN001
+    # Dates repeat on every interval and skill: parse each distinct text once.
+    codes, uniques = pd.factorize(values)
+    parsed = [_parse_date_text(u) for u in uniques]
+    bad = np.array([p is None for p in parsed], dtype=bool)[codes]
+    fail(
+        pd.Series(bad, index=values.index),
+        "date",
+        "expected a date as MM/DD/YYYY, YYYY-MM-DD or M/D/YY",
+    )
+    stamps = np.array([np.datetime64(p, "ns") for p in parsed], dtype="datetime64[ns]")
+    return pd.Series(stamps[codes], index=values.index)
+
+
+def _plain_ints(values: pd.Series) -> pd.Series | None:
+    """The cells as int64 when every one is a plain integer (the common, fast case), else None."""
+    try:
+        return values.astype("int64")
+    except (ValueError, TypeError):
+        return None
+
+
+def _parse_counts(values: pd.Series, field_name: str, fail) -> pd.Series:  # noqa: ANN001
+    out = pd.Series(pd.NA, index=values.index, dtype="Int64")
+    present = values.notna()
+    if not present.any():
+        return out
+    negative = "expected a number of calls of 0 or more, not negative"
+    fast = _plain_ints(values[present])
+    if fast is not None:
+        fail(fast.lt(0), field_name, negative)
+        out.loc[present] = fast
+        return out
+    clean = values[present].str.replace(",", "", regex=False).str.replace(r"\.0*$", "", regex=True)
+    fail(clean.str.fullmatch(r"-\d+"), field_name, negative)
+    fail(~clean.str.fullmatch(r"\d+"), field_name, "expected a whole number of calls (0 or more)")
+    out.loc[present] = clean.astype("int64")
+    return out
+
+
+def _parse_durations(values: pd.Series, field_name: str, fail) -> pd.Series:  # noqa: ANN001
+    out = pd.Series(pd.NA, index=values.index, dtype="Int64")
+    given = values.notna() & values.ne("")
+    if not given.any():
+        return out
+    expected = "expected a duration in seconds or h:mm:ss"
+    fast = _plain_ints(values[given])
+    if fast is not None:
+        fail(fast.lt(0), field_name, expected)
+        out.loc[given] = fast
+        return out
+    clean = values[given].str.replace(",", "", regex=False)
+    parts = clean.str.extract(r"^(\d+(?:\.\d*)?)$|^(\d+):([0-5]\d):([0-5]\d)$")
+    fail(parts[0].isna() & parts[1].isna(), field_name, expected)
+    secs = pd.to_numeric(parts[0]).round()
+    hms = parts[[1, 2, 3]].astype("float64")
+    secs = secs.fillna(hms[1] * 3600 + hms[2] * 60 + hms[3])
+    out.loc[given] = secs.astype("int64")
+    return out
+
+
+def _clock_minutes(hour: str, minute: str, meridiem: str | None) -> int | None:
+    h, m = int(hour), int(minute)
+    if meridiem:
+        if not 1 <= h <= 12:
+            return None
+        h = h % 12 + (12 if meridiem.lower() == "p" else 0)
+    if h > 24 or m > 59 or (h == 24 and m):
+        return None
+    return h * 60 + m
+
+
+def _parse_interval_text(text: str) -> tuple[int, int | None] | None:
+    """``7:00 AM-7:30 AM``, ``07:00-07:30`` or ``0700`` -> (start minute, length or None)."""
+    m = _INTERVAL_RE.fullmatch(text)
+    if not m:
+        return None
+    start = _clock_minutes(m[1], m[2], m[3])
+    if start is None or start >= 1440:
+        return None
+    if m[4] is None:
+        return start, None
+    end = _clock_minutes(m[4], m[5], m[6])
+    if end is None:
+        return None
+    if end <= start:  # the last interval of the day ends at midnight ("12:00 AM" or "00:00")
+        end += 1440
+    return start, end - start
+
+
+def _parse_intervals(d: pd.DataFrame, fail) -> tuple[pd.Series, pd.Series]:  # noqa: ANN001
+    """Interval start (minutes after midnight) and length of each row; NA for daily rows.
+
+    hsplit: ``intrvl`` 1440 (or no ``starttime``) is a daily row, else ``starttime`` is HHMM.
+    Supervisor: an empty interval cell (or no interval column) is a daily row.
+    """
+    start = pd.Series(pd.NA, index=d.index, dtype="Int64")
+    minutes = pd.Series(pd.NA, index=d.index, dtype="Int64")
+    if not len(d):
+        return start, minutes
+    cell = _column(d, "interval").fillna("")
+    length = _column(d, "intrvl")
+    hsplit = d["kind"].eq("hsplit")
+
+    has_len = hsplit & length.notna()
+    if has_len.any():
+        lv = length[has_len]
+        expected = "expected the interval length in minutes (15, 30, 60 or 1440)"
+        fail(~lv.str.fullmatch(r"\d+"), "intrvl", expected)
+        lv = lv.astype("int64")
+        fail(~lv.between(1, 1440), "intrvl", expected)
+        fail(
+            lv.lt(1440) & cell[lv.index].eq(""),
+            "interval",
+            "expected the interval start (starttime) of an interval row",
+        )
+        minutes.loc[lv.index] = lv.where(lv.lt(1440))
+    hs_rows = hsplit & cell.ne("") & ~(has_len & length.eq("1440"))
+    if hs_rows.any():
+        st = cell[hs_rows]
+        expected = "expected the interval start as HHMM (e.g. 700 or 1330)"
+        fail(~st.str.fullmatch(r"\d{1,4}"), "interval", expected)
+        hhmm = st.astype("int64")
+        mins = (hhmm // 100) * 60 + hhmm % 100
+        fail(~(hhmm.mod(100).lt(60) & mins.lt(1440)), "interval", expected)
+        start.loc[st.index] = mins
+
+    sup_rows = ~hsplit & cell.ne("")
+    if sup_rows.any():
+        cells = cell[sup_rows]
+        codes, uniques = pd.factorize(cells)
+        parsed = [_parse_interval_text(u) for u in uniques]
+        bad = np.array([p is None for p in parsed], dtype=bool)[codes]
+        fail(
+            pd.Series(bad, index=cells.index),
+            "interval",
+            "expected an interval such as '7:00 AM-7:30 AM', '07:00-07:30' or '0700'",
+        )
+        start.loc[cells.index] = np.array([p[0] for p in parsed], dtype="int64")[codes]
+        minutes.loc[cells.index] = pd.array([p[1] for p in parsed], dtype="Int64")[codes]
+
+    # Exports that give only interval starts: the length is the smallest gap in that file.
+    unknown = start.notna() & minutes.isna()
+    if unknown.any():
+        for source_file, part in start[unknown].groupby(d.loc[unknown, "source_file"]):
+            file_starts = start[d["source_file"].eq(source_file)]
+            minutes.loc[part.index] = _infer_minutes(file_starts, source_file)
+    return start, minutes
+
+
+def _infer_minutes(starts: pd.Series, name: str) -> int:
+    """Interval length when the export gives only starts: the smallest gap between starts."""
+    distinct = np.unique(starts.dropna().to_numpy(dtype="int64"))
+    gaps = np.diff(distinct)
+    if len(gaps):
+        return int(gaps.min())
+    warn_input(
+        name,
+        f"interval length unknown (one interval start only); assumed {_DEFAULT_INTERVAL_MINUTES} minutes",
+    )
+    return _DEFAULT_INTERVAL_MINUTES
+
+
+# --- counting rules -----------------------------------------------------------------------
+
+
+def _file_rules(f, profile: Profile) -> _Rules:  # noqa: ANN001
+    """(formula, skills counted, skills excluded) for one file: the profile's, or its options."""
+    options = dict(getattr(f, "options", None) or {})
+    unknown = set(options) - _OPTIONS
+    if unknown:
+        raise InputError(
+            f.name,
+            f"unknown avaya_cms option(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(_OPTIONS))}",
+        )
+    formula = str(options.get("formula", profile.phone.formula))
+    if formula not in PHONE_FORMULAS:
+        raise InputError(
+            f.name, f"formula must be one of {', '.join(PHONE_FORMULAS)}, got {formula!r}"
+        )
+
+    def skill_set(value) -> set[str]:
+        items = value if isinstance(value, list | tuple) else ([] if value is None else [value])
+        return {_skill_key(str(v)) for v in items}
+
+    skills = skill_set(options.get("skills", profile.phone.skills))
+    excluded = skill_set(options.get("exclude_skills", profile.phone.exclude_skills))
+    return formula, skills, excluded
+
+
+def _skill_key(text: str) -> str:
+    text = " ".join(text.split()).lower()
+    return str(int(text)) if text.isdigit() else text
+
+
+def _key_columns(data: pd.DataFrame) -> pd.DataFrame:
+    """Adds the dedup key: ACD (only when several), skill, date, interval start (-1 = daily)."""
+    acds = set(data["acd"].unique()) - {""}
+    data["acd_key"] = data["acd"] if len(acds) > 1 else ""
+    data["start_key"] = data["interval_start"].fillna(-1).astype("int64")
+    return data
+
+
+_KEY = ["acd_key", "skill_id", "contact_date", "start_key"]
+
+
+def _describe_key(row: pd.Series) -> str:
+    acd = f"ACD {row['acd_key']}, " if row["acd_key"] else ""
+    when = row["contact_date"].date().isoformat()
+    if row["start_key"] < 0:
+        return f"{acd}skill {row['skill_id']}, {when}, daily row"
+    start = int(row["start_key"])
+    return f"{acd}skill {row['skill_id']}, {when}, interval {start // 60:02d}:{start % 60:02d}"
+
+
+def _mark_duplicates(data: pd.DataFrame) -> pd.DataFrame:
+    """Later rows with an earlier row's key: ``duplicate`` if equal, an error if not."""
+    data = _key_columns(data).sort_values(["file_order", "line"], kind="stable")
+    dup = data.duplicated(_KEY, keep="first")
+    if dup.any():
+        groups = data.groupby(_KEY, sort=False)
+        for field_name in _COUNT_FIELDS:
+            first = groups[field_name].transform("first")
+            conflict = dup & data[field_name].notna() & first.notna() & data[field_name].ne(first)
+            if conflict.fillna(False).any():
+                later = data[conflict.fillna(False)].iloc[0]
+                same = (data[_KEY] == later[_KEY]).all(axis=1) & data[field_name].notna()
+                earlier = data[same].iloc[0]
+                raise InputError(
+                    later["source_file"],
+                    f"conflicting duplicate for {_describe_key(later)}: {field_name} is "
+                    f"{earlier[field_name]} in {earlier['source_file']} line {earlier['line']} but "
+                    f"{later[field_name]} in {later['source_file']} line {later['line']}; "
+                    "expected overlapping exports to agree",
+                    line=int(later["line"]),
+                )
+        data.loc[dup, ["bucket", "reason"]] = ("duplicate", "same_key_same_values")
+    return data
+
+
+def _mark_daily_covered_by_intervals(data: pd.DataFrame) -> pd.DataFrame:
+    """A daily row for a skill-day with interval rows is a duplicate when it equals their sums."""
+    live = data["bucket"].eq("counted")
+    daily = live & data["start_key"].lt(0)
+    interval = live & data["start_key"].ge(0)
+    if not (daily.any() and interval.any()):
+        return data
+    day_key = ["acd_key", "skill_id", "contact_date"]
+    iv = data[interval]
+    sums = iv.groupby(day_key).agg(
+        acd_calls=("acd_calls", "sum"),
+        abandoned_calls=("abandoned_calls", "sum"),
+        calls_offered=("calls_offered", "sum"),
+        offered_n=("calls_offered", "count"),
+        rows=("line", "size"),
+        files=("source_file", lambda x: ", ".join(sorted(set(x)))),
+        first_line=("line", "min"),
+        last_line=("line", "max"),
+    )
+    sums.loc[sums["offered_n"] < sums["rows"], "calls_offered"] = pd.NA
+    days = data[daily].join(sums.add_suffix("_iv"), on=day_key)
+    matched = days["rows_iv"].notna()
+    for field_name in _COUNT_FIELDS:
+        a, b = days[field_name], days[f"{field_name}_iv"]
+        conflict = matched & a.notna() & b.notna() & a.ne(b)
+        conflict = conflict.fillna(False)
+        if conflict.any():
+            row = days[conflict].iloc[0]
+            raise InputError(
+                row["source_file"],
+                f"daily row for {_describe_key(row)} has {field_name} {row[field_name]} but the "
+                f"{int(row['rows_iv'])} interval rows of that skill-day ({row['files_iv']}, lines "
+                f"{int(row['first_line_iv'])}-{int(row['last_line_iv'])}) sum to {row[f'{field_name}_iv']}; "
+                "expected the daily row to equal the sum of its intervals",
+                line=int(row["line"]),
+            )
+    covered = days.index[matched.to_numpy()]
+    data.loc[covered, ["bucket", "reason"]] = ("duplicate", "daily_row_equals_intervals")
+    return data
+
+
+def _skill_names(data: pd.DataFrame) -> dict[str, str]:
+    """Skill number -> name, from any export that shows names (the latest date's name wins)."""
+    named = data[data["skill_name"].notna()].sort_values("contact_date", kind="stable")
+    named = named.drop_duplicates("skill_id", keep="last")
+    return dict(zip(named["skill_id"], named["skill_name"], strict=True))
+
+
+def _apply_skill_rules(data: pd.DataFrame, rules: dict[str, _Rules]) -> pd.DataFrame:
+    """Sets ``queue`` (name if known, else number) and excludes skills the rules leave out."""
+    names = _skill_names(data)
+    named = data["skill_id"].map(names).astype("str")
+    data["queue"] = named.where(named.notna(), data["skill_id"])
+    live = data["bucket"].eq("counted")
+    if not any(skills or excluded for _, skills, excluded in rules.values()):
+        return data
+    # Match on distinct (number, name) pairs only: a skill filter is a few names, rows are many.
+    pairs = data[["skill_id", "queue"]].drop_duplicates()
+    id_key = pairs["skill_id"].map(_skill_key)
+    name_key = pairs["queue"].map(_skill_key)
+    for source_file, (_, skills, excluded) in rules.items():
+        out = pd.Series(False, index=pairs.index)
+        if skills:
+            out |= ~(id_key.isin(skills) | name_key.isin(skills))
+        if excluded:
+            out |= id_key.isin(excluded) | name_key.isin(excluded)
+        dropped = set(pairs.loc[out, "skill_id"])
+        if dropped:
+            mask = live & data["source_file"].eq(source_file) & data["skill_id"].isin(dropped)
+            data.loc[mask, ["bucket", "reason"]] = ("excluded", "skill_not_counted")
+    return data
+
+
+def _row_counts(data: pd.DataFrame, rules: dict[str, _Rules]) -> pd.Series:
+    """Each row's contribution under its file's formula (summed per skill-day later)."""
+    formula = data["source_file"].map({k: v[0] for k, v in rules.items()})
+    acd = data["acd_calls"].astype("int64")
+    aban = data["abandoned_calls"].astype("int64")
+    offered = data["calls_offered"]
+    count = acd.where(formula.eq("acd_calls"), acd - aban)
+    use_offered = formula.eq("calls_offered")
+    if use_offered.any():
+        count = count.where(~use_offered, offered.astype("Int64").fillna(0).astype("int64"))
+    return count.astype("int64")
+
+
+def _skill_days(counted: pd.DataFrame) -> pd.DataFrame:
+    """One core row per file, ACD, skill and day; checks acd_minus_abandoned is not negative."""
+    if counted.empty:
+        return empty_contacts()
+    keys = ["source_file", "acd_key", "skill_id", "contact_date"]
+    days = (
+        counted.groupby(keys, sort=True)
+        .agg(
+            count=("count", "sum"),
+            queue=("queue", "first"),
+            acd_calls=("acd_calls", "sum"),
+            abandoned_calls=("abandoned_calls", "sum"),
+            first_line=("line", "min"),
+            last_line=("line", "max"),
+        )
+        .reset_index()
+    )
+    negative = days["count"].lt(0)
+    if negative.any():
+        row = days[negative].iloc[0]
+        lines = (
+            str(row["first_line"])
+            if row["first_line"] == row["last_line"]
+            else f"{row['first_line']}-{row['last_line']}"
+        )
+        raise InputError(
+            row["source_file"],
+            f"formula acd_minus_abandoned gives {row['count']} for skill {row['skill_id']} on "
+            f"{row['contact_date'].date().isoformat()} (ACD calls {row['acd_calls']}, abandoned "
+            f"{row['abandoned_calls']}); expected ACD calls >= abandoned calls per skill-day. "
+            "Use formula acd_calls (ACD calls are already answered calls) or check the export",
+            line=lines,
+        )
+    out = pd.DataFrame(
+        {
+            "contact_date": days["contact_date"].astype("datetime64[ns]"),
+            "channel": "phone",
+            "count": days["count"].astype("int64"),
+            "source": FORMAT,
+            "source_file": days["source_file"],
+            "contact_id": pd.Series(pd.NA, index=days.index, dtype="string"),
+            "queue": days["queue"],
+        }
+    )
+    return out.astype(CONTACT_COLUMNS)
+
+
+def _intervals_table(counted: pd.DataFrame) -> pd.DataFrame:
+    rows = counted[counted["start_key"].ge(0)] if "start_key" in counted else counted.iloc[:0]
+    out = pd.DataFrame(
+        {
+            "contact_date": rows.get("contact_date"),
+            "interval_start": rows.get("interval_start"),
+            "interval_minutes": rows.get("interval_minutes"),
+            "queue": rows.get("queue"),
+            "calls_offered": rows.get("calls_offered"),
+            "acd_calls": rows.get("acd_calls"),
+            "abandoned_calls": rows.get("abandoned_calls"),
+            "acd_time_seconds": rows.get("acd_time_seconds"),
+            "acw_time_seconds": rows.get("acw_time_seconds"),
+            "staffed_seconds": rows.get("staffed_seconds"),
+        },
+        columns=list(INTERVAL_COLUMNS),
+    )
+    out = out.astype(INTERVAL_COLUMNS)
+    return out.sort_values(["contact_date", "queue", "interval_start"], kind="stable").reset_index(
+        drop=True
+    )
+
+
+def _notes(profile: Profile, files: list, rules: dict[str, _Rules]) -> list[str]:
+    phone = profile.phone
+    skills = ", ".join(phone.skills) if phone.skills else "all skills"
+    text = f"Avaya CMS phone calls counted as {phone.describe()}; skills counted: {skills}"
+    if phone.exclude_skills:
+        text += f"; excluded: {', '.join(phone.exclude_skills)}"
+    notes = [text + "."]
+    for f in sorted(files, key=lambda f: f.name):
+        if getattr(f, "options", None):
+            formula, skills_set, excluded = rules[f.name]
+            notes.append(
+                f"{f.name}: per-file rules: {PHONE_FORMULAS[formula]}; skills counted: "
+                f"{', '.join(sorted(skills_set)) or 'all skills'}"
+                + (f"; excluded: {', '.join(sorted(excluded))}" if excluded else "")
+                + "."
+            )
+    return notes

@@ -1,0 +1,182 @@
+"""Unit tests for the sample-data generator's allocation helpers, calendar and CLI guard."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from contacts311.cli import main
+from contacts311.sample import (
+    allocate_largest_remainder,
+    daily_targets,
+    fake_pii_markers,
+    monthly_targets,
+    open_days,
+)
+
+D = dt.date
+
+
+# ------------------------------------------------------------------ largest remainder
+
+
+def test_equal_weights_leftover_goes_to_first_position():
+    # 10 / 3 = 3.33 each: floors 3+3+3 = 9, one unit left, ties go to the earliest position.
+    assert allocate_largest_remainder(10, [1, 1, 1]) == [4, 3, 3]
+
+
+def test_leftover_goes_to_largest_fraction():
+    # quotas 3.5, 2.1, 1.4 -> floors 3, 2, 1 (= 6); the one unit left goes to .5 (position 0).
+    assert allocate_largest_remainder(7, [0.5, 0.3, 0.2]) == [4, 2, 1]
+
+
+def test_two_units_left_go_to_the_two_largest_fractions():
+    # quotas 11 * (1, 3, 3, 4) / 11 = 1, 3, 3, 4 exactly -> nothing left over.
+    assert allocate_largest_remainder(11, [1, 3, 3, 4]) == [1, 3, 3, 4]
+    # quotas 5 * (1, 1, 2) / 4 = 1.25, 1.25, 2.5 -> floors 1, 1, 2 (= 4); one left -> 2.5.
+    assert allocate_largest_remainder(5, [1, 1, 2]) == [1, 1, 3]
+    # quotas 6 * (2, 3, 4) / 9 = 1.33, 2.0, 2.67 -> floors 1, 2, 2 (= 5); one left -> .67.
+    assert allocate_largest_remainder(6, [2, 3, 4]) == [1, 2, 3]
+
+
+def test_zero_weights_get_nothing_and_zero_total_is_all_zero():
+    assert allocate_largest_remainder(5, [0, 2, 3]) == [0, 2, 3]
+    assert allocate_largest_remainder(0, [1, 2]) == [0, 0]
+
+
+def test_march_2024_email_webform_split():
+    # 1,634 email + webform at 7:4: quotas 1,039.82 and 594.18 -> 1,040 and 594.
+    assert allocate_largest_remainder(1634, [7, 4]) == [1040, 594]
+
+
+@pytest.mark.parametrize(
+    ("total", "weights"),
+    [(-1, [1.0]), (3, [1.0, -0.5]), (3, [0.0, 0.0]), (3, [])],
+)
+def test_bad_input_is_refused(total, weights):
+    with pytest.raises(ValueError):
+        allocate_largest_remainder(total, weights)
+
+
+@given(
+    st.integers(min_value=0, max_value=100_000),
+    st.lists(st.floats(min_value=0.01, max_value=1000), min_size=1, max_size=40),
+)
+def test_parts_sum_to_total_and_stay_within_one_of_the_quota(total, weights):
+    parts = allocate_largest_remainder(total, weights)
+    assert sum(parts) == total
+    s = sum(weights)
+    for part, w in zip(parts, weights, strict=True):
+        quota = total * w / s
+        assert quota - 1 < part < quota + 1
+
+
+# ------------------------------------------------------------------ service calendar
+
+
+def test_weekend_service_starts_saturday_1_july_2023_and_july_4_is_closed():
+    # Fri 30 Jun open; Sat 1 and Sun 2 Jul open (daily from then); Mon 3 open;
+    # Tue 4 Jul Independence Day closed; Wed 5 open.
+    assert open_days(D(2023, 6, 30), D(2023, 7, 5)) == [
+        D(2023, 6, 30),
+        D(2023, 7, 1),
+        D(2023, 7, 2),
+        D(2023, 7, 3),
+        D(2023, 7, 5),
+    ]
+
+
+def test_weekdays_only_before_july_2023_and_observed_holiday_closed():
+    # Christmas 2022 was a Sunday, observed Monday 26 Dec; the weekend was closed anyway.
+    assert open_days(D(2022, 12, 23), D(2022, 12, 27)) == [D(2022, 12, 23), D(2022, 12, 27)]
+
+
+# ------------------------------------------------------------------ calibration
+
+
+def test_published_months_and_fiscal_years_are_exact():
+    months = monthly_targets(D(2025, 6, 30))
+    assert [months[(2023, m)] for m in (1, 2, 3)] == [12_004, 11_244, 13_824]
+    assert [months[(2024, m)] for m in (1, 2, 3)] == [13_723, 13_649, 14_974]
+    assert months[(2024, 9)] == 22_133
+    assert months[(2025, 5)] == 23_815
+    assert months[(2025, 6)] == 22_471
+    fy24 = sum(n for (y, m), n in months.items() if (y, m) >= (2023, 7) and (y, m) <= (2024, 6))
+    fy25 = sum(n for (y, m), n in months.items() if (y, m) >= (2024, 7) and (y, m) <= (2025, 6))
+    assert fy24 == 181_798
+    assert fy25 == 226_774
+    assert sum(months[(2025, m)] for m in range(1, 7)) == 113_833
+
+
+def test_months_after_end_date_are_left_out():
+    months = monthly_targets(D(2023, 10, 15))
+    assert max(months) == (2023, 10)
+    assert min(months) == (2020, 7)
+
+
+@pytest.fixture(scope="module")
+def targets():
+    return daily_targets(D(2024, 6, 30), seed=311)
+
+
+def test_march_2024_by_channel(targets):
+    counted, _ = targets
+    by_channel: dict[str, int] = {}
+    for (d, ch), n in counted.items():
+        if (d.year, d.month) == (2024, 3):
+            by_channel[ch] = by_channel.get(ch, 0) + n
+    # The bulletin: phone 12,698; email + webform 1,634 (split 7:4 as above); walk-in 642.
+    assert by_channel == {"phone": 12_698, "email": 1_040, "webform": 594, "in_person": 642}
+
+
+def test_front_desk_closed_on_weekends_and_nothing_on_closed_days(targets):
+    counted, _ = targets
+    for (d, ch), n in counted.items():
+        assert n > 0
+        if ch == "in_person":
+            assert d.weekday() < 5
+        assert d in set(open_days(d, d))
+
+
+def test_ice_storm_roughly_doubles_phone_calls(targets):
+    counted, _ = targets
+    # Tue 16 Jan 2024 (storm) against Tue 9 Jan 2024: the phone day weight is 1.1 * 2.2 vs 1.1,
+    # so the storm day has 2.2 times the calls, give or take the rounding of each day (+-1).
+    storm, normal = counted[(D(2024, 1, 16), "phone")], counted[(D(2024, 1, 9), "phone")]
+    assert abs(storm - 2.2 * normal) <= 3.2
+
+
+def test_gap_days_log_far_fewer_and_record_the_missed(targets):
+    counted, missed = targets
+    assert missed, "some manual-tracking gaps expected"
+    for (d, ch), n in missed.items():
+        assert ch in ("email", "in_person")
+        assert n >= 1
+        logged = counted.get((d, ch), 0)
+        # 15% of the normal weight is still logged: missed is about 85/15 of what was logged.
+        assert logged < n
+
+
+def test_fake_pii_markers_cover_names_domain_and_phone_prefix():
+    markers = fake_pii_markers()
+    assert "Avery Quinlan" in markers
+    assert "example.org" in markers
+    assert "555-01" in markers
+
+
+# ------------------------------------------------------------------ command line guard
+
+
+def test_cli_refuses_a_non_empty_folder_without_force(tmp_path, capsys):
+    (tmp_path / "keep.txt").write_text("mine", encoding="utf-8")
+    assert main(["sample-data", str(tmp_path)]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt"]
+
+
+def test_cli_refuses_an_end_date_before_the_zendesk_overlap(tmp_path, capsys):
+    assert main(["sample-data", str(tmp_path / "out"), "--end-date", "2022-12-31"]) == 2
+    assert "end-date" in capsys.readouterr().err

@@ -1,0 +1,419 @@
+"""Amazon Connect contact records: per-day answered calls, dedupe, ledger, privacy."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from contacts311 import sources
+from contacts311.errors import InputError
+from contacts311.profile import Profile
+from contacts311.sources import amazon_connect as ac
+
+U = "6f1c2a9e-0000-4000-8000-{:012d}"  # canonical UUIDs, distinct by their last digits
+PHONE_CANARY = "+15035550199"
+NAME_CANARY = "CANARY Jane Roe"
+
+HEADER = (
+    "ContactId,Channel,InitiationMethod,InitiationTimestamp,DisconnectTimestamp,Queue.Name,"
+    "Queue.EnqueueTimestamp,Agent.ConnectedToAgentTimestamp,CustomerEndpoint.Address,"
+    "Attributes.CallerName,LastUpdateTimestamp"
+)
+
+
+def _row(cid, channel, init, queue, agent, updated):
+    return (
+        f"{cid},{channel},INBOUND,{init},2024-12-31T00:00:00Z,{queue},{init},{agent},"
+        f"{PHONE_CANARY},{NAME_CANARY},{updated}"
+    )
+
+
+# Local dates below are America/Los_Angeles: PST (UTC-8) until 2024-03-10 10:00Z, PDT (UTC-7)
+# until 2024-11-03 09:00Z, then PST again.
+FILE_A = [
+    # 07:30Z on 10 Mar = 23:30 PST on 9 Mar
+    _row(
+        U.format(1),
+        "VOICE",
+        "2024-03-10T07:30:00Z",
+        "General",
+        "2024-03-10T07:31:00Z",
+        "2024-03-10T07:40:00Z",
+    ),
+    # 08:30Z on 10 Mar = 00:30 PST on 10 Mar
+    _row(
+        U.format(2),
+        "VOICE",
+        "2024-03-10T08:30:00Z",
+        "General",
+        "2024-03-10T08:31:00Z",
+        "2024-03-10T08:40:00Z",
+    ),
+    # 06:30Z on 11 Mar = 23:30 PDT on 10 Mar (DST has started)
+    _row(
+        U.format(3),
+        "VOICE",
+        "2024-03-11T06:30:00Z",
+        "Parking",
+        "2024-03-11T06:31:00Z",
+        "2024-03-11T06:40:00Z",
+    ),
+    # 07:30Z on 11 Mar = 00:30 PDT on 11 Mar
+    _row(
+        U.format(4),
+        "VOICE",
+        "2024-03-11T07:30:00Z",
+        "General",
+        "2024-03-11T07:31:00Z",
+        "2024-03-11T07:40:00Z",
+    ),
+    _row(
+        U.format(5),
+        "CHAT",
+        "2024-03-11T17:00:00Z",
+        "General",
+        "2024-03-11T17:01:00Z",
+        "2024-03-11T17:10:00Z",
+    ),
+    _row(U.format(6), "VOICE", "2024-03-11T17:00:00Z", "General", "", "2024-03-11T17:10:00Z"),
+    # First delivery of contact 7, written while it was still queued.
+    _row(U.format(7), "VOICE", "2024-03-11T18:00:00Z", "General", "", "2024-03-11T18:10:00Z"),
+]
+FILE_B = [
+    # Newer delivery of contact 7: now answered; it wins over file A's copy.
+    _row(
+        U.format(7),
+        "VOICE",
+        "2024-03-11T18:00:00Z",
+        "General",
+        "2024-03-11T18:05:00Z",
+        "2024-03-11T18:20:00Z",
+    ),
+    # An OLDER delivery of contact 1, read after the newer one: still the duplicate.
+    _row(U.format(1), "VOICE", "2024-03-10T07:30:00Z", "General", "", "2024-03-10T07:35:00Z"),
+    # A non-UUID id; 08:30Z on 3 Nov = 01:30 PDT on 3 Nov
+    _row(
+        "call-0008",
+        "VOICE",
+        "2024-11-03T08:30:00Z",
+        "General",
+        "2024-11-03T08:31:00Z",
+        "2024-11-03T08:40:00Z",
+    ),
+    # 07:30Z on 4 Nov = 23:30 PST on 3 Nov (DST has ended)
+    _row(
+        U.format(9).upper(),
+        "VOICE",
+        "2024-11-04T07:30:00Z",
+        "General",
+        "2024-11-04T07:31:00Z",
+        "2024-11-04T07:40:00Z",
+    ),
+    # Contact 2 delivered again, identical: the first copy read (file A) wins the tie.
+    _row(
+        U.format(2),
+        "VOICE",
+        "2024-03-10T08:30:00Z",
+        "General",
+        "2024-03-10T08:31:00Z",
+        "2024-03-10T08:40:00Z",
+    ),
+]
+
+# (source_file, local date, queue) -> answered calls, worked out from the comments above.
+EXPECTED = {
+    ("a.csv", "2024-03-09", "General"): 1,
+    ("a.csv", "2024-03-10", "General"): 1,
+    ("a.csv", "2024-03-10", "Parking"): 1,
+    ("a.csv", "2024-03-11", "General"): 1,
+    ("b.csv", "2024-03-11", "General"): 1,
+    ("b.csv", "2024-11-03", "General"): 2,
+}
+# source_file -> (rows read, counted, not_voice, not_answered, duplicate)
+EXPECTED_LEDGER = {"a.csv": (7, 4, 1, 1, 1), "b.csv": (5, 3, 0, 0, 2)}
+
+
+def _write(path: Path, lines: list[str], header: str = HEADER) -> Path:
+    path.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
+    return path
+
+
+def _files(*paths: Path):
+    return [SimpleNamespace(path=p, name=p.name) for p in paths]
+
+
+def _per_key(result) -> dict:
+    c = result.contacts
+    return {
+        (f, d.strftime("%Y-%m-%d"), q if isinstance(q, str) else None): int(n)
+        for f, d, q, n in zip(
+            c["source_file"], c["contact_date"], c["queue"], c["count"], strict=True
+        )
+    }
+
+
+def _ledger(result) -> dict:
+    frame = result.ledger.frame()
+    out = {}
+    for name, rows in result.ledger.rows_read.items():
+        part = frame[frame["source_file"] == name]
+
+        def pick(bucket, reason=None, part=part):
+            sel = part[part["bucket"] == bucket]
+            if reason is not None:
+                sel = sel[sel["reason"] == reason]
+            return int(sel["rows"].sum())
+
+        out[name] = (
+            rows,
+            pick("counted"),
+            pick("excluded", "not_voice"),
+            pick("excluded", "not_answered"),
+            pick("duplicate"),
+        )
+    return out
+
+
+@pytest.fixture(params=["one_batch", "tiny_batches"])
+def batching(request, monkeypatch):
+    if request.param == "tiny_batches":
+        # Batches of a few rows and a compaction after each: dedupe must not depend on batching.
+        monkeypatch.setattr(ac, "_BLOCK_BYTES", 400)
+        monkeypatch.setattr(ac, "_MIN_COMPACT_ROWS", 1)
+    return request.param
+
+
+def test_csv_counts_per_local_day_with_dedupe_across_files(tmp_path, batching):
+    a = _write(tmp_path / "a.csv", FILE_A)
+    b = _write(tmp_path / "b.csv", FILE_B)
+    result = ac.read(_files(a, b), Profile())
+    assert _per_key(result) == EXPECTED
+    assert _ledger(result) == EXPECTED_LEDGER
+    assert result.ledger.unbalanced() == []
+    c = result.contacts
+    assert set(c["channel"]) == {"phone"}
+    assert set(c["source"]) == {"amazon_connect"}
+    assert c["contact_id"].isna().all()
+
+
+def test_ledger_contacts_equal_counted_calls(tmp_path):
+    a = _write(tmp_path / "a.csv", FILE_A)
+    b = _write(tmp_path / "b.csv", FILE_B)
+    frame = ac.read(_files(a, b), Profile()).ledger.frame()
+    counted = frame[frame["bucket"] == "counted"].set_index("source_file")["contacts"]
+    assert counted.to_dict() == {"a.csv": 4, "b.csv": 3}
+
+
+def test_file_order_does_not_change_which_copy_wins_on_timestamps(tmp_path):
+    # Reading B first: contact 7's newer copy is still B's and contact 1's is still A's.
+    a = _write(tmp_path / "a.csv", FILE_A)
+    b = _write(tmp_path / "b.csv", FILE_B)
+    result = ac.read(_files(b, a), Profile())
+    ledger = _ledger(result)
+    # The tie on contact 2 now goes to B (read first), so A has one counted call fewer.
+    assert ledger["a.csv"] == (7, 3, 1, 1, 2)
+    assert ledger["b.csv"] == (5, 4, 0, 0, 1)
+    assert sum(_per_key(result).values()) == 7
+
+
+def test_pii_never_leaves_the_loader(tmp_path):
+    a = _write(tmp_path / "a.csv", FILE_A)
+    b = _write(tmp_path / "b.csv", FILE_B)
+    result = ac.read(_files(a, b), Profile())
+    texts = [
+        result.contacts.to_csv(),
+        result.ledger.frame().to_csv(),
+        *(t.to_csv() for t in result.tables.values()),
+        " ".join(result.notes),
+    ]
+    for text in texts:
+        assert "5550199" not in text
+        assert "CANARY" not in text
+        assert "6f1c2a9e" not in text  # contact ids are only used for deduplication
+        assert "call-0008" not in text
+
+
+def test_jsonl_nested_records(tmp_path):
+    def rec(cid, channel, init, queue, agent, updated):
+        out = {
+            "ContactId": cid,
+            "Channel": channel,
+            "InitiationMethod": "INBOUND",
+            "InitiationTimestamp": init,
+            "Queue": {"Name": queue, "EnqueueTimestamp": init} if queue else None,
+            "Agent": {"ConnectedToAgentTimestamp": agent, "Username": "agent7"} if agent else None,
+            "CustomerEndpoint": {"Address": PHONE_CANARY, "Type": "TELEPHONE_NUMBER"},
+            "Attributes": {"callerName": NAME_CANARY},
+            "LastUpdateTimestamp": updated,
+        }
+        return json.dumps(out)
+
+    lines = [
+        # 02:00Z on 1 Jul 2024 = 19:00 PDT on 30 Jun: fiscal year 2023-24, not 2024-25
+        rec(
+            U.format(1),
+            "VOICE",
+            "2024-07-01T02:00:00Z",
+            "General",
+            "2024-07-01T02:01:00Z",
+            "2024-07-01T02:10:00Z",
+        ),
+        rec(
+            U.format(2),
+            "VOICE",
+            "2024-07-01T08:00:00Z",
+            None,
+            "2024-07-01T08:01:00Z",
+            "2024-07-01T08:10:00Z",
+        ),
+        rec(
+            U.format(3),
+            "TASK",
+            "2024-07-01T08:00:00Z",
+            "General",
+            "2024-07-01T08:01:00Z",
+            "2024-07-01T08:10:00Z",
+        ),
+        rec(U.format(4), "VOICE", "2024-07-01T08:00:00Z", "General", None, "2024-07-01T08:10:00Z"),
+        rec(
+            U.format(1),
+            "VOICE",
+            "2024-07-01T02:00:00Z",
+            "General",
+            None,
+            "2024-07-01T02:05:00.500Z",
+        ),
+    ]
+    path = tmp_path / "ctr.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = ac.read(_files(path), Profile())
+    # Contact 1 on 30 Jun (General); contact 2 at 01:00 PDT on 1 Jul with no queue.
+    assert _per_key(result) == {
+        ("ctr.jsonl", "2024-06-30", "General"): 1,
+        ("ctr.jsonl", "2024-07-01", None): 1,
+    }
+    assert _ledger(result) == {"ctr.jsonl": (5, 2, 1, 1, 1)}
+    assert "5550199" not in result.contacts.to_csv() + result.tables["intervals"].to_csv()
+
+
+def test_intervals_table_offered_answered_abandoned(tmp_path):
+    a = _write(tmp_path / "a.csv", FILE_A)
+    intervals = ac.read(_files(a), Profile()).tables["intervals"]
+    # Voice calls with a queue on 11 Mar 2024 local: contact 4 at 00:30 (answered), contact 6
+    # at 10:00 (not answered) and contact 7 at 11:00 (not answered in this file).
+    day = intervals[intervals["contact_date"] == pd.Timestamp("2024-03-11")]
+    got = {
+        int(r.interval_start): (int(r.calls_offered), int(r.acd_calls), int(r.abandoned_calls))
+        for r in day.itertuples()
+    }
+    assert got == {30: (1, 1, 0), 600: (1, 0, 1), 660: (1, 0, 1)}
+    assert set(intervals["interval_minutes"]) == {30}
+    assert list(intervals.columns) == list(ac.INTERVAL_COLUMNS)
+
+
+def test_gzip_bom_crlf_and_case_insensitive_header(tmp_path):
+    header = HEADER.replace("ContactId", " contactid ").replace("Queue.Name", "QUEUE.NAME")
+    text = "\ufeff" + "\r\n".join([header, *FILE_A]) + "\r\n"
+    path = tmp_path / "a.csv.gz"
+    path.write_bytes(gzip.compress(text.encode("utf-8")))
+    result = ac.read(_files(path), Profile())
+    assert sum(_per_key(result).values()) == 4
+    # Alone, file A's copy of contact 7 is the only one: not answered, no duplicate.
+    assert _ledger(result)["a.csv.gz"] == (7, 4, 1, 2, 0)
+
+
+def test_timestamps_without_zone_are_utc(tmp_path):
+    lines = [line.replace("Z,", ",").replace("Z", "") for line in FILE_A]
+    lines = [line.replace("T", " ") for line in lines]
+    a = _write(tmp_path / "a.csv", lines)
+    result = ac.read(_files(a), Profile())
+    assert _per_key(result) == {k: v for k, v in EXPECTED.items() if k[0] == "a.csv"}
+
+
+def test_bad_timestamp_names_line_and_column(tmp_path):
+    lines = list(FILE_A)
+    lines[2] = lines[2].rsplit(",", 1)[0] + ",soon"
+    a = _write(tmp_path / "a.csv", lines)
+    with pytest.raises(InputError) as err:
+        ac.read(_files(a), Profile())
+    assert err.value.line == 4  # header is line 1, the third record line 4
+    assert err.value.column == "LastUpdateTimestamp"
+    assert "soon" in err.value.message
+
+
+def test_bad_timestamp_far_down_the_file_names_its_line(tmp_path):
+    # Beyond the first 16 KiB the fast reader meets it; the error still names the line.
+    good = [
+        _row(
+            U.format(100 + i),
+            "VOICE",
+            "2024-05-01T17:00:00Z",
+            "General",
+            "",
+            "2024-05-01T17:10:00Z",
+        )
+        for i in range(400)
+    ]
+    bad = _row(U.format(9999), "VOICE", "2024-05-01 25:99", "General", "", "2024-05-01T17:10:00Z")
+    a = _write(tmp_path / "a.csv", [*good, bad])
+    with pytest.raises(InputError) as err:
+        ac.read(_files(a), Profile())
+    assert err.value.line == 402
+    assert err.value.column == "InitiationTimestamp"
+
+
+def test_missing_required_column(tmp_path):
+    header = HEADER.replace(",LastUpdateTimestamp", "")
+    lines = [line.rsplit(",", 1)[0] for line in FILE_A]
+    a = _write(tmp_path / "a.csv", lines, header=header)
+    with pytest.raises(InputError, match="LastUpdateTimestamp"):
+        ac.read(_files(a), Profile())
+
+
+def test_empty_contact_id_is_an_error(tmp_path):
+    lines = [FILE_A[0], FILE_A[1].replace(U.format(2), "")]
+    a = _write(tmp_path / "a.csv", lines)
+    with pytest.raises(InputError) as err:
+        ac.read(_files(a), Profile())
+    assert err.value.line == 3
+
+
+def test_sniff():
+    assert ac.sniff(HEADER + "\n" + FILE_A[0])
+    assert ac.sniff(
+        '{"ContactId": "x", "Channel": "VOICE", "InitiationTimestamp": "2024-01-01T00:00:00Z"}\n'
+    )
+    assert not ac.sniff("ID,Requester,Subject,Status,Created at,Updated at\n1,a,b,Open,x,y\n")
+    assert not ac.sniff("row_date,split,acdcalls,abncalls\n2024-01-01,1,2,3\n")
+    assert not ac.sniff('{"id": 1, "created_at": "2024-01-01T00:00:00Z"}\n')
+    assert not ac.sniff("")
+    assert sources.sniff(HEADER + "\n") == "amazon_connect"
+
+
+def test_winners_exact_when_high_words_collide():
+    # Same high word, different low word: different contacts, both survive.
+    hi = np.array([1, 1, 1, 2], dtype=np.uint64)
+    lo = np.array([5, 6, 5, 7], dtype=np.uint64)
+    updated = np.array([10, 30, 20, 1], dtype=np.int64)
+    assert ac._winners(hi, lo, updated).tolist() == [False, True, True, True]
+
+
+def test_pipeline_load_with_profile(tmp_path):
+    from contacts311.pipeline import load
+
+    _write(tmp_path / "a.csv", FILE_A)
+    _write(tmp_path / "b.csv", FILE_B)
+    profile = tmp_path / "profile.yml"
+    profile.write_text(
+        "sources:\n  - format: amazon_connect\n    path: '*.csv'\n", encoding="utf-8"
+    )
+    data = load(None, profile)
+    assert int(data.contacts["count"].sum()) == 7
+    assert set(data.ledger["format"]) == {"amazon_connect"}
+    assert int(data.inputs["rows_read"].sum()) == 12
