@@ -45,7 +45,16 @@ UNANSWERED_SHARE = 0.10
 CHUNK = 1_000_000
 QUICK_SIZE = 20_000
 
-QUEUES = ["311 General", "311 Spanish", "Noise", "Parking", "Graffiti", "Water", "Streets", "Callback"]
+QUEUES = [
+    "311 General",
+    "311 Spanish",
+    "Noise",
+    "Parking",
+    "Graffiti",
+    "Water",
+    "Streets",
+    "Callback",
+]
 QUEUE_WEIGHTS = [0.45, 0.08, 0.1, 0.12, 0.05, 0.07, 0.1, 0.03]
 CHANNELS = ["VOICE", "CHAT", "TASK"]
 CHANNEL_WEIGHTS = [0.88, 0.08, 0.04]
@@ -251,21 +260,41 @@ for d, n in rows:
 """
 
 
+# A tiny forking wrapper: a child forked from a small process reports its own peak RSS. (A child
+# spawned straight from this harness would inherit the harness's high-water mark on Linux.)
+_WRAPPER = """
+import os, sys, time
+started = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as fh:
+    fh.write(f"{time.perf_counter() - started} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
+"""
+
+
 def _measure(cmd: list[str], cwd: Path) -> dict:
     """Run ``cmd``; its wall time, peak RSS (MiB, from ``wait4``) and standard output."""
-    out_path = cwd / "stdout.txt"
-    err_path = cwd / "stderr.txt"
+    out_path, err_path, stats_path = cwd / "stdout.txt", cwd / "stderr.txt", cwd / "stats.txt"
     env = dict(os.environ, PYTHONWARNINGS="ignore")
     with out_path.open("wb") as out, err_path.open("wb") as err:
-        started = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=cwd, env=env)
-        # wait4 gives this child's own rusage, so each contender's peak is its own.
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{cmd[:4]} failed ({proc.returncode}): {err_path.read_text()[-2000:]}")
-    return {"seconds": wall, "peak_mib": usage.ru_maxrss / 1024, "stdout": out_path.read_text()}
+        subprocess.run(
+            [sys.executable, "-S", "-c", _WRAPPER, str(stats_path), *cmd],
+            stdout=out,
+            stderr=err,
+            cwd=cwd,
+            env=env,
+            check=False,
+        )
+    seconds, maxrss_kib, code = stats_path.read_text().split()
+    if int(code) != 0:
+        raise RuntimeError(f"{cmd[:4]} failed ({code}): {err_path.read_text()[-2000:]}")
+    return {
+        "seconds": float(seconds),
+        "peak_mib": int(maxrss_kib) / 1024,
+        "stdout": out_path.read_text(),
+    }
 
 
 def _fiscal_totals_from_days(text: str) -> dict[str, int]:
@@ -308,8 +337,15 @@ def run_size(n: int, workdir: Path) -> dict:
     )
     py = sys.executable
     contenders = {
-        "contacts311": [*_contacts311(), "totals", str(folder), "--profile", str(profile),
-                        "--format", "json"],
+        "contacts311": [
+            *_contacts311(),
+            "totals",
+            str(folder),
+            "--profile",
+            str(profile),
+            "--format",
+            "json",
+        ],
         "pandas": [py, "-c", PANDAS_SCRIPT, str(csv_path), TIMEZONE],
         "duckdb": [py, "-c", DUCKDB_SCRIPT, str(csv_path), TIMEZONE],
     }
@@ -395,9 +431,15 @@ def table(runs: list[dict]) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; 0 when every contender gives the same totals."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="1M,5M,10M", help="record counts, e.g. 1M,5M,10M or 200k")
-    parser.add_argument("--quick", action="store_true", help=f"one tiny size ({QUICK_SIZE:,} records)")
-    parser.add_argument("--workdir", type=Path, help="folder for generated files (default: a temp dir)")
+    parser.add_argument(
+        "--sizes", default="1M,5M,10M", help="record counts, e.g. 1M,5M,10M or 200k"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help=f"one tiny size ({QUICK_SIZE:,} records)"
+    )
+    parser.add_argument(
+        "--workdir", type=Path, help="folder for generated files (default: a temp dir)"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
     sizes = [QUICK_SIZE] if args.quick else [_size(s) for s in args.sizes.split(",") if s.strip()]
@@ -417,7 +459,9 @@ def main(argv: list[str] | None = None) -> int:
         line = ", ".join(f"{k}: {v['totals']}" for k, v in r["results"].items())
         print(f"{_label(r['records'])}: totals {'agree' if r['agree'] else 'DIFFER'} ({line})")
     if args.json:
-        args.json.write_text(json.dumps({"machine": machine(), "runs": runs}, indent=2), encoding="utf-8")
+        args.json.write_text(
+            json.dumps({"machine": machine(), "runs": runs}, indent=2), encoding="utf-8"
+        )
     return 0 if agree else 1
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = ["InputError", "Profile", "__version__", "load", "load_profile", "period_totals"]
+__all__ = ["InputError", "Profile", "__version__", "load", "load_profile", "period_totals", "summary"]
 
 _LAZY = {
     "InputError": "contacts311.errors",
@@ -18,6 +18,7 @@ _LAZY = {
     "load_profile": "contacts311.profile",
     "load": "contacts311.pipeline",
     "period_totals": "contacts311.measures",
+    "summary": "contacts311.measures",
 }
 
 

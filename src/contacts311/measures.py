@@ -94,7 +94,7 @@ def _period_keys(totals: pd.DataFrame) -> pd.Series:
     return pd.to_datetime(totals["end"]).dt.year.astype("int64")
 
 
-def _comparable_with_previous(totals: pd.DataFrame) -> pd.Series:
+def _comparable_with_previous(totals: pd.DataFrame) -> np.ndarray:
     """Rows that are complete and follow, without a gap, a complete previous period."""
     partial = totals["is_partial"].astype(bool).reset_index(drop=True)
     starts = pd.to_datetime(totals["start"]).reset_index(drop=True)
@@ -561,7 +561,8 @@ def scorecard(
 ) -> pd.DataFrame:
     """A Clear Impact style scorecard, one row per period.
 
-    Prior Actual is the previous period's value; Variance from Target is (A - T) / T x 100;
+    Prior Actual is the previous period's value (empty when that period is partial or
+    missing); Variance from Target is (A - T) / T x 100;
     Baseline % Change is (A - first) / first x 100 against the first complete period shown;
     Current Trend is the direction of the latest change (``up``, ``down``, ``flat``) and Trend
     Periods how many consecutive periods it has lasted.
@@ -582,8 +583,6 @@ def scorecard(
         "Percent of Target", "Baseline % Change", "Current Trend", "Trend Periods",
     ]  # fmt: skip
     base = totals.reset_index(drop=True)
-    if not include_partial:
-        base = base[~base["is_partial"].astype(bool)].reset_index(drop=True)
     if base.empty:
         return pd.DataFrame(columns=cols)
     partial = base["is_partial"].astype(bool)
@@ -593,24 +592,27 @@ def scorecard(
         target, variance, pct = plan["forecast"], plan["variance_pct"], plan["percent_of_target"]
     else:
         target = variance = pct = pd.Series(math.nan, index=base.index)
+    # Prior actual and trend only across adjacent complete periods (computed before any
+    # partial rows are dropped, so a missing year is never skipped over silently).
+    comparable = pd.Series(_comparable_with_previous(base), index=base.index)
+    prior = actual.shift(1).astype("Int64").where(comparable)
     complete_idx = [i for i in base.index if not partial[i]]
     baseline = float(actual[complete_idx[0]]) if complete_idx else math.nan
     directions: list[str | None] = [None] * len(base)
     runs: list[int | None] = [None] * len(base)
-    prev_i = None
-    for i in complete_idx:
-        if prev_i is not None and i == prev_i + 1:
-            diff = actual[i] - actual[prev_i]
-            d = "up" if diff > 0 else "down" if diff < 0 else "flat"
-            directions[i] = d
-            runs[i] = (runs[prev_i] + 1) if directions[prev_i] == d and runs[prev_i] else 1
-        prev_i = i
+    for i in base.index:
+        if not comparable[i]:
+            continue
+        diff = actual[i] - actual[i - 1]
+        d = "up" if diff > 0 else "down" if diff < 0 else "flat"
+        directions[i] = d
+        runs[i] = (runs[i - 1] + 1) if directions[i - 1] == d and runs[i - 1] else 1
     out = pd.DataFrame(
         {
             "Time Period": [
                 f"{p} (to date)" if partial[i] else str(p) for i, p in enumerate(base["period"])
             ],
-            "Prior Actual": actual.shift(1).astype("Int64"),
+            "Prior Actual": prior,
             "Current Actual": actual,
             "Current Target": target.astype("Float64"),
             "Variance from Target": variance.astype("Float64"),
@@ -622,6 +624,8 @@ def scorecard(
             "Trend Periods": pd.Series(runs, dtype="Int64"),
         }
     )
+    if not include_partial:
+        out = out[~partial.to_numpy()].reset_index(drop=True)
     return out[cols]
 
 
@@ -673,7 +677,7 @@ def clearimpact_rows(
     for i, r in base.iterrows():
         text = comment
         if text is None:
-            parts = ", ".join(f"{c} {int(r[c]):,}" for c in channels)
+            parts = "; ".join(f"{c} {int(r[c]):,}" for c in channels)  # commas are in the numbers
             text = f"{r['period']} ({r['start']:%m/%d/%Y}-{r['end']:%m/%d/%Y}): {parts}. Counted with contacts311."
         text = _neutral(" ".join(str(text).split()))[:255]
         target = targets[i]
@@ -802,6 +806,7 @@ def summary(
         pop_summary = population_growth_summary(comparison)
         pop_summary["year_of_period"] = profile.population.year_of_period
         pop_summary["area"] = profile.population.area
+        pop_summary["fips"] = profile.population.fips
 
     fc_table = dataset.tables.get("forecast")
     plan = None

@@ -42,6 +42,8 @@ MIN_TREND_MONTHS = 12
 MIN_STL_MONTHS = 24
 #: Channels PDX 311 representatives log by hand (the published "likely an undercount" note).
 MANUAL_CHANNELS = ("email", "in_person")
+#: Ways to compute the undercount's low estimate (see undercount_days).
+_LOW_RULES = ("zero_days", "flagged")
 
 # 1 / Phi^-1(0.75): makes the MAD a consistent estimate of a normal standard deviation.
 _MAD_TO_SD = 1.482602218505602
@@ -408,9 +410,9 @@ def project_next_period(
         + "."
     )
     interval_text = (
-        f"{level:.0%} interval from {simulations:,} simulated paths of the fitted model, each summed "
-        "over the period's months (observed months added as known); parameter uncertainty is not "
-        "included."
+        f"{level:.0%} interval from {simulations:,} simulated paths of the fitted model, each "
+        "summed over the period's months (observed months added as known); parameter "
+        "uncertainty is not included."
     )
     return Projection(
         period=first["period"],
@@ -517,11 +519,11 @@ def _neighbour_stats(
     return median, low
 
 
-def _robust_z(resid: np.ndarray, min_scale: float = 0.0) -> np.ndarray:
+def _robust_z(resid: np.ndarray, min_scale: float | np.ndarray = 0.0) -> np.ndarray:
     """Modified z-score: distance from the median residual in robust standard deviations.
 
-    ``min_scale`` floors the scale: a smoother that fits almost exactly (STL on a short, clean
-    series) would otherwise make a 0.01% wobble look like a spike.
+    ``min_scale`` (a number, or one per point) floors the scale: a smoother that fits almost
+    exactly (STL on a short, clean series) would otherwise make a 0.01% wobble look like a spike.
     """
     finite = resid[np.isfinite(resid)]
     if len(finite) == 0:
@@ -531,11 +533,27 @@ def _robust_z(resid: np.ndarray, min_scale: float = 0.0) -> np.ndarray:
     scale = _MAD_TO_SD * np.median(dev)
     if scale == 0:
         scale = _MEANAD_TO_SD * np.mean(dev)
-    scale = max(scale, min_scale)
-    if scale == 0:
-        # Every residual is identical: nothing stands out.
-        return np.where(np.isfinite(resid), 0.0, np.nan)
-    return (resid - centre) / scale
+    scale = np.maximum(scale, min_scale)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (resid - centre) / scale
+    # Every residual identical (scale 0): nothing stands out.
+    return np.where(scale > 0, z, np.where(np.isfinite(resid), 0.0, np.nan))
+
+
+def _daily_expected(series: pd.Series, window: int) -> np.ndarray:
+    """Same-weekday median of nearby weeks, times the local level of the last two weeks or so.
+
+    The weekday median alone lags a change of level (a busier month, a new service pattern), so
+    the ratio count / weekday median is smoothed with a centred 15-day rolling median and the
+    expectation is scaled by it. A spike of a few days barely moves a 15-day median.
+    """
+    values = series.to_numpy(dtype="float64")
+    weekday_median, _ = _neighbour_stats(series.index, values, window, 0.5)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(weekday_median > 0, values / weekday_median, np.nan)
+    level = pd.Series(ratio).rolling(15, center=True, min_periods=5).median().to_numpy()
+    level = np.where(np.isfinite(level), level, 1.0)
+    return weekday_median * level
 
 
 def _is_monthly(index: pd.DatetimeIndex) -> bool:
@@ -561,12 +579,15 @@ def find_spikes(
     """Days or months with far more contacts than usual, matched with known events.
 
     The expected value of a **day** is the median of the same weekday on the ``2 * window``
-    nearest weeks (the day itself left out). The expected value of a **month** is STL's trend +
-    seasonal (robust, with at least 24 months), else the median of the two months either side.
-    The residual is ``log(1 + count) - log(1 + expected)`` (a ratio, so a spike counts the same
-    when volume has doubled), scaled into a modified z-score by the median absolute deviation of
-    all residuals (Iglewicz & Hoaglin; floored at 0.01, about 1%). A point is a spike when ``robust_z > threshold``; only
-    highs are reported (closures and missed logging are the undercount's concern).
+    nearest weeks (the day itself left out), scaled by the local level (a centred 15-day
+    rolling median of count / that median), so a busier month is not a month of spikes. The
+    expected value of a **month** is STL's trend + seasonal (robust, with at least 24 months),
+    else the median of the two months either side. The residual is ``log(1 + count) -
+    log(1 + expected)`` (a ratio, so a spike counts the same when volume has doubled), scaled
+    into a modified z-score by the median absolute deviation of all residuals (Iglewicz &
+    Hoaglin). The scale is never below Poisson noise (``1 / sqrt(1 + expected)``) nor 0.01. A
+    point is a spike when ``robust_z > threshold``; only highs are reported (closures and
+    missed logging are the undercount's concern).
 
     Args:
         series: Counts on a daily ``DatetimeIndex`` (see :func:`daily_series`) or a month-start
@@ -600,9 +621,13 @@ def find_spikes(
         else:
             expected = _centred_median_excluding(values, 2)
     else:
-        expected, _ = _neighbour_stats(series.index, values, window, 0.5)
-    resid = np.log1p(values) - np.log1p(np.clip(expected, 0.0, None))
-    z = _robust_z(resid, min_scale=_MIN_LOG_SCALE)
+        expected = _daily_expected(series, window)
+    expected = np.clip(expected, 0.0, None)
+    resid = np.log1p(values) - np.log1p(expected)
+    # Counts are at least as noisy as Poisson counts: log(1 + X) has a standard deviation of
+    # about 1 / sqrt(1 + mean), so 45 against 30 is ordinary while 4,500 against 3,000 is not.
+    floor = np.maximum(_MIN_LOG_SCALE, 1 / np.sqrt(1 + np.nan_to_num(expected)))
+    z = _robust_z(resid, min_scale=floor)
     hits = np.flatnonzero(np.nan_to_num(z, nan=-np.inf) > threshold)
     out = pd.DataFrame(
         {
@@ -664,6 +689,8 @@ def undercount_days(
     flag_ratio: float = 0.5,
     low_quantile: float = 0.25,
     min_expected: float = 5.0,
+    low_rule: str = "zero_days",
+    events: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Every open day of the hand-logged channels, with its expected count and any missed contacts.
 
@@ -671,8 +698,12 @@ def undercount_days(
     days of that weekday (the day itself left out); ``expected_low`` is the ``low_quantile`` of
     the same days. A day is **flagged** when its count is below ``flag_ratio`` × expected and
     expected is at least ``min_expected`` (below that a quiet day and a missed day look alike).
-    ``missed_high`` = expected − count on flagged days; ``missed_low`` = ``expected_low`` on
-    flagged days with no contacts at all, 0 elsewhere.
+    ``missed_high`` = expected − count on flagged days. ``missed_low`` depends on ``low_rule``:
+    ``zero_days`` (default): ``expected_low`` on flagged days with no contacts at all, 0
+    elsewhere; ``flagged``: ``expected_low`` − count on every flagged day (useful when missed
+    logging is usually partial, so that days with no contacts at all are rare).
+    A low day inside a known event (``events``: storm, closure) is not flagged but ``excused``:
+    fewer walk-ins during an ice storm are not a logging failure.
 
     Args:
         contacts: The core contacts table.
@@ -682,14 +713,19 @@ def undercount_days(
         flag_ratio: A day below this share of its expected count is flagged.
         low_quantile: Quantile of the neighbouring days used as the low estimate's expectation.
         min_expected: Days whose expected count is below this are never flagged.
+        low_rule: ``zero_days`` or ``flagged`` (see above).
+        events: Optional ``date``, ``end_date``, ``label`` table of known events.
 
     Returns:
         Columns ``contact_date``, ``channel``, ``count``, ``expected``, ``expected_low``,
-        ``is_flagged``, ``is_zero``, ``missed_low``, ``missed_high``. Each channel covers the
-        open days from its own first to its last contact.
+        ``is_flagged``, ``is_zero``, ``excused``, ``event_label``, ``missed_low``,
+        ``missed_high``. Each channel covers the open days from its own first to its last
+        contact.
     """
     from contacts311.service import service_days
 
+    if low_rule not in _LOW_RULES:
+        raise ValueError(f"low_rule must be one of {', '.join(_LOW_RULES)}, got {low_rule!r}")
     profile = profile or default_profile()
     columns = [
         "contact_date",
@@ -699,6 +735,8 @@ def undercount_days(
         "expected_low",
         "is_flagged",
         "is_zero",
+        "excused",
+        "event_label",
         "missed_low",
         "missed_high",
     ]
@@ -713,8 +751,15 @@ def undercount_days(
         counts = days.reindex(open_days, fill_value=0).to_numpy(dtype="float64")
         expected, expected_low = _neighbour_stats(open_days, counts, window, low_quantile)
         valid = np.isfinite(expected) & (expected >= min_expected)
-        flagged = valid & (counts < flag_ratio * np.nan_to_num(expected))
+        low = valid & (counts < flag_ratio * np.nan_to_num(expected))
+        labels = np.asarray(_match_events(pd.Series(open_days), events, False, 0), dtype=object)
+        excused = low & (labels != "")
+        flagged = low & ~excused
         zero = flagged & (counts == 0)
+        if low_rule == "zero_days":
+            missed_low = np.where(zero, expected_low, 0.0)
+        else:
+            missed_low = np.where(flagged, np.maximum(expected_low - counts, 0.0), 0.0)
         frames.append(
             pd.DataFrame(
                 {
@@ -725,7 +770,9 @@ def undercount_days(
                     "expected_low": expected_low,
                     "is_flagged": flagged,
                     "is_zero": zero,
-                    "missed_low": np.where(zero, expected_low, 0.0),
+                    "excused": excused,
+                    "event_label": labels.astype(str),
+                    "missed_low": missed_low,
                     "missed_high": np.where(flagged, np.maximum(expected - counts, 0.0), 0.0),
                 }
             )
@@ -734,6 +781,7 @@ def undercount_days(
         return pd.DataFrame(columns=columns)
     out = pd.concat(frames, ignore_index=True)[columns]
     out["channel"] = out["channel"].astype("str")
+    out["event_label"] = out["event_label"].astype("str")
     return out
 
 
@@ -743,15 +791,32 @@ def _method_text(
     flag_ratio: float,
     low_quantile: float,
     min_expected: float,
+    low_rule: str,
+    with_events: bool,
 ) -> str:
     names = ", ".join(c.replace("_", "-") for c in channels)
+    if low_rule == "zero_days":
+        low = (
+            "only days with no contacts at all, each missing the "
+            f"{low_quantile:.0%} quantile of its neighbours"
+        )
+    else:
+        low = (
+            f"every flagged day, missing the {low_quantile:.0%} quantile of its neighbours "
+            "minus its count"
+        )
+    events = (
+        "Low days during a listed event (storm, closure) are excused, not counted as missed. "
+        if with_events
+        else ""
+    )
     return (
         f"Hand-logged channels ({names}): each open day on the service calendar is compared with "
         f"the median of the same weekday on the {2 * window} nearest open weeks. Days below "
-        f"{flag_ratio:.0%} of that median (when it is at least {min_expected:g}) are flagged. Low "
-        f"estimate: only days with no contacts at all, each missing the {low_quantile:.0%} quantile "
-        "of its neighbours; high estimate: every flagged day, missing the median minus its count. "
-        "Closures the calendar does not know (e.g. snow days) would be read as missed logging."
+        f"{flag_ratio:.0%} of that median (when it is at least {min_expected:g}) are flagged. "
+        f"Low estimate: {low}; high estimate: every flagged day, missing the median minus its "
+        f"count. {events}Closures the calendar does not know (e.g. snow days) would be read as "
+        "missed logging."
     )
 
 
@@ -764,6 +829,8 @@ def undercount(
     flag_ratio: float = 0.5,
     low_quantile: float = 0.25,
     min_expected: float = 5.0,
+    low_rule: str = "zero_days",
+    events: pd.DataFrame | None = None,
     style: str = "fy",
 ) -> pd.DataFrame:
     """Likely missed hand-logged contacts per fiscal year and channel: a low and a high estimate.
@@ -778,12 +845,16 @@ def undercount(
         flag_ratio: A day below this share of its expected count is flagged.
         low_quantile: Quantile of the neighbouring days used as the low estimate's expectation.
         min_expected: Days whose expected count is below this are never flagged.
+        low_rule: ``zero_days`` (only days with no contacts feed the low estimate) or
+            ``flagged`` (every flagged day does, with the low quantile as expectation).
+        events: Optional ``date``, ``end_date``, ``label`` table; low days inside an event are
+            excused.
         style: Period labels, ``fy`` or ``ending-year``.
 
     Returns:
         One row per period and channel: ``period_key``, ``period``, ``channel``, ``counted``
         (the channel's counted contacts), ``open_days``, ``flagged_days``, ``zero_days``,
-        ``missed_low``, ``missed_high`` (whole contacts), ``missed_low_pct``,
+        ``excused_days``, ``missed_low``, ``missed_high`` (whole contacts), ``missed_low_pct``,
         ``missed_high_pct`` (percent of ``counted``), ``period_total`` (all channels' counted
         contacts) and ``method``.
     """
@@ -799,6 +870,7 @@ def undercount(
         "open_days",
         "flagged_days",
         "zero_days",
+        "excused_days",
         "missed_low",
         "missed_high",
         "missed_low_pct",
@@ -816,6 +888,8 @@ def undercount(
         flag_ratio=flag_ratio,
         low_quantile=low_quantile,
         min_expected=min_expected,
+        low_rule=low_rule,
+        events=events,
     )
     period_keys = assign_periods(contacts["contact_date"], basis, start_month)
     counted = contacts.assign(
@@ -831,12 +905,21 @@ def undercount(
             open_days=("contact_date", "size"),
             flagged_days=("is_flagged", "sum"),
             zero_days=("is_zero", "sum"),
+            excused_days=("excused", "sum"),
             missed_low=("missed_low", "sum"),
             missed_high=("missed_high", "sum"),
         )
     else:
         per = pd.DataFrame()
-    method = _method_text(channels, window, flag_ratio, low_quantile, min_expected)
+    method = _method_text(
+        channels,
+        window,
+        flag_ratio,
+        low_quantile,
+        min_expected,
+        low_rule,
+        events is not None and not events.empty,
+    )
     rows = []
     for key in range(int(period_keys.min()), int(period_keys.max()) + 1):
         for channel in channels:
@@ -853,6 +936,7 @@ def undercount(
                     "open_days": int(stats["open_days"]) if stats is not None else 0,
                     "flagged_days": int(stats["flagged_days"]) if stats is not None else 0,
                     "zero_days": int(stats["zero_days"]) if stats is not None else 0,
+                    "excused_days": int(stats["excused_days"]) if stats is not None else 0,
                     "missed_low": low,
                     "missed_high": high,
                     "missed_low_pct": 100 * low / n if n else math.nan,
@@ -902,7 +986,7 @@ def undercount_sentence(table: pd.DataFrame, period: str | int | None = None) ->
     high_pct = 100 * high / total if total else math.nan
     day_word = "day" if flagged == 1 else "days"
     return (
-        f"{label}: likely undercounted by {low:,}–{high:,} contacts ({low_pct:.1f}–{high_pct:.1f}% "
-        f"of the {total:,} counted); {flagged} open {day_word} had zero or unusually few "
-        f"hand-logged {names} contacts."
+        f"{label}: likely undercounted by {low:,}–{high:,} contacts "
+        f"({low_pct:.1f}–{high_pct:.1f}% of the {total:,} counted); {flagged} open {day_word} "
+        f"had zero or unusually few hand-logged {names} contacts."
     )

@@ -934,6 +934,13 @@ def run_report(
         raise InputError(notebooks_dir(), "no report notebooks found")
     declared = declared_parameters(nb_paths)
     user = parse_overrides(overrides, declared)
+    if user.get("as_of"):
+        try:
+            dt.date.fromisoformat(str(user["as_of"]))
+        except ValueError:
+            raise InputError(
+                None, f"parameter 'as_of' expects a date YYYY-MM-DD, got {user['as_of']!r}"
+            ) from None
     data_path = Path(data_dir).resolve() if data_dir is not None else None
     profile_path = Path(profile).resolve() if profile else None
     if profile_path is not None and not profile_path.is_file():
@@ -1021,7 +1028,7 @@ def _run_locked(
 
         try:
             data = load(data_path, profile_path)
-        except InputError as exc:
+        except Exception as exc:
             run.update(status="failed", message=f"exports did not load: {exc}")
             run["duration_seconds"] = round(time.perf_counter() - t0, 2)
             _record(out_dir, run)

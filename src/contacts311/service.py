@@ -37,7 +37,7 @@ def service_days(
     service_rules: ServiceRules | None = None,
     channel: str | None = None,
 ) -> pd.DataFrame:
-    """One row per calendar day from ``start`` to ``end`` (inclusive): open or not, and for how long.
+    """One row per day from ``start`` to ``end`` (inclusive): open or not, and for how long.
 
     Args:
         start: First day.

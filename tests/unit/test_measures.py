@@ -282,6 +282,14 @@ def test_scorecard_rows_trend_and_baseline():
     assert card["Baseline % Change"].tolist() == pytest.approx([0, 20, 50, 40])
     assert card["Current Trend"].tolist()[1:] == ["up", "up", "down"]
     assert card["Trend Periods"].tolist()[1:] == [1, 2, 1]
+    # A partial year in the middle (a month of exports missing) breaks the prior and the trend.
+    gap = _totals([(2022, 100, False), (2023, 90, True), (2024, 150, False), (2025, 160, False)])
+    gap_card = scorecard(gap)
+    assert gap_card["Time Period"].tolist() == ["FY 2021-22", "FY 2023-24", "FY 2024-25"]
+    assert gap_card["Prior Actual"].isna().tolist() == [True, True, False]
+    assert (
+        gap_card["Current Trend"].tolist()[2] == "up" and gap_card["Trend Periods"].tolist()[2] == 1
+    )
     with_partial = scorecard(totals, None, include_partial=True)
     assert with_partial["Time Period"].iloc[-1] == "FY 2025-26 (to date)"
     assert pd.isna(with_partial["Current Trend"].iloc[-1])
@@ -300,7 +308,7 @@ def test_clearimpact_rows():
     ]
     assert rows.values.tolist()[0][:4] == ["100816783", "06/30/2024", "140", "181798"]
     assert len(rows) == 1  # the partial year is never exported
-    assert "phone 90,899" in rows["comment"].iloc[0]
+    assert "phone 90,899; email 90,899" in rows["comment"].iloc[0]
     long = clearimpact_rows(totals, "100816783", comment="=HYPERLINK(x) " + "a" * 400)
     assert long["comment"].iloc[0].startswith("'=")
     assert len(long["comment"].iloc[0]) == 255

@@ -238,9 +238,11 @@ def test_daily_spike_on_event_is_matched():
     assert row["count"] == 90
     assert row["expected"] == 30
     assert row["excess"] == 60
-    # Every other residual is 0, so the MAD is 0 and the mean absolute deviation is used:
-    # r = log(91/31); mean |dev| = r / 56; z = r / (1.2533141 * r / 56) = 56 / 1.2533141.
-    assert row["robust_z"] == pytest.approx(56 / 1.2533141, rel=1e-6)
+    # Every other residual is 0, so the MAD is 0 and the mean absolute deviation gives
+    # 1.2533 * log(91/31) / 56 = 0.024; that is below the Poisson floor 1 / sqrt(1 + 30), so
+    # z = log(91 / 31) * sqrt(31) = 1.0769 * 5.5678 = 5.996.
+    assert row["robust_z"] == pytest.approx(math.log(91 / 31) * math.sqrt(31), rel=1e-9)
+    assert row["robust_z"] == pytest.approx(5.996, abs=1e-3)
     # The storm ended 31 March; 2 April is within the 3-day tolerance.
     assert row["event_label"] == "Spring storm"
     assert find_spikes(series, events, tolerance_days=1)["event_label"].iloc[0] == ""
@@ -249,16 +251,28 @@ def test_daily_spike_on_event_is_matched():
 
 def test_small_bumps_are_not_spikes():
     series = _weekly_pattern("2024-03-04", 8)
-    # Noise of +-1 on every weekday so the MAD is not 0, and one day 20% up.
+    # Noise of +-1 on every weekday so the MAD is not 0.
     for i, day in enumerate(series.index):
         if day.day_of_week < 5:
             series[day] += 1 if i % 2 else -1
-    series[pd.Timestamp("2024-04-03")] = 45
-    # 45 against an expected 30 is log(46/31) = 0.39 in log units; the +-1 noise is about
-    # log(31/30) = 0.033, so z is near 0.39 / (1.48 * 0.033) = 8: a spike at 3.5, not at 50.
-    assert find_spikes(series, threshold=50).empty
-    flagged = find_spikes(series, threshold=3.5)
-    assert list(flagged["contact_date"]) == [pd.Timestamp("2024-04-03")]
+    # 45 against about 30: log(46/31) = 0.39, but Poisson noise at 30 is 1/sqrt(31) = 0.18 in
+    # log units, so z is about 2.2: ordinary for such small counts.
+    bumped = series.copy()
+    bumped[pd.Timestamp("2024-04-03")] = 45
+    assert find_spikes(bumped).empty
+    # 70: log(71/31) = 0.83, z about 4.6: a spike at 3.5, not at 50.
+    bumped[pd.Timestamp("2024-04-03")] = 70
+    assert list(find_spikes(bumped)["contact_date"]) == [pd.Timestamp("2024-04-03")]
+    assert find_spikes(bumped, threshold=50).empty
+
+
+def test_daily_level_shift_is_not_a_run_of_spikes():
+    # Four weeks at 100 a day, then four weeks at 130 a day: a busier month, not 28 spikes.
+    days = pd.date_range("2024-03-04", periods=56, freq="D")
+    series = pd.Series([100] * 28 + [130] * 28, index=days)
+    assert find_spikes(series).empty
+    series[days[40]] = 400
+    assert list(find_spikes(series)["contact_date"]) == [days[40]]
 
 
 def test_monthly_spike_with_stl_and_event_month():
@@ -367,3 +381,28 @@ def test_undercount_ignores_thin_channels_and_reports_zero():
     assert in_person["counted"] == 0
     assert math.isnan(in_person["missed_low_pct"])
     assert "no sign of missed" in undercount_sentence(table)
+
+
+def test_undercount_low_rule_flagged_and_excused_event_days():
+    contacts = _front_desk_weeks()
+    flagged_rule = undercount(contacts, channels=("in_person",), low_rule="flagged").iloc[0]
+    # Wednesday 20 Mar: 25% quantile 39 - 0 = 39. Thursday 11 Apr: other Thursdays sorted
+    # 30 50 50 50 50 50 50, 25% quantile at position 1.5 = 50, minus its 20 = 30. 39 + 30 = 69.
+    assert flagged_rule["missed_low"] == 69
+    assert flagged_rule["missed_high"] == 72
+    assert "minus its count" in flagged_rule["method"]
+    storm = pd.DataFrame(
+        {"date": ["2024-04-10"], "end_date": ["2024-04-12"], "label": ["Ice storm"]}
+    )
+    days = undercount_days(contacts, channels=["in_person"], events=storm)
+    thursday = days.set_index("contact_date").loc["2024-04-11"]
+    assert thursday["excused"]
+    assert not thursday["is_flagged"]
+    assert thursday["event_label"] == "Ice storm"
+    assert thursday["missed_high"] == 0
+    row = undercount(contacts, channels=("in_person",), events=storm).iloc[0]
+    assert (row["flagged_days"], row["excused_days"]) == (1, 1)
+    assert (row["missed_low"], row["missed_high"]) == (39, 42)
+    assert "excused" in row["method"]
+    with pytest.raises(ValueError, match="low_rule"):
+        undercount_days(contacts, low_rule="median")

@@ -2,8 +2,8 @@
 
 Each module defines ``FORMAT`` (its name), ``KIND`` (``contacts`` or a reference table such as
 ``population``), ``DESCRIPTION``, ``sniff(head) -> bool`` (recognise a file by its first lines,
-never by its name) and ``read(files, profile, options) -> SourceResult``. Adding a format is a
-new module and one line in ``_MODULES``.
+never by its name) and ``read(files, profile) -> SourceResult``; a profile entry's extra keys
+arrive in ``InputFile.options``. Adding a format is a new module and one line in ``_MODULES``.
 """
 
 from __future__ import annotations

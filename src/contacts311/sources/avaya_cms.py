@@ -179,7 +179,7 @@ def read(files: list, profile: Profile) -> SourceResult:
             )
         parts.append(cells.assign(source_file=f.name, file_order=order, kind=layout.kind))
     cells = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=_CELL_BASE)
-    cells = _strip_blank_rows(cells)
+    cells = _drop_blank_rows(cells)
     per_file = cells["source_file"].value_counts()
     for name in columns:
         ledger.read(name, int(per_file.get(name, 0)))
@@ -288,20 +288,11 @@ def _read_cells(path: Path, name: str) -> tuple[_Layout, pd.DataFrame, int]:
         )
     # A short row's missing cells are empty cells (an error where a value is required), unlike
     # a column the file does not have, which stays missing (NA) after files are joined.
-    cells = pd.DataFrame({f: raw[i].fillna("") for f, i in layout.fields.items()})
-    cells["first_cell"] = raw[0].fillna("")
+    text = raw.drop(columns="line").fillna("")
+    cells = pd.DataFrame({f: text[i] for f, i in layout.fields.items()})
+    cells["first_cell"] = text[0]
     cells["line"] = raw["line"].astype("int64")
     return layout, cells, header_line
-
-
-def _strip_blank_rows(cells: pd.DataFrame) -> pd.DataFrame:
-    """Strip every cell and drop blank lines (they are not rows); done once for all files."""
-    text_cols = [c for c in cells.columns if c not in ("source_file", "line", "file_order", "kind")]
-    blank = np.ones(len(cells), dtype=bool)
-    for c in text_cols:
-        cells[c] = cells[c].astype("str").str.strip()
-        blank &= cells[c].isna().to_numpy() | cells[c].eq("").fillna(True).to_numpy()
-    return cells[~blank].reset_index(drop=True)
 
 
 def _text_cells(path: Path, name: str) -> tuple[_Layout, pd.DataFrame, int]:
@@ -365,6 +356,32 @@ def _xlsx_cells(path: Path, name: str) -> tuple[_Layout, pd.DataFrame, int]:
 
 
 # --- parsing the cells of all files at once -----------------------------------------------
+#
+# Cells stay Python objects and every parser works on a column's distinct values (dates, skills,
+# counts and intervals repeat heavily), then spreads the results back with the factorize codes.
+# That is vectorised and avoids converting every cell to a string array.
+
+
+def _distinct(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Each row's code and the column's distinct stripped texts; code -1 = column absent."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    return codes, [str(u).strip() for u in uniques]
+
+
+def _spread(per_unique: list, codes: np.ndarray, missing, dtype=object) -> np.ndarray:  # noqa: ANN001
+    """Per-row values from per-distinct-value results; ``missing`` where the code is -1."""
+    # The sentinel goes last so that code -1 picks it.
+    return np.array([*per_unique, missing], dtype=dtype)[codes]
+
+
+def _drop_blank_rows(cells: pd.DataFrame) -> pd.DataFrame:
+    """Drop blank lines (they are not rows); done once for all files."""
+    text_cols = [c for c in cells.columns if c not in ("source_file", "line", "file_order", "kind")]
+    blank = np.ones(len(cells), dtype=bool)
+    for c in text_cols:
+        codes, uniques = _distinct(cells[c])
+        blank &= _spread([u == "" for u in uniques], codes, True, bool)
+    return cells[~blank].reset_index(drop=True)
 
 
 def _parse(
@@ -376,29 +393,46 @@ def _parse(
         ``(summary, data)``: the summary rows (``source_file``, ``line``) and the data rows
         with typed columns.
     """
-    summary = pd.Series(False, index=cells.index)
+    summary = np.zeros(len(cells), dtype=bool)
     for c in ("first_cell", "date", "skill", "interval"):
         if c in cells:
-            summary |= cells[c].str.lower().str.rstrip(":").isin(_SUMMARY_WORDS).fillna(False)
-    d = cells[~summary]
-    out = d[["source_file", "line", "file_order"]].astype({"line": "int64", "file_order": "int64"})
+            codes, uniques = _distinct(cells[c])
+            words = [u.lower().rstrip(":") in _SUMMARY_WORDS for u in uniques]
+            summary |= _spread(words, codes, False, bool)
+    d = cells[~summary].reset_index(drop=True)
+    out = pd.DataFrame(
+        {
+            "source_file": d["source_file"].astype("str"),
+            "line": d["line"].astype("int64"),
+            "file_order": d["file_order"].astype("int64"),
+        }
+    )
 
-    def fail(bad: pd.Series, field_name: str, expected: str) -> None:
+    def fail(bad: np.ndarray, field_name: str, expected: str) -> None:
         _fail_if(bad, d, field_name, headers, expected)
 
-    if len(d):
-        out["contact_date"] = _parse_dates(d["date"], fail)
-    else:
-        out["contact_date"] = pd.Series(dtype="datetime64[ns]")
-    skill = d["skill"].astype("str") if len(d) else pd.Series(dtype="str")
-    fail(skill.eq(""), "skill", "expected a split/skill number or name")
-    codes, uniques = pd.factorize(skill)
+    codes, uniques = _distinct(_column(d, "date"))
+    dates = [_parse_date_text(u) for u in uniques]
+    fail(
+        _spread([p is None for p in dates], codes, True, bool),
+        "date",
+        "expected a date as MM/DD/YYYY, YYYY-MM-DD or M/D/YY",
+    )
+    out["contact_date"] = _spread(dates, codes, None, "datetime64[ns]")
+
+    codes, uniques = _distinct(_column(d, "skill"))
+    fail(
+        _spread([u == "" for u in uniques], codes, True, bool),
+        "skill",
+        "expected a split/skill number or name",
+    )
     # Leading zeros vary between CMS versions ("0101" vs "101"): numbers are compared as numbers.
-    normal = np.array([str(int(u)) if u.isdigit() else u for u in uniques], dtype=object)
-    out["skill_id"] = pd.Series(normal[codes] if len(codes) else [], index=d.index, dtype="str")
-    names = d["skill_name"] if "skill_name" in d else pd.Series(pd.NA, index=d.index, dtype="str")
-    out["skill_name"] = names.where(names.ne("") & names.notna()).astype("str")
-    out["acd"] = (d["acd"].fillna("") if "acd" in d else pd.Series("", index=d.index)).astype("str")
+    normal = [str(int(u)) if u.isascii() and u.isdigit() else u for u in uniques]
+    out["skill_id"] = pd.Series(_spread(normal, codes, None), dtype="str")
+    codes, uniques = _distinct(_column(d, "skill_name"))
+    out["skill_name"] = pd.Series(_spread([u or None for u in uniques], codes, None), dtype="str")
+    codes, uniques = _distinct(_column(d, "acd"))
+    out["acd"] = pd.Series(_spread(uniques, codes, ""), dtype="str")
     for field_name in _COUNT_FIELDS:
         out[field_name] = _parse_counts(_column(d, field_name), field_name, fail)
     for field_name, target in _TIME_FIELDS.items():
@@ -408,29 +442,27 @@ def _parse(
 
 
 def _column(d: pd.DataFrame, field_name: str) -> pd.Series:
-    """A field's cells; missing (NA) where a file has no such column."""
+    """A field's cells; missing (NaN) where a file has no such column."""
     if field_name in d:
         return d[field_name]
-    return pd.Series(pd.NA, index=d.index, dtype="str")
+    return pd.Series(np.nan, index=d.index, dtype=object)
 
 
 def _fail_if(
-    bad: pd.Series,
+    bad: np.ndarray,
     d: pd.DataFrame,
     field_name: str,
     headers: dict[str, dict[str, str]],
     expected: str,
 ) -> None:
     """Raise an InputError naming file, line, column and value of the first row where ``bad``."""
-    flags = bad.fillna(False).to_numpy(dtype=bool)
-    if not flags.any():
+    if not bad.any():
         return
-    idx = bad.index[int(np.argmax(flags))]
-    row = d.loc[idx]
+    row = d.iloc[int(np.argmax(bad))]
     source_file = row["source_file"]
     raise InputError(
         source_file,
-        f"{expected}, got {row[field_name]!r}",
+        f"{expected}, got {str(row[field_name]).strip()!r}",
         line=int(row["line"]),
         column=headers[source_file].get(field_name, field_name),
     )
@@ -453,65 +485,54 @@ def _parse_date_text(text: str) -> dt.date | None:
         return None
 
 
-def _parse_dates(values: pd.Series, fail) -> pd.Series:  # noqa: ANN001
-    # Dates repeat on every interval and skill: parse each distinct text once.
-    codes, uniques = pd.factorize(values)
-    parsed = [_parse_date_text(u) for u in uniques]
-    bad = np.array([p is None for p in parsed], dtype=bool)[codes]
-    fail(
-        pd.Series(bad, index=values.index),
-        "date",
-        "expected a date as MM/DD/YYYY, YYYY-MM-DD or M/D/YY",
-    )
-    stamps = np.array([np.datetime64(p, "ns") for p in parsed], dtype="datetime64[ns]")
-    return pd.Series(stamps[codes], index=values.index)
-
-
-def _plain_ints(values: pd.Series) -> pd.Series | None:
-    """The cells as int64 when every one is a plain integer (the common, fast case), else None."""
-    try:
-        return values.astype("int64")
-    except (ValueError, TypeError):
-        return None
+def _count_value(text: str) -> int | str:
+    """A call count, or ``"negative"`` / ``"bad"``; thousands separators and ``.0`` allowed."""
+    t = text.replace(",", "")
+    m = re.fullmatch(r"(-?)(\d+)(?:\.0*)?", t)
+    if not m:
+        return "bad"
+    return "negative" if m[1] and int(m[2]) else int(m[2])
 
 
 def _parse_counts(values: pd.Series, field_name: str, fail) -> pd.Series:  # noqa: ANN001
-    out = pd.Series(pd.NA, index=values.index, dtype="Int64")
-    present = values.notna()
-    if not present.any():
-        return out
+    codes, uniques = _distinct(values)
+    parsed = [_count_value(u) for u in uniques]
     negative = "expected a number of calls of 0 or more, not negative"
-    fast = _plain_ints(values[present])
-    if fast is not None:
-        fail(fast.lt(0), field_name, negative)
-        out.loc[present] = fast
-        return out
-    clean = values[present].str.replace(",", "", regex=False).str.replace(r"\.0*$", "", regex=True)
-    fail(clean.str.fullmatch(r"-\d+"), field_name, negative)
-    fail(~clean.str.fullmatch(r"\d+"), field_name, "expected a whole number of calls (0 or more)")
-    out.loc[present] = clean.astype("int64")
-    return out
+    fail(_spread([p == "negative" for p in parsed], codes, False, bool), field_name, negative)
+    fail(
+        _spread([p == "bad" for p in parsed], codes, False, bool),
+        field_name,
+        "expected a whole number of calls (0 or more)",
+    )
+    ints = _spread([p if isinstance(p, int) else 0 for p in parsed], codes, 0, "int64")
+    return pd.Series(pd.arrays.IntegerArray(ints, codes < 0))
+
+
+def _duration_value(text: str) -> int | str | None:
+    """Seconds from ``1234`` or ``h:mm:ss``; None for an empty cell; ``"bad"`` otherwise."""
+    t = text.replace(",", "")
+    if t == "":
+        return None
+    m = re.fullmatch(r"(\d+)(?:\.(\d*))?", t)
+    if m:
+        return round(float(t))
+    m = re.fullmatch(r"(\d+):([0-5]\d):([0-5]\d)", t)
+    if m:
+        return int(m[1]) * 3600 + int(m[2]) * 60 + int(m[3])
+    return "bad"
 
 
 def _parse_durations(values: pd.Series, field_name: str, fail) -> pd.Series:  # noqa: ANN001
-    out = pd.Series(pd.NA, index=values.index, dtype="Int64")
-    given = values.notna() & values.ne("")
-    if not given.any():
-        return out
-    expected = "expected a duration in seconds or h:mm:ss"
-    fast = _plain_ints(values[given])
-    if fast is not None:
-        fail(fast.lt(0), field_name, expected)
-        out.loc[given] = fast
-        return out
-    clean = values[given].str.replace(",", "", regex=False)
-    parts = clean.str.extract(r"^(\d+(?:\.\d*)?)$|^(\d+):([0-5]\d):([0-5]\d)$")
-    fail(parts[0].isna() & parts[1].isna(), field_name, expected)
-    secs = pd.to_numeric(parts[0]).round()
-    hms = parts[[1, 2, 3]].astype("float64")
-    secs = secs.fillna(hms[1] * 3600 + hms[2] * 60 + hms[3])
-    out.loc[given] = secs.astype("int64")
-    return out
+    codes, uniques = _distinct(values)
+    parsed = [_duration_value(u) for u in uniques]
+    fail(
+        _spread([p == "bad" for p in parsed], codes, False, bool),
+        field_name,
+        "expected a duration in seconds or h:mm:ss",
+    )
+    ints = _spread([p if isinstance(p, int) else 0 for p in parsed], codes, 0, "int64")
+    absent = _spread([not isinstance(p, int) for p in parsed], codes, True, bool)
+    return pd.Series(pd.arrays.IntegerArray(ints, absent))
 
 
 def _clock_minutes(hour: str, minute: str, meridiem: str | None) -> int | None:
@@ -543,70 +564,88 @@ def _parse_interval_text(text: str) -> tuple[int, int | None] | None:
     return start, end - start
 
 
+def _hhmm_minutes(text: str) -> int | None:
+    """Minutes after midnight from an hsplit ``starttime`` (HHMM as an integer, e.g. ``700``)."""
+    if not (text.isascii() and text.isdigit() and len(text) <= 4):
+        return None
+    hhmm = int(text)
+    minutes = hhmm // 100 * 60 + hhmm % 100
+    return minutes if hhmm % 100 < 60 and minutes < 1440 else None
+
+
 def _parse_intervals(d: pd.DataFrame, fail) -> tuple[pd.Series, pd.Series]:  # noqa: ANN001
     """Interval start (minutes after midnight) and length of each row; NA for daily rows.
 
     hsplit: ``intrvl`` 1440 (or no ``starttime``) is a daily row, else ``starttime`` is HHMM.
     Supervisor: an empty interval cell (or no interval column) is a daily row.
     """
-    start = pd.Series(pd.NA, index=d.index, dtype="Int64")
-    minutes = pd.Series(pd.NA, index=d.index, dtype="Int64")
-    if not len(d):
-        return start, minutes
-    cell = _column(d, "interval").fillna("")
-    length = _column(d, "intrvl")
-    hsplit = d["kind"].eq("hsplit")
+    n = len(d)
+    hsplit = d["kind"].eq("hsplit").to_numpy(dtype=bool)
+    codes, uniques = _distinct(_column(d, "interval"))
+    given = _spread([u != "" for u in uniques], codes, False, bool)
+    start = np.full(n, -1, dtype="int64")
+    minutes = np.full(n, -1, dtype="int64")  # -1: daily row, or length still to infer
 
-    has_len = hsplit & length.notna()
-    if has_len.any():
-        lv = length[has_len]
-        expected = "expected the interval length in minutes (15, 30, 60 or 1440)"
-        fail(~lv.str.fullmatch(r"\d+"), "intrvl", expected)
-        lv = lv.astype("int64")
-        fail(~lv.between(1, 1440), "intrvl", expected)
-        fail(
-            lv.lt(1440) & cell[lv.index].eq(""),
-            "interval",
-            "expected the interval start (starttime) of an interval row",
-        )
-        minutes.loc[lv.index] = lv.where(lv.lt(1440))
-    hs_rows = hsplit & cell.ne("") & ~(has_len & length.eq("1440"))
-    if hs_rows.any():
-        st = cell[hs_rows]
-        expected = "expected the interval start as HHMM (e.g. 700 or 1330)"
-        fail(~st.str.fullmatch(r"\d{1,4}"), "interval", expected)
-        hhmm = st.astype("int64")
-        mins = (hhmm // 100) * 60 + hhmm % 100
-        fail(~(hhmm.mod(100).lt(60) & mins.lt(1440)), "interval", expected)
-        start.loc[st.index] = mins
+    lcodes, luniques = _distinct(_column(d, "intrvl"))
+    lengths = [
+        int(u) if u.isascii() and u.isdigit() and 1 <= int(u) <= 1440 else None for u in luniques
+    ]
+    has_len = hsplit & (lcodes >= 0)
+    fail(
+        has_len & _spread([v is None for v in lengths], lcodes, False, bool),
+        "intrvl",
+        "expected the interval length in minutes (15, 30, 60 or 1440)",
+    )
+    length = _spread([v or 0 for v in lengths], lcodes, 0, "int64")
+    daily_len = has_len & (length == 1440)
+    fail(
+        has_len & ~daily_len & ~given,
+        "interval",
+        "expected the interval start (starttime) of an interval row",
+    )
+    hs_rows = hsplit & given & ~daily_len
+    hhmm = [_hhmm_minutes(u) for u in uniques]
+    fail(
+        hs_rows & _spread([v is None for v in hhmm], codes, False, bool),
+        "interval",
+        "expected the interval start as HHMM (e.g. 700 or 1330)",
+    )
+    hs_start = _spread([-1 if v is None else v for v in hhmm], codes, -1, "int64")
+    start[hs_rows] = hs_start[hs_rows]
+    minutes[hs_rows & has_len] = length[hs_rows & has_len]
 
-    sup_rows = ~hsplit & cell.ne("")
+    sup_rows = ~hsplit & given
     if sup_rows.any():
-        cells = cell[sup_rows]
-        codes, uniques = pd.factorize(cells)
         parsed = [_parse_interval_text(u) for u in uniques]
-        bad = np.array([p is None for p in parsed], dtype=bool)[codes]
         fail(
-            pd.Series(bad, index=cells.index),
+            sup_rows & _spread([p is None for p in parsed], codes, False, bool),
             "interval",
             "expected an interval such as '7:00 AM-7:30 AM', '07:00-07:30' or '0700'",
         )
-        start.loc[cells.index] = np.array([p[0] for p in parsed], dtype="int64")[codes]
-        minutes.loc[cells.index] = pd.array([p[1] for p in parsed], dtype="Int64")[codes]
+        sup_start = _spread([-1 if p is None else p[0] for p in parsed], codes, -1, "int64")
+        sup_len = _spread(
+            [-1 if p is None or p[1] is None else p[1] for p in parsed], codes, -1, "int64"
+        )
+        start[sup_rows] = sup_start[sup_rows]
+        minutes[sup_rows] = sup_len[sup_rows]
 
     # Exports that give only interval starts: the length is the smallest gap in that file.
-    unknown = start.notna() & minutes.isna()
+    unknown = (start >= 0) & (minutes < 0)
     if unknown.any():
-        for source_file, part in start[unknown].groupby(d.loc[unknown, "source_file"]):
-            file_starts = start[d["source_file"].eq(source_file)]
-            minutes.loc[part.index] = _infer_minutes(file_starts, source_file)
-    return start, minutes
+        files = d["source_file"].to_numpy(dtype=object)
+        for source_file in pd.unique(files[unknown]):
+            in_file = files == source_file
+            minutes[unknown & in_file] = _infer_minutes(start[in_file & (start >= 0)], source_file)
+    daily = start < 0
+    return (
+        pd.Series(pd.arrays.IntegerArray(start, daily)),
+        pd.Series(pd.arrays.IntegerArray(minutes, daily)),
+    )
 
 
-def _infer_minutes(starts: pd.Series, name: str) -> int:
+def _infer_minutes(starts: np.ndarray, name: str) -> int:
     """Interval length when the export gives only starts: the smallest gap between starts."""
-    distinct = np.unique(starts.dropna().to_numpy(dtype="int64"))
-    gaps = np.diff(distinct)
+    gaps = np.diff(np.unique(starts))
     if len(gaps):
         return int(gaps.min())
     warn_input(
@@ -701,7 +740,12 @@ def _mark_daily_covered_by_intervals(data: pd.DataFrame) -> pd.DataFrame:
     if not (daily.any() and interval.any()):
         return data
     day_key = ["acd_key", "skill_id", "contact_date"]
+    # Only skill-days that have a daily row matter (usually none: exports are one kind or other).
+    daily_days = pd.MultiIndex.from_frame(data.loc[daily, day_key])
     iv = data[interval]
+    iv = iv[pd.MultiIndex.from_frame(iv[day_key]).isin(daily_days)]
+    if iv.empty:
+        return data
     sums = iv.groupby(day_key).agg(
         acd_calls=("acd_calls", "sum"),
         abandoned_calls=("abandoned_calls", "sum"),

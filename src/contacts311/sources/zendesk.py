@@ -13,7 +13,6 @@ import io
 import itertools
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,7 +64,6 @@ _LOCAL_FORMATS_TEXT = (
 )
 _UTC_FORMATS_TEXT = "ISO-8601 UTC, e.g. 2024-03-11T16:15:02Z"
 _HANDLED_STATUSES = ("solved", "closed")
-_Getter = Callable[[str], list[Any]]
 _REP_ROLES = ("agent", "admin")
 
 
@@ -206,12 +204,6 @@ def _norm_text(value: str) -> str:
     return re.sub(r"[\W_]+", "", v)
 
 
-def _norm_series(values: pd.Series) -> pd.Series:
-    s = values.astype("string").str.strip().str.lower()
-    s = s.str.replace(r"^contact_type_", "", regex=True)
-    return s.str.replace(r"[\W_]+", "", regex=True)
-
-
 def _contact_type_lookup(rules: TicketRules) -> dict[str, str]:
     """Normalised Contact Type value -> channel (the first channel listing a value wins)."""
     lookup: dict[str, str] = {}
@@ -228,16 +220,55 @@ def _parse_file(
     path: Path, name: str, rules: TicketRules, lookup: dict[str, str], tz: str
 ) -> _Parsed:
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        rows = xlsx_rows(path)
-        return _parse_table(((i, r) for i, r in enumerate(rows, start=1)), name, rules, tz)
+        rows = [r for r in xlsx_rows(path)]
+        nonblank = [i for i, r in enumerate(rows) if any(c.strip() for c in r)]
+        if not nonblank:
+            return _Parsed("empty", pd.DataFrame(), [], 0)
+        header = [c.strip() for c in rows[nonblank[0]]]
+        index = _table_index(header, name, rules)
+        data_rows = [(i + 1, rows[i]) for i in nonblank[1:]]
+        width = len(header)
+        # Only the kept cells are copied; the rest of each row (PII) is dropped here.
+        frame = pd.DataFrame(
+            {key: [(r + [""] * width)[pos] for _, r in data_rows] for key, pos in index.items()},
+            dtype=object,
+        )
+        lines = np.asarray([n for n, _ in data_rows], dtype="int64")
+        return _ticket_table(frame, header, lines, name, tz)
     text = read_text(path)
     stripped = text.lstrip("\ufeff \t\r\n")
     if stripped[:1] in ("{", "["):
         return _parse_json(text, name, rules, lookup, tz)
-    return _parse_table(_csv_rows(text, name), name, rules, tz)
+    return _parse_csv(text.lstrip("\ufeff"), name, rules, tz)
 
 
-def _csv_rows(text: str, name: str):
+def _parse_csv(text: str, name: str, rules: TicketRules, tz: str) -> _Parsed:
+    """Parse a Support CSV export with pandas' C reader, keeping only the needed columns."""
+    header = next((cells for _, cells in _csv_records(text, name) if cells), None)
+    if header is None:
+        return _Parsed("empty", pd.DataFrame(), [], 0)
+    index = _table_index(header, name, rules)
+    positions = sorted(set(index.values()))
+    try:
+        # usecols: the other columns (requester, subject, ...) are skipped by the parser.
+        raw = pd.read_csv(
+            io.StringIO(text),
+            usecols=positions,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=True,
+            engine="c",
+        )
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise InputError(name, f"not a readable CSV export ({exc})") from None
+    by_pos = dict(zip(positions, raw.columns, strict=True))
+    frame = pd.DataFrame(
+        {key: raw[by_pos[pos]].fillna("").astype(object) for key, pos in index.items()}
+    )
+    return _ticket_table(frame, header, _CsvLines(text, name), name, tz)
+
+
+def _csv_records(text: str, name: str):
     """Yield (first line number, cells) of each CSV record (quoted newlines make lines differ)."""
     reader = csv.reader(io.StringIO(text))
     line = 1
@@ -249,6 +280,21 @@ def _csv_rows(text: str, name: str):
         raise InputError(name, f"not a readable CSV record ({exc})", line=line) from None
 
 
+class _CsvLines:
+    """Line where each data record of a CSV starts; computed only for an error message."""
+
+    def __init__(self, text: str, name: str) -> None:
+        self._text = text
+        self._name = name
+        self._lines: list[int] | None = None
+
+    def __getitem__(self, i: int) -> int:
+        if self._lines is None:
+            records = [line for line, cells in _csv_records(self._text, self._name) if cells]
+            self._lines = records[1:]  # the first record is the header
+        return self._lines[i]
+
+
 def _find_column(header: list[str], wanted: list[str]) -> int | None:
     keys = [h.strip().lower() for h in header]
     for w in wanted:
@@ -257,15 +303,9 @@ def _find_column(header: list[str], wanted: list[str]) -> int | None:
     return None
 
 
-def _parse_table(rows, name: str, rules: TicketRules, tz: str) -> _Parsed:
-    """Parse a Support CSV (or .xlsx) export, keeping only the columns the rules need."""
-    header: list[str] | None = None
-    for _, cells in rows:
-        if any(c.strip() for c in cells):
-            header = [c.lstrip("\ufeff") for c in cells]
-            break
-    if header is None:
-        return _Parsed("empty", pd.DataFrame(), [], 0)
+def _table_index(header: list[str], name: str, rules: TicketRules) -> dict[str, int]:
+    """Position of each needed column; a missing required one is an error naming it."""
+    header = [h.lstrip("\ufeff") for h in header]
     ct = rules.contact_type_field.strip()
     wanted = {k: [n] for k, n in _CSV_REQUIRED.items()}
     wanted["contact_type"] = [f"{ct} [list]", ct]
@@ -285,39 +325,30 @@ def _parse_table(rows, name: str, rules: TicketRules, tz: str) -> _Parsed:
         pos = _find_column(header, [n])
         if pos is not None:
             index[key] = pos
-    kept: dict[str, list[Any]] = {k: [] for k in index}
-    lines: list[int] = []
-    width = max(index.values()) + 1
-    for line, cells in rows:
-        if not any(c.strip() for c in cells):
-            continue
-        if len(cells) < width:
-            cells = cells + [""] * (width - len(cells))
-        # Only the kept cells survive this loop; the rest of the row (PII) is dropped here.
-        for k, pos in index.items():
-            kept[k].append(cells[pos].strip())
-        lines.append(line)
-    frame = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in kept.items()})
-    n = len(lines)
-    line_arr = np.asarray(lines, dtype="int64")
-    empty_id = frame["ticket_id"] == "" if n else pd.Series(dtype=bool)
-    if n and empty_id.any():
-        pos = int(np.flatnonzero(empty_id.to_numpy())[0])
+    return index
+
+
+def _ticket_table(
+    frame: pd.DataFrame, header: list[str], lines: Any, name: str, tz: str
+) -> _Parsed:
+    """Turn the kept CSV/xlsx cells into the ticket table (local times -> UTC)."""
+    frame = frame.apply(lambda s: s.str.strip()) if len(frame) else frame
+    n = len(frame)
+    if n == 0:
+        return _Parsed("empty", pd.DataFrame(), [h.lstrip("\ufeff") for h in header], 0)
+    empty_id = (frame["ticket_id"] == "").to_numpy()
+    if empty_id.any():
+        pos = int(np.flatnonzero(empty_id)[0])
         raise InputError(
-            name,
-            "empty ticket ID; expected the ticket number",
-            line=int(line_arr[pos]),
-            column="ID",
+            name, "empty ticket ID; expected the ticket number", line=lines[pos], column="ID"
         )
-    created_utc, created_local = _parse_local_times(
-        frame["created"], name, "Created at", line_arr, tz
-    )
+    created_utc, created_local = _parse_local_times(frame["created"], name, "Created at", lines, tz)
     upd = frame["updated"].where(frame["updated"] != "", frame["created"])
-    updated_utc, _ = _parse_local_times(upd, name, "Updated at", line_arr, tz)
+    updated_utc, _ = _parse_local_times(upd, name, "Updated at", lines, tz)
     if "tags" in frame:
-        tags = frame["tags"].map(lambda t: [x.lower() for x in re.split(r"[\s,]+", t) if x])
+        tags = frame["tags"].str.lower().str.replace(r"[\s,]+", " ", regex=True).str.strip()
     else:
-        tags = pd.Series([[] for _ in range(n)], dtype=object)
+        tags = pd.Series("", index=frame.index)
     replies = (
         pd.to_numeric(frame["replies"].replace("", np.nan), errors="coerce")
         if "replies" in frame
@@ -325,10 +356,10 @@ def _parse_table(rows, name: str, rules: TicketRules, tz: str) -> _Parsed:
     )
     out = pd.DataFrame(
         {
-            "ticket_id": frame["ticket_id"].astype(str),
-            "status": frame["status"].astype(str).str.lower(),
-            "tags": tags.to_numpy() if n else np.array([], dtype=object),
-            "contact_type": frame["contact_type"].replace("", None).astype(object),
+            "ticket_id": frame["ticket_id"].astype(object).to_numpy(),
+            "status": frame["status"].str.lower().astype(object).to_numpy(),
+            "tags": tags.astype(object).to_numpy(),
+            "contact_type": frame["contact_type"].replace("", None).astype(object).to_numpy(),
             "replies": replies.to_numpy(dtype="float64"),
             "created_utc": created_utc.to_numpy(),
             "updated_utc": updated_utc.to_numpy(),
@@ -336,7 +367,7 @@ def _parse_table(rows, name: str, rules: TicketRules, tz: str) -> _Parsed:
             "row": np.arange(n),
         }
     )
-    return _Parsed("tickets", out, header, n)
+    return _Parsed("tickets", out, [h.lstrip("\ufeff") for h in header], n)
 
 
 def _parse_local_times(
@@ -391,7 +422,7 @@ def _parse_json(
         first = json.loads(first_line)
     except ValueError:
         first = None
-    get: _Getter
+    cols: Any
     if not isinstance(first, dict):
         # Not one object per line: a pretty-printed page or a JSON array.
         try:
@@ -406,7 +437,7 @@ def _parse_json(
         lines: Any = _NoLines()
         n = len(recs)
         keys = sorted(set(itertools.chain.from_iterable(recs)))
-        get = _dict_getter(recs)
+        cols = _DictColumns(recs)
     else:
         page = next((k for k in _PAGE_KEYS if isinstance(first.get(k), list)), None)
         kind = page or _record_kind(first)
@@ -420,7 +451,7 @@ def _parse_json(
             keys = sorted(
                 set(itertools.chain.from_iterable(o for o in sample if isinstance(o, dict)))
             )
-            get = _arrow_getter(table)
+            cols = _ArrowColumns(table)
         else:
             kept = all_lines.kept()
             try:
@@ -444,7 +475,7 @@ def _parse_json(
             lines = np.asarray(nos, dtype="int64")
             n = len(recs)
             keys = sorted(set(itertools.chain.from_iterable(recs)))
-            get = _dict_getter(recs)
+            cols = _DictColumns(recs)
     if n == 0:
         return _Parsed("empty", pd.DataFrame(), keys, 0)
     if kind is None:
@@ -455,15 +486,15 @@ def _parse_json(
             line=int(lines[0]) if lines[0] > 0 else None,
         )
     if kind == "tickets":
-        frame = _ticket_records(get, lines, name, rules, lookup, tz)
+        frame = _ticket_records(cols, lines, name, rules, lookup, tz)
     elif kind == "ticket_events":
-        frame = _event_records(get, lines, name)
+        frame = _event_records(cols, lines, name)
     else:
-        frame = _user_records(get, lines, name)
+        frame = _user_records(cols, lines, name)
     return _Parsed(kind, frame, keys, n)
 
 
-_KEY_SAMPLE = 1000  # columns of an NDJSON file read by Arrow: keys of its first records
+_KEY_SAMPLE = 100  # columns of an NDJSON file read by Arrow: keys of its first records
 
 _ARROW_SCHEMAS = {
     "tickets": [
@@ -505,14 +536,6 @@ def _arrow_table(text: str, kind: str) -> Any:
         return pj.read_json(io.BytesIO(text.encode("utf-8")), parse_options=options)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
         return None
-
-
-def _arrow_getter(table: Any) -> _Getter:
-    return lambda key: table.column(key).to_pylist()
-
-
-def _dict_getter(recs: list[dict[str, Any]]) -> _Getter:
-    return lambda key: [r.get(key) for r in recs]
 
 
 def _first_lines(text: str, limit: int = 50):
@@ -576,47 +599,117 @@ def _document_records(document: Any, name: str) -> tuple[str | None, list[dict[s
     raise InputError(name, "expected a JSON object or array of Zendesk records")
 
 
-def _required(get: _Getter, key: str, lines: Any, name: str, what: str) -> list[Any]:
-    """The values of ``key`` in every record; a missing or empty value is an error."""
-    values = get(key)
-    for i, v in enumerate(values):
-        if v is None or v == "":
-            line = int(lines[i]) if lines[i] > 0 else None
-            where = "" if line is not None else f" (record {i + 1})"
-            raise InputError(
-                name,
-                f"{what} record{where} has no {key!r}; expected a value",
-                line=line,
-                column=key,
-            )
+class _DictColumns:
+    """Columns of JSON records already parsed with :mod:`json` (the fallback path)."""
+
+    def __init__(self, recs: list[dict[str, Any]]) -> None:
+        self._recs = recs
+
+    def get(self, key: str) -> pd.Series:
+        """The values of ``key`` (``None`` where missing)."""
+        return pd.Series([r.get(key) for r in self._recs], dtype=object)
+
+    def tags(self, key: str) -> pd.Series:
+        """Each record's tags as one lower-case, space-separated string."""
+        return pd.Series(
+            [" ".join(str(t) for t in r.get(key) or ()).lower() for r in self._recs],
+            dtype=object,
+        )
+
+    def contact_types(self, field_id: int | None, lookup: dict[str, str]) -> pd.Series:
+        """The contact type of each ticket (see :func:`_contact_type_picker`)."""
+        pick = _contact_type_picker(field_id, lookup)
+        return pd.Series([pick(r.get("custom_fields")) for r in self._recs], dtype=object)
+
+
+class _ArrowColumns:
+    """Columns of an Arrow table read from NDJSON (the fast path, no Python objects per row)."""
+
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    def get(self, key: str) -> pd.Series:
+        """The values of ``key`` as text (ids included), ``None`` where missing."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        col = self._table.column(key)
+        if pa.types.is_integer(col.type):
+            col = pc.cast(col, pa.string())
+        return pd.Series(col.to_pylist() if col.null_count else col.to_numpy(), dtype=object)
+
+    def tags(self, key: str) -> pd.Series:
+        """Each record's tags as one lower-case, space-separated string."""
+        import pyarrow.compute as pc
+
+        joined = pc.utf8_lower(pc.binary_join(self._table.column(key), " "))
+        return pd.Series(joined.fill_null("").to_numpy(), dtype=object)
+
+    def contact_types(self, field_id: int | None, lookup: dict[str, str]) -> pd.Series:
+        """The contact type of each ticket, picked from ``custom_fields`` without a Python loop."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        col = self._table.column("custom_fields").combine_chunks()
+        n = len(col)
+        out = pd.Series([None] * n, dtype=object)
+        flat = pc.list_flatten(col)
+        if len(flat) == 0:
+            return out
+        fields = pd.DataFrame(
+            {
+                "parent": pc.list_parent_indices(col).to_numpy(),
+                "id": pd.Series(pc.cast(flat.field("id"), pa.string()).to_pylist(), dtype=object),
+                "value": pd.Series(flat.field("value").to_pylist(), dtype=object),
+            }
+        )
+        if field_id is not None:
+            chosen = fields[fields["id"] == str(field_id)]
+            chosen = chosen.assign(value=chosen["value"].replace("", None))
+        else:
+            known = _channels(fields["value"], lookup).notna()
+            chosen = fields[known.to_numpy()]
+        chosen = chosen.drop_duplicates("parent", keep="first")
+        out.iloc[chosen["parent"].to_numpy()] = chosen["value"].to_numpy()
+        return out
+
+
+def _required(values: pd.Series, key: str, lines: Any, name: str, what: str) -> pd.Series:
+    """``values`` of ``key``; a missing or empty value is an error naming the line."""
+    missing = (values.isna() | (values.astype(str) == "")).to_numpy()
+    if missing.any():
+        i = int(np.flatnonzero(missing)[0])
+        line = int(lines[i]) if lines[i] > 0 else None
+        where = "" if line is not None else f" (record {i + 1})"
+        raise InputError(
+            name, f"{what} record{where} has no {key!r}; expected a value", line=line, column=key
+        )
     return values
 
 
 def _ticket_records(
-    get: _Getter,
+    cols: Any,
     lines: Any,
     name: str,
     rules: TicketRules,
     lookup: dict[str, str],
     tz: str,
 ) -> pd.DataFrame:
-    # Only these fields are copied out of the records; subject, description, requester and
+    # Only these fields are taken from the records; subject, description, requester and
     # via.source (which holds e-mail addresses) are never read.
-    ids = [str(v) for v in _required(get, "id", lines, name, "ticket")]
-    created = _required(get, "created_at", lines, name, "ticket")
-    updated = [u or c for u, c in zip(get("updated_at"), created, strict=True)]
-    statuses = [str(v or "").lower() for v in get("status")]
-    tags = [[str(t).lower() for t in v or ()] for v in get("tags")]
-    pick = _contact_type_picker(rules.contact_type_field_id, lookup)
-    types = [pick(v) for v in get("custom_fields")]
-    created_utc = _parse_utc(pd.Series(created, dtype=object), name, "created_at", lines)
-    updated_utc = _parse_utc(pd.Series(updated, dtype=object), name, "updated_at", lines)
+    ids = _required(cols.get("id"), "id", lines, name, "ticket").astype(str)
+    created = _required(cols.get("created_at"), "created_at", lines, name, "ticket")
+    updated = cols.get("updated_at")
+    updated = updated.where(updated.notna() & (updated.astype(str) != ""), created)
+    statuses = cols.get("status").fillna("").astype(str).str.lower()
+    created_utc = _parse_utc(created, name, "created_at", lines)
+    updated_utc = _parse_utc(updated, name, "updated_at", lines)
     return pd.DataFrame(
         {
-            "ticket_id": pd.Series(ids, dtype=object),
-            "status": pd.Series(statuses, dtype=object),
-            "tags": pd.Series(tags, dtype=object),
-            "contact_type": pd.Series(types, dtype=object),
+            "ticket_id": ids.astype(object).to_numpy(),
+            "status": statuses.astype(object).to_numpy(),
+            "tags": cols.tags("tags").to_numpy(),
+            "contact_type": cols.contact_types(rules.contact_type_field_id, lookup).to_numpy(),
             "replies": np.nan,
             "created_utc": created_utc.to_numpy(),
             "updated_utc": updated_utc.to_numpy(),
@@ -658,33 +751,28 @@ def _contact_type_picker(field_id: int | None, lookup: dict[str, str]):
     return pick
 
 
-def _event_records(get: _Getter, lines: Any, name: str) -> pd.DataFrame:
-    # child_events may carry comment bodies: never copied.
-    tickets = [str(v) for v in _required(get, "ticket_id", lines, name, "ticket event")]
-    created = _required(get, "created_at", lines, name, "ticket event")
-    updaters = [str(v) for v in get("updater_id")]
-    created_utc = _parse_utc(pd.Series(created, dtype=object), name, "created_at", lines)
+def _event_records(cols: Any, lines: Any, name: str) -> pd.DataFrame:
+    # child_events may carry comment bodies: never read.
+    tickets = _required(cols.get("ticket_id"), "ticket_id", lines, name, "ticket event")
+    created = _required(cols.get("created_at"), "created_at", lines, name, "ticket event")
     return pd.DataFrame(
         {
-            "ticket_id": pd.Series(tickets, dtype=object),
-            "updater_id": pd.Series(updaters, dtype=object),
-            "created_utc": created_utc.to_numpy(),
+            "ticket_id": tickets.astype(str).astype(object).to_numpy(),
+            "updater_id": cols.get("updater_id").astype(str).astype(object).to_numpy(),
+            "created_utc": _parse_utc(created, name, "created_at", lines).to_numpy(),
         }
     )
 
 
-def _user_records(get: _Getter, lines: Any, name: str) -> pd.DataFrame:
-    # Users carry names, e-mail addresses and phone numbers: only these four fields are kept.
-    ids = [str(v) for v in _required(get, "id", lines, name, "user")]
-    roles = [str(v or "").lower() for v in get("role")]
-    groups = [str(v) for v in get("default_group_id")]
-    tags = [[str(t).lower() for t in v or ()] for v in get("tags")]
+def _user_records(cols: Any, lines: Any, name: str) -> pd.DataFrame:
+    # Users carry names, e-mail addresses and phone numbers: only these four fields are read.
+    ids = _required(cols.get("id"), "id", lines, name, "user")
     return pd.DataFrame(
         {
-            "user_id": pd.Series(ids, dtype=object),
-            "role": pd.Series(roles, dtype=object),
-            "group_id": pd.Series(groups, dtype=object),
-            "tags": pd.Series(tags, dtype=object),
+            "user_id": ids.astype(str).astype(object).to_numpy(),
+            "role": cols.get("role").fillna("").astype(str).str.lower().astype(object).to_numpy(),
+            "group_id": cols.get("default_group_id").astype(str).astype(object).to_numpy(),
+            "tags": cols.tags("tags").to_numpy(),
         }
     )
 
@@ -719,24 +807,38 @@ def _rep_users(users: pd.DataFrame | None, rules: TicketRules) -> set[str]:
     if not rules.agent_group_ids and not rules.agent_tags:
         return set(staff["user_id"])
     groups = {str(g) for g in rules.agent_group_ids}
-    tags = {t.lower() for t in rules.agent_tags}
     in_group = staff["group_id"].isin(groups)
-    exploded = staff["tags"].explode()
-    tagged = exploded.isin(tags).groupby(level=0).any().reindex(staff.index, fill_value=False)
+    tagged = _has_tag(staff["tags"], {t.lower() for t in rules.agent_tags})
     return set(staff.loc[in_group | tagged, "user_id"])
 
 
 def _has_tag(tags: pd.Series, wanted: set[str]) -> pd.Series:
+    """Whether each space-separated tag string holds one of ``wanted``.
+
+    Zendesk tags never contain spaces, so a whole-word match is an exact tag match.
+    """
     if tags.empty or not wanted:
         return pd.Series(False, index=tags.index)
-    exploded = tags.explode()
-    return (
-        exploded.isin(wanted)
-        .groupby(level=0)
-        .any()
-        .reindex(tags.index, fill_value=False)
-        .astype(bool)
-    )
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    alternatives = "|".join(re.escape(w) for w in sorted(wanted))
+    pattern = rf"(?:^|\s)(?:{alternatives})(?:\s|$)"
+    text = pa.array(tags.fillna("").to_numpy(dtype=object), type=pa.string())
+    hit = pc.match_substring_regex(text, pattern).to_numpy(zero_copy_only=False)
+    return pd.Series(hit.astype(bool), index=tags.index)
+
+
+def _isin(values: pd.Series, wanted: Any) -> np.ndarray:
+    """Membership test through a hash table (Arrow-backed ``isin`` is slow for large sets)."""
+    pool = pd.Series(list(wanted), dtype=object)
+    return pd.Series(values.to_numpy(dtype=object)).isin(pool).to_numpy()
+
+
+def _channels(contact_types: pd.Series, lookup: dict[str, str]) -> pd.Series:
+    """Channel of each contact type (``NaN`` when missing or unmapped); few distinct values."""
+    mapping = {v: lookup.get(_norm_text(str(v))) for v in contact_types.dropna().unique()}
+    return contact_types.map(mapping).astype(object).where(lambda c: c.notna(), None)
 
 
 def _apply_rules(
@@ -754,7 +856,7 @@ def _apply_rules(
     winner.loc[order] = ~last.to_numpy()
     t["is_winner"] = winner
 
-    channel = _norm_series(t["contact_type"].fillna("")).map(lookup)
+    channel = _channels(t["contact_type"], lookup)
     t["channel"] = channel
     deleted = t["status"] == "deleted"
     merged = _has_tag(t["tags"], {"closed_by_merge"})
@@ -765,8 +867,8 @@ def _apply_rules(
     if events is not None and not events.empty:
         lo, hi = events["created_utc"].min(), events["created_utc"].max()
         in_span = t["created_utc"].between(lo, hi)
-        by_rep = events.loc[events["updater_id"].isin(rep_ids), "ticket_id"]
-        agent_ok = t["ticket_id"].isin(set(by_rep))
+        by_rep = events.loc[_isin(events["updater_id"], rep_ids), "ticket_id"]
+        agent_ok = pd.Series(_isin(t["ticket_id"], by_rep), index=t.index)
     else:
         in_span = pd.Series(False, index=t.index)
         agent_ok = pd.Series(False, index=t.index)

@@ -1,0 +1,121 @@
+"""The shared chart style on tiny data: findings as titles, labels, source line, safe colours."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.colors import to_hex  # noqa: E402
+
+from contacts311 import plots  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _totals():
+    return pd.DataFrame(
+        {
+            "period": ["FY 2022-23", "FY 2023-24", "FY 2024-25"],
+            "is_partial": [False, False, True],
+            "phone": [100, 150, 40],
+            "email": [10, 20, 5],
+            "in_person": [5, 5, 1],
+        }
+    )
+
+
+def test_channel_style_is_fixed_per_channel_and_distinct():
+    styles = plots.channel_style(["in_person", "phone", "email", "webform", "chat"])
+    # Standard channels keep their colour whatever the order they are given in.
+    assert styles["phone"]["color"] == "#0072B2"
+    assert styles["in_person"]["color"] == "#CC79A7"
+    assert styles["in_person"]["label"] == "In person"
+    assert styles["chat"]["label"] == "Chat"
+    # Greyscale safety: no two channels share a hatch or a colour.
+    assert len({s["hatch"] for s in styles.values()}) == 5
+    assert len({s["color"] for s in styles.values()}) == 5
+    assert all(s["color"] in plots.OKABE_ITO for s in styles.values())
+
+
+def test_channel_bars_stacks_channels_and_marks_partial_periods():
+    fig = plots.channel_bars(
+        _totals(), ["phone", "email", "in_person"], title="Contacts rose 50%", source="test data"
+    )
+    ax = fig.axes[0]
+    info = plots.describe(fig)
+    assert info == {
+        "title": "Contacts rose 50%",
+        "xlabel": "Fiscal year",
+        "ylabel": "Contacts (count)",
+        "source": "Source: test data",
+    }
+    bars = ax.patches
+    assert len(bars) == 9  # 3 periods x 3 channels
+    # Top of each stack = the period's total: 115, 175, 46 (worked out from _totals()).
+    tops = {}
+    for bar in bars:
+        x = round(bar.get_x() + bar.get_width() / 2)
+        tops[x] = max(tops.get(x, 0), bar.get_y() + bar.get_height())
+    assert tops == {0: 115, 1: 175, 2: 46}
+    # Every channel has its own hatch and Okabe-Ito colour.
+    phone, email = bars[0], bars[3]
+    assert to_hex(phone.get_facecolor()).upper() == "#0072B2"
+    assert to_hex(email.get_facecolor()).upper() == "#E69F00"
+    assert phone.get_hatch() != email.get_hatch()
+    # The partial year is faded and labelled.
+    assert bars[2].get_alpha() == pytest.approx(0.45)
+    assert bars[0].get_alpha() is None
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels == ["FY 2022-23", "FY 2023-24", "FY 2024-25\n(partial)"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Phone", "Email", "In person"]
+
+
+def test_line_chart_lines_differ_by_style_and_marker_and_draw_the_band():
+    frame = pd.DataFrame(
+        {"period": ["a", "b", "c"], "x": [1.0, 2.0, 3.0], "y": [3.0, 2.0, 1.0], "lo": [0.5, 1, 2], "hi": [2, 3, 4]}
+    )
+    fig = plots.line_chart(
+        frame,
+        "period",
+        ["x", "y"],
+        title="X overtook Y",
+        xlabel="Period",
+        ylabel="Index (a = 100)",
+        source="tiny",
+        labels=["X", "Y"],
+        band=("lo", "hi"),
+        reference=100,
+    )
+    ax = fig.axes[0]
+    lines = [ln for ln in ax.get_lines() if ln.get_label() in ("X", "Y")]
+    assert len(lines) == 2
+    assert lines[0].get_linestyle() != lines[1].get_linestyle()
+    assert lines[0].get_marker() != lines[1].get_marker()
+    assert list(lines[0].get_ydata()) == [1.0, 2.0, 3.0]
+    assert len(ax.collections) == 1  # the shaded interval
+    assert any(ln.get_ydata()[0] == 100 for ln in ax.get_lines() if ln.get_label().startswith("_"))
+    assert plots.describe(fig)["ylabel"] == "Index (a = 100)"
+
+
+def test_finish_requires_title_labels_and_source():
+    fig, ax = plots.new_figure()
+    with pytest.raises(ValueError, match="title"):
+        plots.finish(fig, ax, "", "x", "y", "src")
+    with pytest.raises(ValueError):
+        plots.finish(fig, ax, "Finding", "x", "y", "")
+
+
+def test_apply_style_sets_the_palette_and_left_titles():
+    plots.apply_style()
+    cycle = matplotlib.rcParams["axes.prop_cycle"].by_key()
+    assert tuple(cycle["color"]) == plots.OKABE_ITO
+    assert len(set(map(str, cycle["linestyle"]))) == len(plots.OKABE_ITO)
+    assert matplotlib.rcParams["axes.titlelocation"] == "left"

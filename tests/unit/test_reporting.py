@@ -1,0 +1,318 @@
+"""Unit tests for the pure parts of contacts311.reporting (no notebook is executed here)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from contacts311 import reporting
+from contacts311.errors import InputError
+
+
+def _notebook(path: Path, params_source: str, tagged: bool = True) -> Path:
+    cell = {
+        "cell_type": "code",
+        "execution_count": None,
+        "id": "p",
+        "metadata": {"tags": ["parameters"] if tagged else []},
+        "outputs": [],
+        "source": params_source,
+    }
+    nb = {
+        "cells": [
+            {"cell_type": "markdown", "id": "t", "metadata": {}, "source": "# My title\n\ntext"},
+            cell,
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    return path
+
+
+# --- parameters -------------------------------------------------------------------------------
+
+
+def test_read_parameters_types_defaults_and_help(tmp_path):
+    nb = _notebook(
+        tmp_path / "a.ipynb",
+        'data_dir = "data/raw/sample"  # folder of exports\nthreshold = 3.5\nwindow = 4\nshow = True\n',
+    )
+    params = reporting.read_parameters(nb)
+    assert list(params) == ["data_dir", "threshold", "window", "show"]
+    assert params["data_dir"].type == "str"
+    assert params["data_dir"].default == "data/raw/sample"
+    assert params["data_dir"].help == "folder of exports"
+    assert params["threshold"].type == "float"
+    assert params["window"].type == "int"
+    assert params["show"].type == "bool"
+    assert params["window"].notebooks == ("a.ipynb",)
+
+
+def test_read_parameters_needs_a_tagged_cell(tmp_path):
+    nb = _notebook(tmp_path / "a.ipynb", "x = 1\n", tagged=False)
+    with pytest.raises(InputError, match="no cell tagged 'parameters'"):
+        reporting.read_parameters(nb)
+
+
+def test_read_parameters_rejects_non_literal_and_other_types(tmp_path):
+    with pytest.raises(InputError, match="literal"):
+        reporting.read_parameters(_notebook(tmp_path / "a.ipynb", "x = len('ab')\n"))
+    with pytest.raises(InputError, match="str, int, float or bool"):
+        reporting.read_parameters(_notebook(tmp_path / "b.ipynb", "x = [1, 2]\n"))
+
+
+def test_declared_parameters_merges_and_flags_type_conflicts(tmp_path):
+    a = _notebook(tmp_path / "a.ipynb", "window = 4\nas_of = ''\n")
+    b = _notebook(tmp_path / "b.ipynb", "as_of = ''\nlevel = 0.95\n")
+    merged = reporting.declared_parameters([a, b])
+    assert set(merged) == {"window", "as_of", "level"}
+    assert merged["as_of"].notebooks == ("a.ipynb", "b.ipynb")
+    c = _notebook(tmp_path / "c.ipynb", "window = 'four'\n")
+    with pytest.raises(InputError, match="'window' is str here but int"):
+        reporting.declared_parameters([a, c])
+
+
+@pytest.fixture
+def declared():
+    P = reporting.Parameter
+    return {
+        "data_dir": P("data_dir", "str", "data/raw/sample"),
+        "as_of": P("as_of", "str", ""),
+        "window": P("window", "int", 4),
+        "level": P("level", "float", 0.95),
+        "show": P("show", "bool", True),
+    }
+
+
+def test_parse_overrides_converts_to_the_declared_type(declared):
+    got = reporting.parse_overrides(
+        ["window=6", "level=0.8", "show=no", "as_of=2025-06-30", "as_of=2025-06-29"], declared
+    )
+    # The last of repeated options wins; "no" is false; "6" becomes the int 6.
+    assert got == {"window": 6, "level": 0.8, "show": False, "as_of": "2025-06-29"}
+    assert isinstance(got["window"], int)
+
+
+def test_parse_overrides_value_may_contain_equals(declared):
+    assert reporting.parse_overrides(["as_of=a=b"], declared) == {"as_of": "a=b"}
+
+
+@pytest.mark.parametrize(
+    ("pair", "message"),
+    [
+        ("windw=5", "unknown parameter 'windw'; did you mean 'window'"),
+        ("zzz=5", "unknown parameter 'zzz'"),
+        ("window=five", "'window' expects int, got 'five'"),
+        ("level=high", "'level' expects float"),
+        ("show=maybe", "'show' expects bool"),
+        ("window", "must be written name=value"),
+        ("=3", "must be written name=value"),
+        ("data_dir=/tmp", "set by the runner"),
+    ],
+)
+def test_parse_overrides_errors(declared, pair, message):
+    with pytest.raises(InputError, match=message.replace("(", r"\(")):
+        reporting.parse_overrides([pair], declared)
+
+
+# --- up-to-date key ---------------------------------------------------------------------------
+
+
+def test_run_key_ignores_order_and_tracks_every_part():
+    base = reporting.run_key([("a.csv", "1"), ("b.csv", "2")], "default", {"x": 1, "y": "z"}, "code")
+    assert base == reporting.run_key([("b.csv", "2"), ("a.csv", "1")], "default", {"y": "z", "x": 1}, "code")
+    changed = [
+        reporting.run_key([("a.csv", "1"), ("b.csv", "3")], "default", {"x": 1, "y": "z"}, "code"),
+        reporting.run_key([("a.csv", "1")], "default", {"x": 1, "y": "z"}, "code"),
+        reporting.run_key([("a.csv", "1"), ("b.csv", "2")], "abc", {"x": 1, "y": "z"}, "code"),
+        reporting.run_key([("a.csv", "1"), ("b.csv", "2")], "default", {"x": 2, "y": "z"}, "code"),
+        reporting.run_key([("a.csv", "1"), ("b.csv", "2")], "default", {"x": 1, "y": "z"}, "code2"),
+        reporting.run_key(
+            [("a.csv", "1"), ("b.csv", "2")], "default", {"x": 1, "y": "z"}, "code", {"pandas": "3"}
+        ),
+    ]
+    assert all(k != base for k in changed)
+    assert len(set(changed)) == len(changed)
+
+
+def test_input_files_lists_what_the_loader_may_read(tmp_path):
+    (tmp_path / "phone").mkdir()
+    (tmp_path / "phone" / "a.csv").write_text("x")
+    (tmp_path / "b.json").write_text("{}")
+    (tmp_path / ".hidden").write_text("x")
+    (tmp_path / "_truth").mkdir()
+    (tmp_path / "_truth" / "t.csv").write_text("x")
+    names = [name for name, _ in reporting.input_files(tmp_path, None)]
+    assert names == ["b.json", "phone/a.csv"]
+
+
+def test_input_files_errors(tmp_path):
+    with pytest.raises(InputError, match="does not exist"):
+        reporting.input_files(tmp_path / "missing", None)
+    with pytest.raises(InputError, match="no DATA_DIR"):
+        reporting.input_files(None, None)
+
+
+def test_code_fingerprint_is_stable():
+    assert reporting.code_fingerprint() == reporting.code_fingerprint()
+    assert len(reporting.code_fingerprint()) == 64
+
+
+# --- HTML rendering ---------------------------------------------------------------------------
+
+EVIL = '<script>alert("x")</script>'
+
+
+def _runs():
+    return [
+        {
+            "id": "20250101T000000Z",
+            "started": "2025-01-01T00:00:00+00:00",
+            "status": "succeeded",
+            "duration_seconds": 12.345,
+            "parameters": {"as_of": "2025-01-01"},
+            "period": "FY2023-24",
+            "folder": "FY2023-24/20250101T000000Z",
+            "notebooks": [{"name": "01.ipynb", "title": "Headline", "status": "succeeded", "html": "01.html"}],
+            "message": "",
+        },
+        {
+            "id": "20250102T000000Z",
+            "started": "2025-01-02T00:00:00+00:00",
+            "status": "failed",
+            "duration_seconds": 3,
+            "parameters": {"skill": EVIL},
+            "period": "FY2023-24",
+            "folder": "FY2023-24/20250102T000000Z",
+            "notebooks": [{"name": "01.ipynb", "title": EVIL, "status": "failed", "html": "01.html"}],
+            "message": f"01.ipynb: ValueError: {EVIL}",
+        },
+    ]
+
+
+def test_render_index_escapes_and_orders_newest_first():
+    page = reporting.render_index(_runs())
+    assert "<script" not in page
+    assert "&lt;script&gt;" in page
+    table = page[page.index("<tbody>") :]
+    assert table.index("2025-01-02") < table.index("2025-01-01T")
+    assert 'href="FY2023-24/20250101T000000Z/01.html"' in page
+    assert 'href="latest/index.html"' in page
+    assert "12.3" in page  # duration with one decimal
+    assert 'class="status-failed"' in page and "(failed)" in page
+
+
+def test_render_index_without_a_good_run():
+    page = reporting.render_index([_runs()[1]])
+    assert "No run has succeeded yet" in page
+    assert "latest/index.html" not in page
+    assert "No runs yet" in reporting.render_index([])
+
+
+def test_provenance_html_lists_inputs_parameters_and_versions():
+    prov = {
+        "run_id": "r1",
+        "started": "2025-01-01T00:00:00+00:00",
+        "version": "0.1.0",
+        "git_commit": None,
+        "environment": {"python": "3.11.7", "pandas": "3.1.1"},
+        "inputs": [{"source_file": f"{EVIL}.csv", "format": "avaya_cms", "sha256": "ab" * 32, "rows_read": 1234}],
+        "parameters": {"as_of": "2025-01-01"},
+        "rules": ["Phone: ACD calls."],
+        "key": "k" * 64,
+    }
+    page = reporting.provenance_html(prov)
+    assert "<script" not in page
+    assert "ab" * 32 in page
+    assert "1,234" in page
+    assert "not a git checkout" in page
+    assert "pandas" in page and "3.1.1" in page
+    assert "&#x27;2025-01-01&#x27;" in page  # parameters shown as Python literals, escaped
+    assert "Phone: ACD calls." in page
+
+
+def test_add_toc_links_headings_and_escapes_their_text():
+    page = (
+        "<body><!--contacts311-toc--><main>"
+        '<h1 id="Title">Title<a class="anchor-link" href="#Title">¶</a></h1>'
+        '<h2 id="x">A &lt;b&gt; B</h2><h3 id="y">Deep</h3><h4 id="z">Too deep</h4><h2>No id</h2>'
+        "</main></body>"
+    )
+    out = reporting.add_toc(page)
+    nav = out[out.index("<nav") : out.index("</nav>")]
+    assert '<a href="#Title">Title</a>' in nav  # the pilcrow of the anchor link is left out
+    assert '<li class="toc-2"><a href="#x">A &lt;b&gt; B</a></li>' in nav
+    assert '<li class="toc-3"><a href="#y">Deep</a></li>' in nav
+    assert "Too deep" not in nav and "No id" not in nav
+    assert "<!--contacts311-toc-->" not in out
+
+
+def test_period_slug():
+    assert reporting.period_slug("FY 2025-26") == "FY2025-26"
+    assert reporting.period_slug("2024") == "2024"
+    assert reporting.period_slug("../x y") == "xy"
+    assert reporting.period_slug("") == "unknown-period"
+
+
+def test_headline_html_carries_the_exact_value():
+    out = reporting.headline_html(181798, "FY 2023-24", "Contacts <handled>")
+    assert '<span id="headline-value" data-value="181798">181,798</span>' in out
+    assert "Contacts &lt;handled&gt;, FY 2023-24" in out
+
+
+def test_table_html_escapes_and_formats():
+    frame = pd.DataFrame(
+        {
+            "queue": [EVIL, "General"],
+            "count": pd.array([1234567, None], dtype="Int64"),
+            "share_pct": [12.345, float("nan")],
+            "is_partial": [True, False],
+        }
+    )
+    out = reporting.table_html(frame, caption="Per <queue>")
+    assert "<script" not in out
+    assert '&lt;script&gt;alert("x")&lt;/script&gt;' in out
+    assert "1,234,567" in out and "12.3" in out
+    assert "<td>yes</td>" in out and "<td>no</td>" in out
+    assert "nan" not in out and "&lt;NA&gt;" not in out
+    assert "<caption>Per &lt;queue&gt;</caption>" in out
+
+
+def test_md_and_md_list_escape_values():
+    text = reporting.md("Skill **{s}** has {n:,} calls", s=EVIL, n=1500).data
+    assert text == "Skill **&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;** has 1,500 calls"
+    assert reporting.md_list(["a <b>", "c\nd"]).data == "- a &lt;b&gt;\n- c d"
+
+
+# --- the packaged notebooks -------------------------------------------------------------------
+
+
+def test_packaged_notebooks_have_parameters_and_no_outputs():
+    notebooks = reporting.list_notebooks()
+    assert [p.name for p in notebooks] == [
+        "01_contacts_handled.ipynb",
+        "02_population.ipynb",
+        "03_plan.ipynb",
+        "04_data_quality.ipynb",
+    ]
+    for path in notebooks:
+        params = reporting.read_parameters(path)
+        assert params["data_dir"].default == "data/raw/sample"
+        assert set(reporting.RUNNER_PARAMETERS) <= set(params)
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        for cell in nb["cells"]:
+            if cell["cell_type"] == "code":
+                assert cell["outputs"] == [] and cell["execution_count"] is None, path.name
+
+
+def test_repository_notebooks_are_the_packaged_ones():
+    repo = Path(reporting.__file__).resolve().parents[2] / "notebooks"
+    if not repo.is_dir():
+        pytest.skip("not a source checkout")
+    for path in reporting.list_notebooks():
+        assert (repo / path.name).read_bytes() == path.read_bytes()
