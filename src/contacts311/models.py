@@ -727,6 +727,7 @@ def undercount_days(
     if low_rule not in _LOW_RULES:
         raise ValueError(f"low_rule must be one of {', '.join(_LOW_RULES)}, got {low_rule!r}")
     profile = profile or default_profile()
+    channels = (channels,) if isinstance(channels, str) else tuple(channels)
     columns = [
         "contact_date",
         "channel",
@@ -859,7 +860,7 @@ def undercount(
         contacts) and ``method``.
     """
     profile = profile or default_profile()
-    channels = tuple(channels)
+    channels = (channels,) if isinstance(channels, str) else tuple(channels)
     start_month = profile.fiscal_year_start_month
     basis = "calendar" if start_month == 1 else "fiscal"
     columns = [
@@ -976,7 +977,8 @@ def undercount_sentence(table: pd.DataFrame, period: str | int | None = None) ->
     total = int(rows["period_total"].iloc[0])
     low, high = int(rows["missed_low"].sum()), int(rows["missed_high"].sum())
     flagged = int(rows["flagged_days"].sum())
-    names = " and ".join(c.replace("_", "-") for c in rows["channel"].astype("str").unique())
+    words = [c.replace("_", "-") for c in rows["channel"].astype("str").unique()]
+    names = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
     if high == 0:
         return (
             f"{label}: no sign of missed hand-logged contacts ({names}): no open day had zero or "

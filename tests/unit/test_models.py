@@ -1,4 +1,6 @@
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -89,6 +91,10 @@ def test_projection_of_a_linear_series():
     assert proj.monthly["mean"].sum() == pytest.approx(proj.mean)
     assert proj.model.startswith("ETS(")
     assert "simulated paths" in proj.interval_method
+    assert proj.sentence() == (
+        f"FY 2025-26: projected {proj.mean:,.0f} contacts "
+        f"(95% interval {proj.lower:,.0f}–{proj.upper:,.0f})."
+    )
 
 
 def test_projection_of_an_exponential_series():
@@ -406,3 +412,11 @@ def test_undercount_low_rule_flagged_and_excused_event_days():
     assert "excused" in row["method"]
     with pytest.raises(ValueError, match="low_rule"):
         undercount_days(contacts, low_rule="median")
+
+
+def test_importing_models_does_not_load_statsmodels():
+    code = (
+        "import sys, contacts311.models, contacts311.service; print('statsmodels' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

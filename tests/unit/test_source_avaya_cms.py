@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from contacts311 import cli
-from contacts311.errors import InputError
+from contacts311.errors import InputError, InputWarning
 from contacts311.ledger import ledger_wide
 from contacts311.pipeline import InputFile, load
 from contacts311.profile import Profile
@@ -159,6 +159,27 @@ def test_interval_starts_only_take_the_smallest_gap_as_length(tmp_path):
     iv = _read(tmp_path, ["t.csv"]).tables["intervals"]
     assert list(iv["interval_start"]) == [420, 435, 465]
     assert list(iv["interval_minutes"]) == [15, 15, 15]
+
+
+def test_date_column_preferred_over_a_day_of_week_column(tmp_path):
+    text = "Day\tDate\tSkill\tACD Calls\tAban Calls\nMon\t07/03/2023\t101\t6\t1\n"
+    _write(tmp_path, "d.txt", text)
+    assert _counts(_read(tmp_path, ["d.txt"])) == {("2023-07-03", "101"): 6}
+
+
+def test_skill_numbers_compare_as_numbers_across_files(tmp_path):
+    _write(tmp_path, "a.csv", "Date,Skill,ACD Calls,Aban Calls\n2023-07-03,0101,6,1\n")
+    _write(tmp_path, "b.csv", "row_date,split,acdcalls,abncalls\n2023-07-03,101,6,1\n")
+    result = _read(tmp_path, ["a.csv", "b.csv"])
+    assert _counts(result) == {("2023-07-03", "101"): 6}
+    assert _bucket_rows(result, "b.csv") == {("duplicate", "same_key_same_values"): 1}
+
+
+def test_single_interval_start_assumes_30_minutes_with_a_warning(tmp_path):
+    _write(tmp_path, "one.csv", "Date,Time,Skill,ACD Calls,Aban Calls\n2023-07-05,0700,101,1,0\n")
+    with pytest.warns(InputWarning, match="one.csv: interval length unknown"):
+        iv = _read(tmp_path, ["one.csv"]).tables["intervals"]
+    assert list(iv["interval_minutes"]) == [30]
 
 
 # --- hsplit dumps ---------------------------------------------------------------------------
@@ -446,7 +467,7 @@ def test_pipeline_and_cli_totals(tmp_path, capsys):
     _write(tmp_path, "a_report.txt", TAB_REPORT)
     _write(tmp_path, "b_hsplit.csv", HSPLIT)
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
+        warnings.simplefilter("error", InputWarning)  # clean exports: no recoveries taken
         data = load(tmp_path)
     # Report: 120 + 15 + 90 = 225; hsplit: 10 + 2 + 50 = 62; all in FY 2023-24.
     assert int(data.contacts["count"].sum()) == 287

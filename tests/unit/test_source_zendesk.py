@@ -627,3 +627,10 @@ def test_xlsx_support_export(tmp_path):
     # 11 is solved (fallback passes); 12 is open with no reply
     assert result.contacts["contact_id"].tolist() == ["11"]
     assert _ledger(result)[("export.xlsx", "excluded", "not_handled")] == 1
+
+
+def test_sniff_accepts_a_first_record_cut_off_by_the_head_size():
+    rec = _ticket(1, "2024-03-05T09:00:00Z", description="x" * 20_000)
+    line = json.dumps({k: rec[k] for k in ("id", "created_at", "status", "description")})
+    assert zendesk.sniff(line[:16_384])
+    assert not zendesk.sniff('{"foo": 1, "bar": "' + "x" * 20_000)

@@ -11,9 +11,9 @@ Two layouts are recognised by their header (see ``docs/formats.md``, section ``a
 Rules decided here (each is tested):
 
 * Every non-blank line below the header is a row read; cells to the right of the last header
-  column are ignored (CMS Supervisor writes a trailing delimiter on some rows). Rows whose first cell (or date, skill or
-  interval cell) is ``Totals``, ``Total`` or ``Summary`` are excluded as ``summary_row``, wherever
-  they stand (CMS puts them at the bottom of daily reports and at the top of some interval ones).
+  column are ignored (CMS Supervisor writes a trailing delimiter on some rows). Rows whose first
+  cell (or date, skill or interval cell) is ``Totals``, ``Total`` or ``Summary`` are excluded as
+  ``summary_row`` wherever they stand (bottom of daily reports, top of some interval ones).
 * Call counts (``ACD Calls``, abandoned calls, calls offered) must be whole numbers of 0 or more;
   thousands separators are allowed. An empty cell, ``N/A`` or a negative number is an
   :class:`~contacts311.errors.InputError` naming the file, line, column and expectation: a gap in
@@ -33,6 +33,9 @@ Rules decided here (each is tested):
   (it cannot be a count of contacts; use ``formula: acd_calls``), never clipped to 0, because
   clipping would silently change the published total.
 * ``formula: calls_offered`` needs a calls-offered column in every file it reads.
+* Ledger reasons: ``summary_row`` and ``skill_not_counted`` (excluded);
+  ``same_key_same_values`` and ``daily_row_equals_intervals`` (duplicate).
+* The ``intervals`` table holds the counted interval rows (no duplicates, no excluded skills).
 
 Per-file options (profile ``sources`` entries) may override ``formula``, ``skills`` and
 ``exclude_skills``.

@@ -1,0 +1,7 @@
+"""``python -m contacts311.cli`` runs the command line."""
+
+import sys
+
+from contacts311.cli import main
+
+sys.exit(main())
