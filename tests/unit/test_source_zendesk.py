@@ -634,3 +634,13 @@ def test_sniff_accepts_a_first_record_cut_off_by_the_head_size():
     line = json.dumps({k: rec[k] for k in ("id", "created_at", "status", "description")})
     assert zendesk.sniff(line[:16_384])
     assert not zendesk.sniff('{"foo": 1, "bar": "' + "x" * 20_000)
+
+
+def test_local_times_with_an_explicit_offset_use_it():
+    values = pd.Series(["2024-03-05T23:30:00-05:00", "2024-03-05 09:00:00"])
+    utc, local = zendesk._parse_local_times(
+        values, "f.csv", "Created at", [2, 3], "America/Los_Angeles"
+    )
+    # 23:30 at UTC-5 = 04:30Z on the 6th = 20:30 PST on the 5th; 09:00 PST = 17:00Z
+    assert [str(t) for t in utc] == ["2024-03-06 04:30:00", "2024-03-05 17:00:00"]
+    assert [str(t) for t in local] == ["2024-03-05 20:30:00", "2024-03-05 09:00:00"]

@@ -380,13 +380,17 @@ def _parse_local_times(
     forward to the first valid instant (03:00); an ambiguous fall-back time (01:30 twice) takes
     the first occurrence (daylight time), because the export gives no way to tell them apart.
     """
-    values = values.reset_index(drop=True).astype(object)
+    values = values.reset_index(drop=True).astype("str")
     if len(values) == 0:
         empty = pd.Series(pd.DatetimeIndex([], dtype="datetime64[ns]"))
         return empty, empty
-    parsed = pd.to_datetime(values, format="ISO8601", errors="coerce", utc=True)
-    has_offset = values.astype(str).str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True)
-    naive = pd.to_datetime(values.where(~has_offset), format="ISO8601", errors="coerce")
+    has_offset = values.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True).astype(bool)
+    if has_offset.any():
+        parsed = pd.to_datetime(values, format="ISO8601", errors="coerce", utc=True)
+        naive = pd.to_datetime(values.where(~has_offset), format="ISO8601", errors="coerce")
+    else:  # the usual Zendesk CSV: every time naive, parse once
+        naive = pd.to_datetime(values, format="ISO8601", errors="coerce")
+        parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
     for fmt in _LOCAL_FORMATS:
         missing = naive.isna() & ~has_offset
         if not missing.any():
