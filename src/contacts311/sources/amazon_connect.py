@@ -556,19 +556,31 @@ class _Dedupe:
         return self.state
 
     def _compact(self) -> None:
-        parts = ([self.state] if self.state is not None else []) + self.pending
-        if not parts or (self.state is not None and not self.pending):
+        if not self.pending:
             return
         # State first, then pending in reading order: array position is reading order, which
         # breaks ties between equal LastUpdateTimestamps in favour of the first copy read.
-        merged = {k: np.concatenate([p[k] for p in parts]) for k in self._FIELDS}
-        self.pending = []
-        self.pending_rows = 0
-        keep = _winners(merged["hi"], merged["lo"], merged["updated"])
-        if not keep.all():
-            self.duplicates += np.bincount(merged["file"][~keep], minlength=len(self.duplicates))
-            merged = {k: v[keep] for k, v in merged.items()}
-        self.state = merged
+        parts = ([self.state] if self.state is not None else []) + self.pending
+        self.state, self.pending, self.pending_rows = None, [], 0
+        contest = {k: _concat(parts, k) for k in ("hi", "lo", "updated")}
+        keep = _winners(contest["hi"], contest["lo"], contest["updated"])
+        everyone = bool(keep.all())
+        if not everyone:
+            lost = _concat(parts, "file")[~keep]
+            self.duplicates += np.bincount(lost, minlength=len(self.duplicates))
+        # One field at a time, releasing the parts as we go, so the peak stays near one copy.
+        state = {}
+        for k in self._FIELDS:
+            merged = contest.pop(k) if k in contest else _concat(parts, k)
+            for part in parts:
+                part[k] = None
+            state[k] = merged if everyone else merged[keep]
+        self.state = state
+
+
+def _concat(parts: list[dict[str, np.ndarray]], key: str) -> np.ndarray:
+    arrays = [p[key] for p in parts]
+    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
 
 
 def _winners(hi: np.ndarray, lo: np.ndarray, updated: np.ndarray) -> np.ndarray:

@@ -15,7 +15,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,9 @@ from contacts311.errors import InputError
 from contacts311.ledger import LedgerBuilder
 from contacts311.profile import Profile, TicketRules
 from contacts311.sources._base import SourceResult, read_text, xlsx_rows
+
+if TYPE_CHECKING:  # the pipeline imports the sources, so only for type checkers
+    from contacts311.pipeline import InputFile
 
 FORMAT = "zendesk"
 KIND = "contacts"
@@ -130,12 +133,12 @@ class _Parsed:
     rows: int
 
 
-def read(files: list[Any], profile: Profile) -> SourceResult:
+def read(files: list[InputFile], profile: Profile) -> SourceResult:
     """Read Zendesk exports and count the tickets handled by 311.
 
     Args:
-        files: Input files (objects with ``.path`` and ``.name``); every ticket, event and user
-            file of the run, read together.
+        files: Input files (``.path``; ``.name`` becomes ``source_file``); every ticket, event
+            and user file of the run, read together.
         profile: The profile; ``profile.tickets`` holds the rules and ``profile.timezone`` the
             account's time zone (CSV times are local, JSON times UTC).
 
