@@ -28,6 +28,7 @@ __all__ = [
     "finish",
     "line_chart",
     "new_figure",
+    "show",
 ]
 
 #: Okabe & Ito (2008) colour-blind-safe palette, in the order series use it.
@@ -273,3 +274,22 @@ def describe(fig: Figure) -> dict[str, Any]:
         "ylabel": ax.get_ylabel(),
         "source": next((t for t in texts if t.startswith("Source:")), ""),
     }
+
+
+def show(fig: Figure, alt: str | None = None) -> None:
+    """Display ``fig`` in a notebook as a PNG with alternative text, then close it.
+
+    The alt text (default: the chart's title and source line) travels in the output's
+    metadata, so the HTML report's ``<img>`` describes the chart to screen readers.
+    """
+    import io
+
+    import matplotlib.pyplot as plt
+    from IPython.display import Image, display
+
+    info = describe(fig)
+    text = alt or ". ".join(t for t in (info["title"], info["source"]) if t)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    display(Image(data=buf.getvalue(), format="png", metadata={"alt": text}))
