@@ -130,7 +130,10 @@ def finish(fig: Figure, ax: Axes, title: str, xlabel: str, ylabel: str, source: 
     """
     if not title or not xlabel or not ylabel or not source:
         raise ValueError("every chart needs a title, both axis labels and a source")
-    ax.set_title(title)
+    import textwrap
+
+    # Long findings wrap instead of running off the figure.
+    ax.set_title("\n".join(textwrap.wrap(title, 78)))
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     fig.text(0.01, 0.01, f"Source: {source}", fontsize=8, color="#444444", ha="left", va="bottom")

@@ -659,7 +659,9 @@ def headline_html(value: int, period: str, measure: str = "Contacts handled by 3
     )
 
 
-def table_html(frame, caption: str | None = None, index: bool = False, digits: int = 1) -> str:
+def table_html(
+    frame, caption: str | None = None, index: bool = False, digits: int = 1, details: bool = False
+) -> str:
     """A DataFrame as an escaped HTML table: integers with separators, floats rounded.
 
     Args:
@@ -667,6 +669,7 @@ def table_html(frame, caption: str | None = None, index: bool = False, digits: i
         caption: Optional caption (escaped).
         index: Include the index.
         digits: Decimals for float columns.
+        details: Fold the table away under its caption (``<details>``) for long listings.
     """
     import pandas as pd
 
@@ -675,7 +678,7 @@ def table_html(frame, caption: str | None = None, index: bool = False, digits: i
         s = frame[col]
         if pd.api.types.is_bool_dtype(s):
             fmt: Callable[[Any], str] = lambda v: "yes" if v else "no"  # noqa: E731
-        elif pd.api.types.is_integer_dtype(s):
+        elif pd.api.types.is_integer_dtype(s) and not str(col).endswith(("_key", "year")):
             fmt = lambda v: f"{int(v):,}"  # noqa: E731
         elif pd.api.types.is_float_dtype(s):
             fmt = lambda v, d=digits: f"{float(v):,.{d}f}"  # noqa: E731
@@ -690,6 +693,9 @@ def table_html(frame, caption: str | None = None, index: bool = False, digits: i
             f'<table class="dataframe data"><caption>{_e(caption)}</caption>',
             1,
         )
+    if details:
+        label = _e(caption or "Table")
+        body = f"<details><summary>{label} ({len(frame):,} rows)</summary>\n{body}\n</details>"
     return body
 
 
@@ -958,13 +964,18 @@ def run_report(
 
     with _lock(out_dir, wait_seconds):
         env = _environment()
-        key = run_key(
-            [(name, _sha256_file(p)) for name, p in files],
-            _sha256_file(profile_path) if profile_path else "default",
-            effective,
-            code_fingerprint(),
-            env,
-        )
+        hashed = [(name, _sha256_file(p)) for name, p in files]
+        profile_sha = _sha256_file(profile_path) if profile_path else "default"
+        code_sha = code_fingerprint()
+        key = run_key(hashed, profile_sha, effective, code_sha, env)
+        # Per-part digests, kept with the run, say *why* a later run was not skipped.
+        parts = {
+            "inputs": run_key(hashed, "", {}, ""),
+            "profile": profile_sha,
+            "parameters": run_key([], "", effective, ""),
+            "code": code_sha,
+            "environment": run_key([], "", {}, "", env),
+        }
         last = _latest_good(out_dir)
         if (
             not force
@@ -975,6 +986,11 @@ def run_report(
             msg = f"up to date: inputs, parameters and code unchanged since run {last['id']} ({out_dir / LATEST})"
             say(msg)
             return RunOutcome("up-to-date", 0, out_dir / LATEST, msg)
+        if last and not force:
+            changed = [k for k, v in parts.items() if last.get("key_parts", {}).get(k) != v]
+            say(
+                f"running: {', '.join(changed) or 'the latest report'} changed since run {last['id']}"
+            )
         return _run_locked(
             nb_paths,
             declared,
@@ -984,6 +1000,7 @@ def run_report(
             profile_path,
             out_dir,
             key,
+            parts,
             env,
             say,
             t0,
@@ -1000,6 +1017,7 @@ def _run_locked(
     profile_path: Path | None,
     out_dir: Path,
     key: str,
+    parts: dict[str, str],
     env: dict[str, str],
     say: Callable[[str], None],
     t0: float,
@@ -1016,6 +1034,7 @@ def _run_locked(
         "status": "running",
         "parameters": user,
         "key": key,
+        "key_parts": parts,
         "period": "",
         "folder": "",
         "notebooks": [],

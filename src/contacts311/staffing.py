@@ -406,6 +406,11 @@ class ErlangAResult:
         return asdict(self)
 
 
+#: Callers queued beyond this many are left out of the Erlang A chain (a huge queue has no
+#: bearing on a staffing answer: its service level is 0 either way).
+_QUEUE_CAP = 200_000
+
+
 def _erlang_a_metrics(
     lam: float, mu: float, theta: float, agents: int, target_seconds: float
 ) -> tuple[float, float, float, float]:
@@ -420,13 +425,15 @@ def _erlang_a_metrics(
     import numpy as np
 
     n_agents = agents
-    # Truncate the chain where the queue is far beyond where abandonment holds it.
-    q_max = int(lam / theta + 12 * math.sqrt(lam / theta + 1) + 20)
-    states = np.arange(n_agents + q_max + 1)
+    states = np.arange(n_agents + _QUEUE_CAP + 1)
     deaths = np.minimum(states, n_agents) * mu + np.maximum(states - n_agents, 0) * theta
-    log_ratio = np.log(lam) - np.log(deaths[1:])
-    log_pi = np.concatenate([[0.0], np.cumsum(log_ratio)])
-    pi = np.exp(log_pi - log_pi.max())
+    log_pi = np.concatenate([[0.0], np.cumsum(np.log(lam) - np.log(deaths[1:]))])
+    # Keep the states up to where the law has fallen e^-40 below its peak: the rest is noise.
+    peak = int(np.argmax(log_pi))
+    beyond = np.nonzero(log_pi[peak:] < log_pi[peak] - 40)[0]
+    if len(beyond):
+        log_pi = log_pi[: peak + int(beyond[0])]
+    pi = np.exp(log_pi - log_pi[peak])
     pi /= pi.sum()
     queued = pi[n_agents:]  # arrivals that find k = 0, 1, ... callers queued ahead
     p_wait = float(queued.sum())
@@ -492,14 +499,23 @@ def erlang_a(
     )
     patience = _positive("patience seconds", patience_seconds)
     lam, mu, theta = calls / (minutes * 60), 1 / aht, 1 / patience
-    n = 0
-    while True:
-        n += 1
-        sl, p_ab, occ, p_wait = _erlang_a_metrics(lam, mu, theta, n, target)
-        if sl + _EPS >= sl_target and occ <= cap + 1e-12:
-            break
-        if n > 10 * (lam / mu) + 1000:  # the target cannot be reached (e.g. 99.99% in 1 s)
+
+    def meets(n: int) -> tuple[float, float, float, float] | None:
+        metrics = _erlang_a_metrics(lam, mu, theta, n, target)
+        return metrics if metrics[0] + _EPS >= sl_target and metrics[2] <= cap + 1e-12 else None
+
+    # The service level and occupancy improve with every agent, so bisect between nothing and
+    # Erlang C's answer (which callers hanging up almost always undercut; doubled if not).
+    low, high = 0, _solve(calls, minutes, aht, target, sl_target, 0.0, cap).agents
+    while meets(high) is None:
+        low, high = high, 2 * high
+        if high > 10 * (lam / mu) + 10_000:
             raise InputError(None, f"no number of agents reaches {sl_target:g} within {target:g} s")
+    while high - low > 1:
+        mid = (low + high) // 2
+        low, high = (low, mid) if meets(mid) is not None else (mid, high)
+    n = high
+    sl, p_ab, occ, p_wait = meets(n)
     return ErlangAResult(
         calls=calls,
         patience_seconds=patience,
@@ -981,6 +997,8 @@ class StaffingPlan:
         comparison: :func:`staffed_vs_needed` for the profile year (empty without staffed time).
         assumptions: The planning assumptions.
         notes: Sentences for reports (fallbacks, assumptions, sources).
+        patience_seconds: Callers' mean patience estimated from abandoned calls (for Erlang A),
+            when the interval data has queue times; the grid itself uses Erlang C.
     """
 
     fiscal_year: str
@@ -996,6 +1014,7 @@ class StaffingPlan:
     comparison: pd.DataFrame
     assumptions: StaffingAssumptions
     notes: list[str] = field(default_factory=list)
+    patience_seconds: float | None = None
 
 
 def _project(dataset: Dataset, channels: tuple[str, ...]) -> tuple[int, dict[str, float], str]:
@@ -1127,6 +1146,12 @@ def staffing_plan(
     )
     if profile_source == "intervals" and comparison.empty:
         notes.append("The interval data has no staffed time: no staffed-vs-needed comparison.")
+    patience = patience_seconds(recent) if recent is not None and not recent.empty else None
+    if patience is not None:
+        notes.append(
+            f"Callers' mean patience: {patience:.0f} s (time in queue / abandoned calls); the grid "
+            "uses Erlang C, which assumes nobody hangs up and so errs towards more agents."
+        )
     notes.extend(assumptions.describe())
     return StaffingPlan(
         fiscal_year=period_label(fiscal_year_end, "fiscal", start_month),
@@ -1142,13 +1167,18 @@ def staffing_plan(
         comparison=comparison,
         assumptions=assumptions,
         notes=notes,
+        patience_seconds=patience,
     )
 
 
 def _weekday_weights(contacts: pd.DataFrame, channels: tuple[str, ...]) -> dict[int, float]:
+    # Only the last 12 months: older years may predate a change of opening days.
     part = contacts[contacts["channel"].isin(channels)]
     if part.empty:
         return dict.fromkeys(range(7), 1.0)
-    weekday = pd.to_datetime(part["contact_date"]).dt.day_of_week
+    dates = pd.to_datetime(part["contact_date"])
+    recent = dates > dates.max() - pd.DateOffset(years=1)
+    part, dates = part[recent], dates[recent]
+    weekday = dates.dt.day_of_week
     sums = part.groupby(weekday)["count"].sum()
     return {int(d): float(v) for d, v in sums.items()}

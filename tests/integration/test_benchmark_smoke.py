@@ -23,7 +23,16 @@ SCRIPT = ROOT / "benchmarks" / "ingest.py"
 def test_benchmark_quick_run_agrees(tmp_path):
     out = tmp_path / "figures.json"
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--sizes", "20k", "--workdir", str(tmp_path), "--json", str(out)],
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--sizes",
+            "20k",
+            "--workdir",
+            str(tmp_path),
+            "--json",
+            str(out),
+        ],
         capture_output=True,
         text=True,
         timeout=600,

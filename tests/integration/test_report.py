@@ -197,7 +197,7 @@ def _run(data: Path, nb: Path, out: Path, *overrides: str, force: bool = False, 
 def test_skip_force_and_changed_input(tiny):
     data, nb, out = tiny
     first, _ = _run(data, nb, out)
-    assert (first.status, first.exit_code) == ("succeeded", 0)
+    assert (first.status, first.exit_code) == ("succeeded", 0), first.message
     page = (first.run_dir / "tiny.html").read_text(encoding="utf-8")
     assert 'id="headline-value"' in page
 

@@ -159,3 +159,14 @@ def test_daily_only_data_needs_aht_then_uses_flat_profile(tmp_path, capsys):
 def test_data_dir_and_calls_together_is_an_error(tmp_path, capsys):
     assert main([*TEXTBOOK, str(tmp_path)]) == 2
     assert "not both" in capsys.readouterr().err
+
+
+def test_one_interval_erlang_a(capsys):
+    assert main([*TEXTBOOK, "--patience-seconds", "1e9", "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    # With endless patience Erlang A is Erlang C: the textbook 14 and 20.
+    assert out["model"] == "erlang_a"
+    assert (out["agents"], out["scheduled_agents"]) == (14, 20)
+    assert out["abandon_probability"] < 1e-6
+    assert main([*TEXTBOOK, "--patience-seconds", "0"]) == 2
+    assert "patience seconds must be greater than 0" in capsys.readouterr().err

@@ -417,3 +417,25 @@ def test_pipeline_load_with_profile(tmp_path):
     assert int(data.contacts["count"].sum()) == 7
     assert set(data.ledger["format"]) == {"amazon_connect"}
     assert int(data.inputs["rows_read"].sum()) == 12
+
+
+def test_id_keys_uuid_case_insensitive_and_other_ids_distinct():
+    import pyarrow as pa
+
+    lower = "6f1c2a9e-0000-4000-8000-00000000abcd"
+    ids = pa.array(
+        [
+            lower.encode(),
+            lower.upper().encode(),
+            b"6f1c2a9e-0000-4000-8000-00000000abcg",  # 36 bytes, not hex: hashed, not decoded
+            b"6f1c2a9e-0000-4000-8000-00000000abcd",
+        ],
+        type=pa.binary(),
+    )
+    hi, lo = ac._id_keys(ids)
+    keys = list(zip(hi.tolist(), lo.tolist(), strict=True))
+    assert keys[0] == keys[1] == keys[3]
+    assert keys[2] != keys[0]
+    # The decoded UUID is its own 128 bits: the first 8 bytes are 6f 1c 2a 9e 00 00 40 00.
+    assert hi[0].tobytes() == bytes.fromhex("6f1c2a9e00004000")
+    assert lo[0].tobytes() == bytes.fromhex("800000000000abcd")

@@ -1,5 +1,6 @@
 import math
 from fractions import Fraction
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -9,6 +10,7 @@ from contacts311.pipeline import Dataset
 from contacts311.profile import Profile, ServiceRules
 from contacts311.staffing import (
     StaffingAssumptions,
+    erlang_a,
     erlang_c,
     erlang_c_probability,
     flat_profile,
@@ -17,6 +19,7 @@ from contacts311.staffing import (
     handle_time_seconds,
     intraday_profile,
     open_days_by_weekday,
+    patience_seconds,
     service_level_for,
     staffed_vs_needed,
     staffing_plan,
@@ -397,7 +400,15 @@ def test_staffing_plan_from_intervals_sums_back():
 
 
 def test_staffing_plan_flat_fallback_needs_a_handle_time():
-    data = _dataset()
+    contacts = pd.DataFrame(
+        {
+            # A Saturday more than a year before the last day: outside the weekday weights.
+            "contact_date": pd.to_datetime(["2022-12-31", "2024-01-01", "2024-01-02"]),
+            "channel": ["phone", "phone", "phone"],
+            "count": [500, 30, 10],
+        }
+    )
+    data = _dataset(contacts=contacts)
     with pytest.raises(InputError, match="aht-seconds"):
         staffing_plan(data, _SMALL, volumes={"mean": 100}, fiscal_year_end=2026)
     assumptions = StaffingAssumptions(
@@ -415,3 +426,94 @@ def test_staffing_plan_flat_fallback_needs_a_handle_time():
     assert len(monday) == 13
     assert grid["calls_in_year"].sum() == pytest.approx(13_000)
     assert plan.comparison.empty
+
+
+# --- Erlang A ---------------------------------------------------------------------------------
+
+
+def test_erlang_a_single_agent_hand_worked():
+    # 30 calls in 30 min = 1/60 per s; AHT 60 s; patience 60 s: lambda = mu = theta. With one
+    # agent the death rate in state n is n mu, so the number in system is Poisson(1).
+    # P(wait) = P(n >= 1) = 1 - 1/e; P(abandon) = theta E[queue] / lambda = E[(n - 1)+] = 1/e.
+    # A caller with k ahead is answered within T when k + 1 moves (rates 2mu, ..., (k+2)mu, each
+    # an answer-or-hang-up race won with probability (j+1)/(j+2)) end by T: probability
+    # 1/(k+2) x P(2nd largest of k+2 iid Exp(mu) <= T) = 1/(k+2) (p^(k+2) + (k+2) p^(k+1) (1-p)),
+    # p = 1 - exp(-mu T). With T = 60 s, mu T = 1.
+    p = 1 - math.exp(-1)
+    series = sum(
+        (p ** (k + 2) / (k + 2) + p ** (k + 1) * (1 - p)) / math.factorial(k + 1) for k in range(60)
+    )
+    expected_sl = math.exp(-1) * (1 + series)
+    r = erlang_a(30, 30, 60, 60, 60, 0.5)
+    assert r.agents == 1
+    assert r.waiting_probability == pytest.approx(1 - math.exp(-1), rel=1e-9)
+    assert r.abandon_probability == pytest.approx(math.exp(-1), rel=1e-9)
+    assert r.service_level == pytest.approx(expected_sl, rel=1e-9)
+    # Occupancy = answered load / N = (1 - 1/e) x 1 erlang.
+    assert r.occupancy == pytest.approx(1 - math.exp(-1), rel=1e-9)
+    # Over the whole interval nearly every caller who does not hang up is answered.
+    assert erlang_a(30, 30, 60, 60, 1800, 0.5).service_level == pytest.approx(1 - math.exp(-1))
+
+
+def test_erlang_a_with_endless_patience_is_erlang_c():
+    r = erlang_a(100, 30, 180, 1e9, 20, 0.8, shrinkage=0.3)
+    assert (r.agents, r.scheduled_agents) == (14, 20)
+    c = erlang_c(100, 30, 180, 20, 0.8)
+    assert r.service_level == pytest.approx(c.service_level, abs=1e-6)
+    assert r.waiting_probability == pytest.approx(c.waiting_probability, abs=1e-6)
+    assert r.abandon_probability < 1e-6
+
+
+def test_erlang_a_callers_hanging_up_need_fewer_agents():
+    r = erlang_a(100, 30, 180, 120, 20, 0.8)
+    assert r.agents < 14
+    assert r.service_level >= 0.8
+    assert 0 < r.abandon_probability < 0.2
+    with pytest.raises(InputError, match="patience"):
+        erlang_a(100, 30, 180, 0, 20, 0.8)
+
+
+def test_patience_from_abandoned_calls():
+    table = pd.DataFrame(
+        {
+            "abandoned_calls": [3, 1, 50],
+            "answer_wait_seconds": [200, 50, None],  # the last row has no wait times: skipped
+            "abandon_wait_seconds": [90, 60, None],
+        }
+    )
+    # Every second of waiting was exposed to hanging up: (200 + 50 + 90 + 60) / (3 + 1) = 100 s.
+    assert patience_seconds(table) == pytest.approx(100.0)
+    assert patience_seconds(table.drop(columns=["abandon_wait_seconds"])) is None
+
+
+# --- On the sample data -----------------------------------------------------------------------
+
+_SAMPLE = Path(__file__).resolve().parents[2] / "data" / "raw" / "sample"
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(not (_SAMPLE / "phone" / "hsplit").is_dir(), reason="no sample hsplit data")
+def test_grid_on_the_sample_sums_back_to_the_projection():
+    from contacts311.models import monthly_series, project_next_period
+    from contacts311.pipeline import load
+
+    data = load(_SAMPLE)
+    plan = staffing_plan(data, head_count=23)
+    projection = project_next_period(
+        monthly_series(data.contacts, ["phone"], complete_months=True), start_month=7
+    )
+    assert plan.fiscal_year == projection.period
+    sums = plan.grid.groupby("scenario")["calls_in_year"].sum()
+    assert sums["mean"] == pytest.approx(projection.mean)
+    assert sums["upper"] == pytest.approx(projection.upper)
+    assert plan.profile_source == "intervals"
+    # The sample's calls take 270 s of talk and 62 s of after-call work on average.
+    assert plan.aht_source == "data" and 320 < plan.aht_seconds < 345
+    # Open 7am-8pm every day since July 2023: 26 half-hours on each of 7 weekdays.
+    mean = plan.grid[plan.grid["scenario"] == "mean"]
+    assert len(mean) == 7 * 26
+    assert mean["interval_label"].min() == "07:00" and mean["interval_label"].max() == "19:30"
+    assert (plan.grid["service_level"] >= 0.85).all()
+    assert not plan.comparison.empty
+    assert set(plan.comparison["status"]) <= {"under", "met", "over"}
+    assert list(plan.fte["head_count"]) == [23, 23]

@@ -21,6 +21,17 @@ from contacts311.errors import InputError
 
 HELP = "representatives needed: one interval (Erlang C) or next fiscal year's week grid"
 
+#: Keys of the one-interval result that echo the inputs.
+_INPUT_KEYS = (
+    "calls",
+    "interval_minutes",
+    "aht_seconds",
+    "target_seconds",
+    "target_service_level",
+    "shrinkage",
+    "max_occupancy",
+)
+
 #: Options of the one-interval mode that have no default there.
 _REQUIRED_SINGLE = ("interval_minutes", "aht_seconds", "target_seconds", "service_level")
 
@@ -58,6 +69,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         help="occupancy cap, 0-1 (default 1; week grid 0.85)",
     )
+    one.add_argument(
+        "--patience-seconds",
+        type=float,
+        help="callers' mean patience: use Erlang A (callers hang up) instead of Erlang C",
+    )
     grid = parser.add_argument_group("week grid")
     grid.add_argument(
         "--head-count", type=float, help="current representatives (FTE), to show the gap"
@@ -88,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_single(args: argparse.Namespace) -> int:
-    from contacts311.staffing import erlang_c
+    from contacts311.staffing import erlang_a, erlang_c
 
     if args.data_dir is not None:
         raise InputError(
@@ -99,16 +115,32 @@ def _run_single(args: argparse.Namespace) -> int:
     ]
     if missing:
         raise InputError(None, f"--calls also needs {', '.join(missing)}")
-    result = erlang_c(
+    shrinkage = 0.0 if args.shrinkage is None else args.shrinkage
+    max_occupancy = 1.0 if args.max_occupancy is None else args.max_occupancy
+    values = erlang_c(
         args.calls,
         args.interval_minutes,
         args.aht_seconds,
         args.target_seconds,
         args.service_level,
-        shrinkage=0.0 if args.shrinkage is None else args.shrinkage,
-        max_occupancy=1.0 if args.max_occupancy is None else args.max_occupancy,
-    )
-    values = result.to_dict()
+        shrinkage=shrinkage,
+        max_occupancy=max_occupancy,
+    ).to_dict()
+    if args.patience_seconds is not None:
+        # Erlang A replaces the Erlang C answer; the inputs stay as they were given.
+        values = {k: v for k, v in values.items() if k in _INPUT_KEYS} | erlang_a(
+            args.calls,
+            args.interval_minutes,
+            args.aht_seconds,
+            args.patience_seconds,
+            args.target_seconds,
+            args.service_level,
+            shrinkage=shrinkage,
+            max_occupancy=max_occupancy,
+        ).to_dict()
+        values["model"] = "erlang_a"
+    else:
+        values["model"] = "erlang_c"
     if args.format == "json":
         sys.stdout.write(json.dumps(values, indent=2) + "\n")
     elif args.format == "csv":
@@ -133,6 +165,8 @@ def _run_grid(args: argparse.Namespace) -> int:
         staffing_plan,
     )
 
+    if args.patience_seconds is not None:
+        raise InputError(None, "--patience-seconds applies to one interval (with --calls) only")
     d = DEFAULT_ASSUMPTIONS
     assumptions = StaffingAssumptions(
         target_seconds=d.target_seconds if args.target_seconds is None else args.target_seconds,
