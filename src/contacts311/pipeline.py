@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import glob
 import hashlib
 from dataclasses import dataclass, field
@@ -10,11 +11,11 @@ from pathlib import Path
 import pandas as pd
 
 from contacts311 import sources
-from contacts311.errors import InputError, ProfileError
+from contacts311.errors import InputError, ProfileError, warn_input
 from contacts311.ledger import LEDGER_COLUMNS
 from contacts311.profile import Profile, default_profile, load_profile
 from contacts311.schema import empty_contacts, validate_contacts
-from contacts311.sources._base import SourceResult, read_head
+from contacts311.sources._base import SourceResult, read_head, xlsx_rows
 
 __all__ = ["Dataset", "InputFile", "discover", "load"]
 
@@ -104,16 +105,121 @@ def discover(data_dir: str | Path | None, profile: Profile) -> list[InputFile]:
     ]
     out = []
     for p in files:
-        fmt = sources.sniff(read_head(p))
+        head = read_head(p)
+        fmt = sources.sniff(head)
         if fmt is None:
-            raise InputError(
-                p,
-                "not recognised as any known export (looked at the header); known formats: "
-                + ", ".join(sources.FORMATS),
-                line=1,
-            )
+            raise _unrecognised(p, head)
         out.append(InputFile(p, _name(p, root), fmt))
     return out
+
+
+def _unrecognised(path: Path, head: str) -> InputError:
+    """The clearest error for a file no format accepts: empty, binary, wrong delimiter, other."""
+    known = "known formats: " + ", ".join(sources.FORMATS)
+    if path.stat().st_size == 0:
+        return InputError(
+            path, "empty file (0 bytes); expected an export with a header row (re-export it)", line=1
+        )
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        try:
+            xlsx_rows(path, limit=1)
+        except Exception:  # openpyxl raises many types for a damaged zip; all mean the same here
+            return InputError(
+                path, "not a readable .xlsx workbook; expected an Excel workbook (first worksheet)"
+            )
+    elif not head:
+        return InputError(
+            path, "not a text export (binary content); expected CSV, TSV, JSON or .xlsx", line=1
+        )
+    first = next((line for line in head.splitlines() if line.strip()), "")
+    hint = ""
+    for delimiter, label in ((";", "semicolon"), ("|", "pipe")):
+        if delimiter in first and "," not in first and "\t" not in first:
+            hint = f"; the header looks {label}-delimited, expected comma- or tab-delimited"
+    return InputError(
+        path,
+        f"not recognised as any known export (looked at the header){hint}; {known}",
+        line=1,
+    )
+
+
+def _exclude_future(result: SourceResult, today: dt.date) -> dict[str, tuple[int, int]]:
+    """Drop core rows dated after ``today`` from ``result``; (rows, contacts) moved per file.
+
+    Done once here for every source, after deduplication, so a future-dated copy of a ticket
+    still wins or loses against its other copies as usual. A core row stands for
+    ``ledger_rows`` rows read when the source gives that column (aggregates such as Avaya
+    skill-days), else for one row read.
+    """
+    c = result.contacts
+    if c.empty:
+        return {}
+    future = (pd.to_datetime(c["contact_date"]) > pd.Timestamp(today)).to_numpy()
+    if not future.any():
+        return {}
+    rows = c["ledger_rows"] if "ledger_rows" in c else pd.Series(1, index=c.index)
+    part = pd.DataFrame(
+        {
+            "source_file": c.loc[future, "source_file"].astype("str"),
+            "rows": rows[future].astype("int64"),
+            "count": c.loc[future, "count"].astype("int64"),
+            "contact_date": pd.to_datetime(c.loc[future, "contact_date"]),
+        }
+    )
+    moved: dict[str, tuple[int, int]] = {}
+    for name, g in part.groupby("source_file", sort=True):
+        moved[name] = (int(g["rows"].sum()), int(g["count"].sum()))
+        warn_input(
+            name,
+            f"{moved[name][0]} row(s) dated after today ({today.isoformat()}; latest "
+            f"{g['contact_date'].max().date().isoformat()}) excluded as future_date",
+        )
+    result.contacts = c[~future].reset_index(drop=True)
+    for kind, table in result.tables.items():
+        # Derived tables (e.g. Avaya intervals for staffing) follow the core rows.
+        if "contact_date" in table and not table.empty:
+            keep = pd.to_datetime(table["contact_date"]) <= pd.Timestamp(today)
+            result.tables[kind] = table[keep.to_numpy()].reset_index(drop=True)
+    return moved
+
+
+def _move_to_future(ledger: pd.DataFrame, moved: dict[str, tuple[int, int]]) -> pd.DataFrame:
+    """Move rows and contacts from each file's ``counted`` cells to ``excluded/future_date``.
+
+    The core table does not say which counted reason a row had, so rows leave the file's
+    counted cells largest first; the ledger still balances exactly.
+    """
+    if not moved:
+        return ledger
+    ledger = ledger.copy()
+    extra = []
+    for name, (rows, contacts) in moved.items():
+        counted = ledger.index[
+            (ledger["source_file"] == name) & (ledger["bucket"] == "counted")
+        ].tolist()
+        counted.sort(key=lambda i: -int(ledger.at[i, "rows"]))
+        left_rows, left_contacts = rows, contacts
+        for i in counted:
+            take = min(left_rows, int(ledger.at[i, "rows"]))
+            share = min(left_contacts, int(ledger.at[i, "contacts"]))
+            ledger.at[i, "rows"] = int(ledger.at[i, "rows"]) - take
+            ledger.at[i, "contacts"] = int(ledger.at[i, "contacts"]) - share
+            left_rows -= take
+            left_contacts -= share
+        fmt = ledger.loc[ledger["source_file"] == name, "format"].iloc[0]
+        extra.append(
+            {
+                "source_file": name,
+                "format": fmt,
+                "bucket": "excluded",
+                "reason": "future_date",
+                "rows": rows,
+                "contacts": 0,
+            }
+        )
+    ledger = ledger[~((ledger["bucket"] == "counted") & (ledger["rows"] == 0))]
+    out = pd.concat([ledger, pd.DataFrame(extra, columns=LEDGER_COLUMNS)], ignore_index=True)
+    return out.astype({"rows": "int64", "contacts": "int64"})
 
 
 def _name(path: Path, base: Path) -> str:
@@ -136,6 +242,7 @@ def load(
     profile: Profile | str | Path | None = None,
     *,
     progress: bool = False,
+    today: dt.date | None = None,
 ) -> Dataset:
     """Read every export in ``data_dir`` (or the profile's sources) into one :class:`Dataset`.
 
@@ -143,6 +250,8 @@ def load(
         data_dir: Folder of exports; optional when the profile lists its sources.
         profile: A :class:`Profile`, a path to a YAML profile, or ``None`` for the PDX 311 default.
         progress: Print a progress bar on stderr while reading.
+        today: Rows dated after this date are excluded as ``future_date`` (default: today in
+            the profile's time zone).
 
     Returns:
         The validated core table with its ledger, inputs and notes.
@@ -171,18 +280,24 @@ def load(
     if bar is not None:
         bar.close()
 
+    if today is None:
+        today = dt.datetime.now(prof.tz).date()
+    future = [_exclude_future(r, today) for _, r in results]
     contacts = [r.contacts for _, r in results if not r.contacts.empty]
     ledgers = []
     notes: list[str] = []
     tables: dict[str, list[pd.DataFrame]] = {}
     columns: dict[str, list[str]] = {}
     rows_read: dict[str, int] = {}
-    for fmt, r in results:
+    for (fmt, r), moved in zip(results, future, strict=True):
         bad = r.ledger.unbalanced()
         if bad:
             raise RuntimeError(f"ledger does not balance for {fmt}: {'; '.join(bad)}")
-        ledgers.append(r.ledger.frame())
+        ledgers.append(_move_to_future(r.ledger.frame(), moved))
         rows_read.update(r.ledger.rows_read)
+        for name, n in r.ledger.rows_read.items():
+            if n == 0:
+                warn_input(name, "no data rows (a header only); listed in the ledger as no_data_rows")
         notes.extend(r.notes)
         columns.update(r.columns)
         for kind, table in r.tables.items():

@@ -202,7 +202,7 @@ def test_skip_force_and_changed_input(tiny):
     assert 'id="headline-value"' in page
 
     again, lines = _run(data, nb, out)
-    assert (again.status, again.exit_code) == ("up-to-date", 0)
+    assert (again.status, again.exit_code) == ("up-to-date", 0), lines
     assert any("up to date" in line for line in lines)
     assert len(_runs(out)) == 1
 

@@ -206,7 +206,10 @@ def test_hsplit_daily_and_interval_rows(tmp_path):
         "acd_time_seconds",
         "acw_time_seconds",
         "staffed_seconds",
+        "answer_wait_seconds",
+        "abandon_wait_seconds",
     ]
+    assert iv["answer_wait_seconds"].isna().all()  # no anstime column in this dump
     assert len(iv) == 3  # the daily row is not an interval
     first = iv[(iv["queue"] == "101") & (iv["interval_start"] == 420)].iloc[0]
     assert first["interval_minutes"] == 30
@@ -485,3 +488,16 @@ def test_pipeline_and_cli_totals(tmp_path, capsys):
     assert row["period"] == "FY 2023-24"
     assert row["phone"] == "287"
     assert row["total"] == "287"
+
+
+def test_hsplit_wait_times_feed_the_intervals_table(tmp_path):
+    _write(
+        tmp_path,
+        "waits.csv",
+        "row_date,starttime,intrvl,split,acdcalls,abncalls,anstime,abntime\n"
+        "2023-07-03,700,30,101,4,1,80,45\n"
+        "2023-07-03,730,30,101,6,2,120,30\n",
+    )
+    iv = _read(tmp_path, ["waits.csv"]).tables["intervals"]
+    assert list(iv["answer_wait_seconds"]) == [80, 120]
+    assert list(iv["abandon_wait_seconds"]) == [45, 30]

@@ -77,6 +77,8 @@ INTERVAL_COLUMNS = {
     "acd_time_seconds": "Int64",
     "acw_time_seconds": "Int64",
     "staffed_seconds": "Int64",
+    "answer_wait_seconds": "Int64",
+    "abandon_wait_seconds": "Int64",
 }
 
 # Field -> accepted header names, matched case-insensitively with spaces collapsed.
@@ -91,6 +93,8 @@ _SUPERVISOR = {
     "acd_time": ("ACD Time",),
     "acw_time": ("ACW Time",),
     "staffed_time": ("Staffed Time",),
+    "answer_time": ("Ans Time", "Answer Time"),
+    "abandon_time": ("Aban Time", "Abandon Time"),
 }
 _HSPLIT = {
     "date": ("row_date",),
@@ -104,6 +108,8 @@ _HSPLIT = {
     "acd_time": ("acdtime",),
     "acw_time": ("acwtime",),
     "staffed_time": ("i_stafftime",),
+    "answer_time": ("anstime",),
+    "abandon_time": ("abntime",),
 }
 _REQUIRED = ("date", "skill", "acd_calls", "abandoned_calls")
 _COUNT_FIELDS = ("acd_calls", "abandoned_calls", "calls_offered")
@@ -111,6 +117,9 @@ _TIME_FIELDS = {
     "acd_time": "acd_time_seconds",
     "acw_time": "acw_time_seconds",
     "staffed_time": "staffed_seconds",
+    # Total waits, for the patience estimate of Erlang A (staffing).
+    "answer_time": "answer_wait_seconds",
+    "abandon_time": "abandon_wait_seconds",
 }
 _SUMMARY_WORDS = {"total", "totals", "summary"}
 _OPTIONS = {"formula", "skills", "exclude_skills"}
@@ -887,6 +896,8 @@ def _intervals_table(counted: pd.DataFrame) -> pd.DataFrame:
             "acd_time_seconds": rows.get("acd_time_seconds"),
             "acw_time_seconds": rows.get("acw_time_seconds"),
             "staffed_seconds": rows.get("staffed_seconds"),
+            "answer_wait_seconds": rows.get("answer_wait_seconds"),
+            "abandon_wait_seconds": rows.get("abandon_wait_seconds"),
         },
         columns=list(INTERVAL_COLUMNS),
     )
