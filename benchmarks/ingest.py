@@ -450,10 +450,17 @@ def main(argv: list[str] | None = None) -> int:
         for n in sizes:
             print(f"{_label(n)} records ...", file=sys.stderr, flush=True)
             runs.append(run_size(n, workdir))
+            done = ", ".join(
+                f"{name} {r['seconds']:.1f}s/{r['peak_mib']:,.0f}MiB"
+                for name, r in runs[-1]["results"].items()
+            )
+            print(f"  {done}", file=sys.stderr, flush=True)
     finally:
         if own_tmp:
             shutil.rmtree(workdir, ignore_errors=True)
     print(table(runs))
+    print()
+    print("Machine: " + "; ".join(f"{k} {v}" for k, v in machine().items()))
     agree = all(r["agree"] for r in runs)
     for r in runs:
         line = ", ".join(f"{k}: {v['totals']}" for k, v in r["results"].items())

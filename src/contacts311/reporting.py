@@ -82,6 +82,8 @@ LIBRARIES = (
     "nbconvert",
     "ipykernel",
 )
+#: How long a notebook waits for the runner's shared dataset.
+_DATASET_WAIT_SECONDS = 3600
 _TYPES: dict[str, type] = {"str": str, "int": int, "float": float, "bool": bool}
 _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off"}
@@ -603,7 +605,17 @@ def load_dataset(data_dir: str = "", profile: str = "", dataset_path: str = ""):
     if dataset_path:
         import pickle
 
-        with open(dataset_path, "rb") as fh:
+        path = Path(dataset_path)
+        failed = path.with_name(path.name + ".failed")
+        # The runner starts the kernels while it is still reading the exports: wait for it.
+        deadline = time.monotonic() + _DATASET_WAIT_SECONDS
+        while not path.exists():
+            if failed.exists():
+                raise RuntimeError(f"the runner could not load the exports: {failed.read_text()}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no dataset at {path} after {_DATASET_WAIT_SECONDS} s")
+            time.sleep(0.05)
+        with path.open("rb") as fh:
             return pickle.load(fh)  # noqa: S301 - written by this run, in its private temp folder
     from contacts311.pipeline import load
 
@@ -1023,7 +1035,6 @@ def _run_locked(
     t0: float,
     workers: int | None,
 ) -> RunOutcome:
-    import pickle
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
     started = _utcnow()
@@ -1042,46 +1053,7 @@ def _run_locked(
     }
     with tempfile.TemporaryDirectory(prefix="contacts311-report-") as tmp_name:
         tmp = Path(tmp_name)
-        say(f"loading exports from {data_path or 'the profile sources'}")
-        from contacts311.pipeline import load
-
-        try:
-            data = load(data_path, profile_path)
-        except Exception as exc:
-            run.update(status="failed", message=f"exports did not load: {exc}")
-            run["duration_seconds"] = round(time.perf_counter() - t0, 2)
-            _record(out_dir, run)
-            raise
-        as_of = (
-            dt.date.fromisoformat(effective["as_of"]) if effective.get("as_of") else dt.date.today()
-        )
-        period = _headline_period(data, as_of)
-        run_dir = out_dir / period / run_id
-        suffix = 1
-        while run_dir.exists():
-            suffix += 1
-            run_dir = out_dir / period / f"{run_id}-{suffix}"
-        run_dir.mkdir(parents=True)
-        run.update(period=period, folder=run_dir.relative_to(out_dir).as_posix(), id=run_dir.name)
         dataset_path = tmp / "dataset.pickle"
-        with dataset_path.open("wb") as fh:
-            pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        inputs = data.inputs.to_dict("records")
-        base_prov = {
-            "run_id": run["id"],
-            "started": run["started"],
-            "version": __version__,
-            "git_commit": _git_commit(),
-            "environment": env,
-            "inputs": [
-                {k: (int(v) if k in ("rows_read", "bytes") else str(v)) for k, v in r.items()}
-                for r in inputs
-            ],
-            "rules": list(data.profile.rules_text()),
-            "profile": str(profile_path) if profile_path else None,
-            "data_dir": str(data_path) if data_path else None,
-            "key": key,
-        }
         runner_values = {
             "data_dir": str(data_path) if data_path else "",
             "profile": str(profile_path) if profile_path else "",
@@ -1093,18 +1065,64 @@ def _run_locked(
             params = {k: v for k, v in {**runner_values, **effective}.items() if k in own}
             jobs.append((nb, tmp / nb.name, params))
         n_workers = workers or max(2, os.cpu_count() or 2)
-        results: dict[str, dict[str, Any]] = {}
         with (
             _kernel(tmp) as kernel,
             ThreadPoolExecutor(max_workers=min(n_workers, len(jobs))) as pool,
         ):
+            # Kernels start and import their libraries while this thread reads the exports;
+            # each notebook's load_dataset() waits for the pickle (or the failure marker).
             futures = {
                 pool.submit(_execute, nb, out_nb, params, kernel, tmp): (nb, out_nb, params)
                 for nb, out_nb, params in jobs
             }
+            say(f"loading exports from {data_path or 'the profile sources'}")
+            from contacts311.pipeline import load
+
+            try:
+                data = load(data_path, profile_path)
+            except BaseException as exc:
+                _publish_failure(dataset_path, exc)
+                for fut in futures:
+                    fut.cancel()
+                run.update(status="failed", message=f"exports did not load: {exc}")
+                run["duration_seconds"] = round(time.perf_counter() - t0, 2)
+                _record(out_dir, run)
+                raise
+            _publish(dataset_path, data)
+            as_of = (
+                dt.date.fromisoformat(effective["as_of"])
+                if effective.get("as_of")
+                else dt.date.today()
+            )
+            period = _headline_period(data, as_of)
+            run_dir = out_dir / period / run_id
+            suffix = 1
+            while run_dir.exists():
+                suffix += 1
+                run_dir = out_dir / period / f"{run_id}-{suffix}"
+            run_dir.mkdir(parents=True)
+            run.update(
+                period=period, folder=run_dir.relative_to(out_dir).as_posix(), id=run_dir.name
+            )
+            base_prov = {
+                "run_id": run["id"],
+                "started": run["started"],
+                "version": __version__,
+                "git_commit": _git_commit(),
+                "environment": env,
+                "inputs": [
+                    {k: (int(v) if k in ("rows_read", "bytes") else str(v)) for k, v in r.items()}
+                    for r in data.inputs.to_dict("records")
+                ],
+                "rules": list(data.profile.rules_text()),
+                "profile": str(profile_path) if profile_path else None,
+                "data_dir": str(data_path) if data_path else None,
+                "key": key,
+            }
             # Load nbconvert while the kernels work: its import is slow and the threads are idle.
             import nbconvert  # noqa: F401
 
+            entries: dict[str, dict[str, Any]] = {}
             for done, fut in enumerate(as_completed(futures), start=1):
                 nb, out_nb, params = futures[fut]
                 status, error, seconds = fut.result()
@@ -1112,42 +1130,11 @@ def _run_locked(
                     f"[{done}/{len(jobs)}] {nb.name}: {status} in {seconds:.1f} s"
                     + (f" ({error})" if error else "")
                 )
-                results[nb.name] = {
-                    "status": status,
-                    "error": error,
-                    "seconds": seconds,
-                    "executed": out_nb,
-                    "params": params,
-                }
-        for nb, out_nb, params in jobs:
-            res = results[nb.name]
-            title = _title(nb)
-            entry = {
-                "name": nb.name,
-                "title": title,
-                "status": res["status"],
-                "error": res["error"],
-                "seconds": round(res["seconds"], 2),
-                "html": "",
-            }
-            if out_nb.is_file():
-                prov = {
-                    **base_prov,
-                    "parameters": {k: v for k, v in params.items() if k != "dataset_path"},
-                    "seconds": res["seconds"],
-                    "notebook": nb.name,
-                }
-                try:
-                    page = _to_html(out_nb, prov, title)
-                except Exception as exc:  # a broken conversion fails this notebook, not the run
-                    entry.update(
-                        status="failed", error=f"HTML conversion: {type(exc).__name__}: {exc}"
-                    )
-                else:
-                    html_name = nb.with_suffix(".html").name
-                    (run_dir / html_name).write_text(page, encoding="utf-8")
-                    entry["html"] = html_name
-            run["notebooks"].append(entry)
+                # Convert now, while the other notebooks are still running.
+                entries[nb.name] = _convert_one(
+                    nb, out_nb, params, status, error, seconds, base_prov, run_dir
+                )
+        run["notebooks"] = [entries[nb.name] for nb, _, _ in jobs]
         failed = [n for n in run["notebooks"] if n["status"] != "succeeded"]
         run["status"] = "failed" if failed else "succeeded"
         if failed:
@@ -1175,6 +1162,61 @@ def _run_locked(
     msg = f"reports written to {run_dir} and {out_dir / LATEST} in {run['duration_seconds']:.1f} s"
     say(msg)
     return RunOutcome("succeeded", 0, run_dir, msg, run["notebooks"])
+
+
+def _convert_one(
+    nb: Path,
+    out_nb: Path,
+    params: Mapping[str, Any],
+    status: str,
+    error: str,
+    seconds: float,
+    base_prov: Mapping[str, Any],
+    run_dir: Path,
+) -> dict[str, Any]:
+    """Write one executed notebook's HTML page; returns its entry for the run record."""
+    title = _title(nb)
+    entry = {
+        "name": nb.name,
+        "title": title,
+        "status": status,
+        "error": error,
+        "seconds": round(seconds, 2),
+        "html": "",
+    }
+    if not out_nb.is_file():
+        return entry
+    prov = {
+        **base_prov,
+        "parameters": {k: v for k, v in params.items() if k != "dataset_path"},
+        "seconds": seconds,
+        "notebook": nb.name,
+    }
+    try:
+        page = _to_html(out_nb, prov, title)
+    except Exception as exc:  # a broken conversion fails this notebook, not the run
+        entry.update(status="failed", error=f"HTML conversion: {type(exc).__name__}: {exc}")
+        return entry
+    html_name = nb.with_suffix(".html").name
+    (run_dir / html_name).write_text(page, encoding="utf-8")
+    entry["html"] = html_name
+    return entry
+
+
+def _publish(dataset_path: Path, data: Any) -> None:
+    """Write the shared dataset atomically, so a waiting notebook never reads half a file."""
+    import pickle
+
+    part = dataset_path.with_name(dataset_path.name + ".part")
+    with part.open("wb") as fh:
+        pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(part, dataset_path)
+
+
+def _publish_failure(dataset_path: Path, exc: BaseException) -> None:
+    """Tell the waiting notebooks that there will be no dataset (they stop at once)."""
+    marker = dataset_path.with_name(dataset_path.name + ".failed")
+    marker.write_text(f"{type(exc).__name__}: {exc}", encoding="utf-8")
 
 
 def _record_history(

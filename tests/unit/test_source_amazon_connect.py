@@ -394,6 +394,10 @@ def test_sniff():
     assert not ac.sniff('{"id": 1, "created_at": "2024-01-01T00:00:00Z"}\n')
     assert not ac.sniff("")
     assert sources.sniff(HEADER + "\n") == "amazon_connect"
+    line = json.dumps(
+        {"ContactId": "x", "InitiationTimestamp": "2024-01-01T00:00:00Z", "Queue": {}}
+    )
+    assert sources.sniff(line + "\n") == "amazon_connect"
 
 
 def test_winners_exact_when_high_words_collide():
@@ -439,3 +443,34 @@ def test_id_keys_uuid_case_insensitive_and_other_ids_distinct():
     # The decoded UUID is its own 128 bits: the first 8 bytes are 6f 1c 2a 9e 00 00 40 00.
     assert hi[0].tobytes() == bytes.fromhex("6f1c2a9e00004000")
     assert lo[0].tobytes() == bytes.fromhex("800000000000abcd")
+
+
+def test_no_voice_calls_gives_no_rows_but_a_full_ledger(tmp_path):
+    lines = [line.replace(",VOICE,", ",CHAT,") for line in FILE_A]
+    a = _write(tmp_path / "a.csv", lines)
+    result = ac.read(_files(a), Profile())
+    assert result.contacts.empty
+    assert result.tables["intervals"].empty
+    assert _ledger(result) == {"a.csv": (7, 0, 7, 0, 0)}
+
+
+def test_zone_missing_only_far_down_the_file_names_its_line(tmp_path):
+    good = [
+        _row(
+            U.format(100 + i),
+            "VOICE",
+            "2024-05-01T17:00:00Z",
+            "General",
+            "",
+            "2024-05-01T17:10:00Z",
+        )
+        for i in range(400)
+    ]
+    late = _row(
+        U.format(9999), "VOICE", "2024-05-01T17:00:00Z", "General", "", "2024-05-01 17:10:00"
+    )
+    a = _write(tmp_path / "a.csv", [*good, late])
+    with pytest.raises(InputError) as err:
+        ac.read(_files(a), Profile())
+    assert err.value.line == 402
+    assert err.value.column == "LastUpdateTimestamp"

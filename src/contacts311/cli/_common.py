@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pandas as pd
 __all__ = ["add_data_arguments", "emit", "load_dataset", "neutralise_formulas"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
 
 
 def add_data_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,14 +34,32 @@ def load_dataset(args: argparse.Namespace):
     return load(args.data_dir, args.profile, progress=sys.stderr.isatty())
 
 
+def _neutral_cell(value: object) -> object:
+    if not isinstance(value, str) or not value.startswith(_FORMULA_START):
+        return value
+    # A plain number written as text ("-5", "+1.5", "-1,234") is a number to a spreadsheet,
+    # not a formula: prefixing it would turn it into text.
+    if _PLAIN_NUMBER.fullmatch(value):
+        return value
+    return "'" + value
+
+
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """Prefix text cells that a spreadsheet would run as a formula with a single quote."""
+    """Prefix text cells that a spreadsheet would run as a formula with a single quote.
+
+    Cells starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return are prefixed
+    (CSV injection); numbers, including negative numbers written as text, are left alone.
+
+    Args:
+        frame: The table about to be written as CSV.
+
+    Returns:
+        A copy with every risky text cell prefixed by ``'``.
+    """
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(
-                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
-            )
+            out[col] = out[col].map(_neutral_cell)
     return out
 
 

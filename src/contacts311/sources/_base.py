@@ -94,7 +94,12 @@ def read_text(path: Path) -> str:
     assert text is not None
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
-        raise InputError(path, "NUL byte in a text export; the file is damaged", line=line)
+        raise InputError(
+            path,
+            "NUL byte in a text export (the file is damaged); expected text without NUL bytes: "
+            "re-export the file",
+            line=line,
+        )
     return text
 
 

@@ -17,9 +17,10 @@ The core rows are aggregates per file, local date and ``Queue.Name`` (``contact_
 Built for big centres (tens of millions of records): files are streamed in batches with
 ``pyarrow.csv.open_csv`` / ``pyarrow.json.open_json``, reading only the six columns counting
 needs (caller numbers, attributes and every other column are never converted). Each record is
-reduced to a few fixed-width numbers (a 128-bit id key, two timestamps, file, queue, class) and
-the records seen so far are compacted to one per ``ContactId`` whenever the pending ones
-outnumber them, so memory follows the number of distinct contacts, not the size of the files.
+reduced to 37 bytes of fixed-width numbers (a 128-bit id key, the update time, the UTC quarter
+hour the call started in, file, queue, class) and the records seen so far are compacted to one
+per ``ContactId`` whenever the pending ones outnumber them, so memory follows the number of
+distinct contacts, not the size of the files.
 """
 
 from __future__ import annotations
@@ -281,6 +282,7 @@ def _canonical(header_name: str, actual: dict[str, str]) -> str:
 
 def _locate(path: Path, exc: Exception, actual: dict[str, str]) -> InputError:
     """Turn an arrow conversion error into an InputError naming the line (a slow re-scan)."""
+    import pyarrow as pa
     import pyarrow.csv as pacsv
 
     text = " ".join(str(exc).split())
@@ -288,18 +290,23 @@ def _locate(path: Path, exc: Exception, actual: dict[str, str]) -> InputError:
         col = actual[meaning]
         reader = pacsv.open_csv(
             _input_stream(path),
-            convert_options=pacsv.ConvertOptions(include_columns=[col], strings_can_be_null=True),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=[col], column_types={col: pa.string()}, strings_can_be_null=True
+            ),
         )
         offset = 0
         for batch in reader:
-            values = batch.column(0).to_pandas()
+            values = pd.Series(batch.column(0).to_pandas(), dtype="string").str.strip()
             parsed = pd.to_datetime(values, errors="coerce", utc=True, format="ISO8601")
-            bad = np.flatnonzero(parsed.isna().to_numpy() & values.notna().to_numpy())
+            # The fast path needs a zone on every value (a file may mix zoned and unzoned ones).
+            zoned = values.str.contains(r"(?:[Zz]|[+-]\d\d:?\d\d)$", regex=True)
+            bad_mask = values.notna() & (parsed.isna() | ~zoned.fillna(False).astype(bool))
+            bad = np.flatnonzero(bad_mask.to_numpy(dtype=bool))
             if len(bad):
                 row = offset + int(bad[0])
                 return InputError(
                     path,
-                    f"expected an ISO-8601 timestamp such as 2024-03-11T16:15:02Z, got "
+                    f"expected an ISO-8601 UTC timestamp such as 2024-03-11T16:15:02Z, got "
                     f"{values.iloc[int(bad[0])]!r}",
                     line=row + 2,
                     column=col,
@@ -431,7 +438,7 @@ def _reduce(batch: dict, file_index: int, queues: _Codes, path: Path, rows_befor
         "hi": hi,
         "lo": lo,
         "updated": updated,
-        "initiated": initiated,
+        "quarter": (initiated // _QUARTER_HOUR_MS).astype(np.int32),
         "file": np.full(n, file_index, dtype=np.int32),
         "queue": queue.astype(np.int32),
         "klass": klass,
@@ -530,7 +537,7 @@ def _id_keys(ids) -> tuple[np.ndarray, np.ndarray]:
 class _Dedupe:
     """The latest copy of each ContactId seen so far, in memory proportional to distinct ids."""
 
-    _FIELDS = ("hi", "lo", "updated", "initiated", "file", "queue", "klass")
+    _FIELDS = ("hi", "lo", "updated", "quarter", "file", "queue", "klass")
 
     def __init__(self, n_files: int) -> None:
         self.state: dict[str, np.ndarray] | None = None
@@ -562,7 +569,11 @@ class _Dedupe:
         # breaks ties between equal LastUpdateTimestamps in favour of the first copy read.
         parts = ([self.state] if self.state is not None else []) + self.pending
         self.state, self.pending, self.pending_rows = None, [], 0
-        contest = {k: _concat(parts, k) for k in ("hi", "lo", "updated")}
+        contest = {}
+        for k in ("hi", "lo", "updated"):
+            contest[k] = _concat(parts, k)
+            for part in parts:
+                part[k] = None
         keep = _winners(contest["hi"], contest["lo"], contest["updated"])
         everyone = bool(keep.all())
         if not everyone:
@@ -604,7 +615,7 @@ def _winners(hi: np.ndarray, lo: np.ndarray, updated: np.ndarray) -> np.ndarray:
     mask = np.uint64((1 << bits) - 1)
     table = np.zeros(1 << bits, dtype=bool)
     table[(repeated & mask).astype(np.int64)] = True
-    cand = np.flatnonzero(table[(hi & mask).astype(np.int64)])
+    cand = np.flatnonzero(table[(hi & mask).view(np.int64)])  # values < 2**26: a free view
     pos = np.searchsorted(repeated, hi[cand])
     pos[pos == len(repeated)] = 0
     rows = cand[repeated[pos] == hi[cand]]
@@ -650,63 +661,64 @@ def _tally(
     ledger: LedgerBuilder,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Ledger buckets of the surviving records, core rows and the intervals table."""
-    klass = winners["klass"]
-    files = winners["file"].astype(np.int64)
     n_files = max(len(names), 1)
-    for value, reason in _REASONS.items():
-        per_file = np.bincount(files[klass == value], minlength=n_files)
-        for i, name in enumerate(names):
-            ledger.add(name, "excluded", reason, int(per_file[i]))
-    counted = klass == _COUNTED
-    per_file = np.bincount(files[counted], minlength=n_files)
+    klass = winners["klass"]
+    files = winners["file"]
+    per_class = np.bincount(files.astype(np.int64) * 3 + klass, minlength=3 * n_files)
+    per_class = per_class.reshape(n_files, 3)
     for i, name in enumerate(names):
-        ledger.add(name, "counted", "", int(per_file[i]), int(per_file[i]))
+        ledger.add(name, "counted", "", int(per_class[i, _COUNTED]), int(per_class[i, _COUNTED]))
+        for value, reason in _REASONS.items():
+            ledger.add(name, "excluded", reason, int(per_class[i, value]))
 
+    # Every modern UTC offset is a whole number of quarter hours, so a record's local date and
+    # local half hour depend only on its UTC quarter hour: group the voice calls by that (with
+    # file, queue and answered) first, then convert the few thousand groups, not each record.
     voice = klass != _NOT_VOICE
-    local = _local_millis(winners["initiated"][voice], timezone)
-    day = local // _MS_PER_DAY
-    v_counted = counted[voice]
-    v_files = files[voice]
-    v_queue = winners["queue"][voice].astype(np.int64)
-    contacts = _group(
-        {"file": v_files[v_counted], "day": day[v_counted], "queue": v_queue[v_counted]},
-        {"count": np.ones(int(v_counted.sum()), dtype=np.int64)},
+    groups = _group(
+        {
+            "file": files[voice],
+            "quarter": winners["quarter"][voice],
+            "queue": winners["queue"][voice],
+            "answered": klass[voice] == _COUNTED,
+        },
     )
+    local = _local_millis(groups["quarter"].to_numpy() * _QUARTER_HOUR_MS, timezone)
+    groups["day"] = local // _MS_PER_DAY
+    groups["slot"] = (local - groups["day"].to_numpy() * _MS_PER_DAY) // (
+        _INTERVAL_MINUTES * 60_000
+    )
+
+    answered = groups[groups["answered"]]
+    days = answered.groupby(["file", "day", "queue"], sort=True, as_index=False)["count"].sum()
     core = pd.DataFrame(
         {
-            "contact_date": pd.to_datetime(contacts["day"], unit="D"),
+            "contact_date": pd.to_datetime(days["day"].to_numpy(), unit="D"),
             "channel": "phone",
-            "count": contacts["count"],
+            "count": days["count"].to_numpy(dtype=np.int64),
             "source": FORMAT,
-            "source_file": np.asarray(names, dtype=object)[contacts["file"]]
-            if len(contacts)
-            else [],
-            "contact_id": pd.Series([pd.NA] * len(contacts), dtype="string"),
-            "queue": [queue_names[q] or pd.NA for q in contacts["queue"]],
+            "source_file": [names[i] for i in days["file"]],
+            "contact_id": pd.NA,
+            "queue": [queue_names[q] or pd.NA for q in days["queue"]],
         }
     )
     for col in ("channel", "source", "source_file", "contact_id", "queue"):
         core[col] = core[col].astype("string")
 
     # Intervals (for staffing): voice calls that reached a queue, per local half hour.
-    queued = v_queue > 0
-    slot = (local - day * _MS_PER_DAY) // (_INTERVAL_MINUTES * 60_000)
-    groups = _group(
-        {"day": day[queued], "slot": slot[queued], "queue": v_queue[queued]},
-        {
-            "calls_offered": np.ones(int(queued.sum()), dtype=np.int64),
-            "acd_calls": v_counted[queued].astype(np.int64),
-        },
-    )
+    queued = groups[groups["queue"] > 0].assign(acd=lambda g: g["count"] * g["answered"])
+    slots = queued.groupby(["day", "slot", "queue"], sort=True, as_index=False)[
+        ["count", "acd"]
+    ].sum()
     intervals = pd.DataFrame(
         {
-            "contact_date": pd.to_datetime(groups["day"], unit="D"),
-            "interval_start": groups["slot"] * _INTERVAL_MINUTES,
+            "contact_date": pd.to_datetime(slots["day"].to_numpy(), unit="D"),
+            "interval_start": slots["slot"].to_numpy() * _INTERVAL_MINUTES,
             "interval_minutes": _INTERVAL_MINUTES,
-            "queue": [queue_names[q] for q in groups["queue"]],
-            "calls_offered": groups["calls_offered"],
-            "acd_calls": groups["acd_calls"],
-            "abandoned_calls": groups["calls_offered"] - groups["acd_calls"],
+            "queue": [queue_names[q] for q in slots["queue"]],
+            "calls_offered": slots["count"].to_numpy(),
+            "acd_calls": slots["acd"].to_numpy(),
+            "abandoned_calls": (slots["count"] - slots["acd"]).to_numpy(),
             # Handle and staffed times are not in contact records in a comparable form.
             "acd_time_seconds": pd.NA,
             "acw_time_seconds": pd.NA,
@@ -717,34 +729,37 @@ def _tally(
     return core, intervals
 
 
-def _group(keys: dict[str, np.ndarray], sums: dict[str, np.ndarray]) -> pd.DataFrame:
-    """Sum ``sums`` per distinct combination of integer ``keys`` (dense bincount when small)."""
+def _group(keys: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Rows per distinct combination of integer ``keys``, as a frame with a ``count`` column.
+
+    A dense ``bincount`` over the combined key when the key space is small (the usual case:
+    files x quarter hours x queues x 2), else a sort-based ``np.unique``.
+    """
     names = list(keys)
-    if not len(next(iter(keys.values()))):
-        return pd.DataFrame(
-            {
-                **{k: np.empty(0, np.int64) for k in names},
-                **{k: np.empty(0, np.int64) for k in sums},
-            }
-        )
-    lows = {k: int(v.min()) for k, v in keys.items()}
-    spans = {k: int(v.max()) - lows[k] + 1 for k, v in keys.items()}
-    size = int(np.prod([spans[k] for k in names], dtype=np.float64))
-    if size <= 50_000_000:
-        flat = np.zeros(len(next(iter(keys.values()))), dtype=np.int64)
-        for k in names:
-            flat = flat * spans[k] + (keys[k] - lows[k])
-        totals = {k: np.bincount(flat, weights=v, minlength=size) for k, v in sums.items()}
-        present = np.bincount(flat, minlength=size) > 0
-        idx = np.flatnonzero(present)
-        out: dict[str, np.ndarray] = {}
-        rest = idx.copy()
-        for k in reversed(names):
-            rest, digit = np.divmod(rest, spans[k])
-            out[k] = digit + lows[k]
-        frame = pd.DataFrame({k: out[k] for k in names})
-        for k in sums:
-            frame[k] = np.rint(totals[k][idx]).astype(np.int64)
-        return frame
-    frame = pd.DataFrame({**keys, **sums})
-    return frame.groupby(names, sort=True, as_index=False)[list(sums)].sum()
+    cols = {k: np.asarray(v).astype(np.int64, copy=False) for k, v in keys.items()}
+    if not len(cols[names[0]]):
+        frame = pd.DataFrame({k: np.empty(0, np.int64) for k in [*names, "count"]})
+        return frame.astype({"answered": bool}) if "answered" in frame else frame
+    lows = {k: int(v.min()) for k, v in cols.items()}
+    spans = {k: int(v.max()) - lows[k] + 1 for k, v in cols.items()}
+    flat = np.zeros(len(cols[names[0]]), dtype=np.int64)
+    for k in names:
+        flat *= spans[k]
+        flat += cols[k] - lows[k]
+    size = float(np.prod([float(spans[k]) for k in names]))
+    if size <= 20_000_000:
+        counts = np.bincount(flat, minlength=int(size))
+        idx = np.flatnonzero(counts)
+        counts = counts[idx]
+    else:
+        idx, counts = np.unique(flat, return_counts=True)
+    out: dict[str, np.ndarray] = {}
+    rest = idx
+    for k in reversed(names):
+        rest, digit = np.divmod(rest, spans[k])
+        out[k] = digit + lows[k]
+    frame = pd.DataFrame({k: out[k] for k in names})
+    frame["count"] = counts.astype(np.int64)
+    if "answered" in frame:
+        frame["answered"] = frame["answered"].astype(bool)
+    return frame

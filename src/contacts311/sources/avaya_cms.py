@@ -199,7 +199,7 @@ def read(files: list, profile: Profile) -> SourceResult:
 
     data["bucket"] = "counted"
     data["reason"] = ""
-    data = _mark_duplicates(data)
+    data = _mark_duplicates(data, headers)
     data = _mark_daily_covered_by_intervals(data)
     data = _apply_skill_rules(data, rules)
     data["count"] = _row_counts(data, rules)
@@ -251,6 +251,21 @@ def _match_cells(cells: list[str]) -> tuple[str, dict[str, int]] | None:
     return None
 
 
+def _check_unique(layout: _Layout, name: str, line: int) -> None:
+    """A column the reader uses must appear once: with two, which one counts is unknowable."""
+    names = [_norm(c) for c in layout.header]
+    for i in sorted(set(layout.fields.values())):
+        where = [j + 1 for j, n in enumerate(names) if n == names[i]]
+        if len(where) > 1:
+            raise InputError(
+                name,
+                f"the header has this column {len(where)} times (positions "
+                f"{', '.join(map(str, where))}); expected each column once",
+                line=line,
+                column=layout.header[i],
+            )
+
+
 def _match_header(line: str) -> _Layout | None:
     line = line.lstrip("\ufeff").rstrip("\r\n")
     for delimiter in ("\t", ","):
@@ -289,14 +304,18 @@ def _read_cells(path: Path, name: str) -> tuple[_Layout, pd.DataFrame, int]:
         layout, raw, header_line = _xlsx_cells(path, name)
     else:
         layout, raw, header_line = _text_cells(path, name)
+    _check_unique(layout, name, header_line)
     missing = [f for f in _REQUIRED if f not in layout.fields]
     if missing:
         wanted = _HSPLIT if layout.kind == "hsplit" else _SUPERVISOR
         raise InputError(
             name,
             "header lacks required column(s): "
-            + "; ".join(" or ".join(repr(a) for a in wanted[f]) for f in missing),
+            + "; ".join(" or ".join(repr(a) for a in wanted[f]) for f in missing)
+            + "; expected "
+            + ", ".join(wanted[f][0] for f in _REQUIRED),
             line=header_line,
+            column=wanted[missing[0]][0],
         )
     # A short row's missing cells are empty cells (an error where a value is required), unlike
     # a column the file does not have, which stays missing (NA) after files are joined.
@@ -719,8 +738,11 @@ def _describe_key(row: pd.Series) -> str:
     return f"{acd}skill {row['skill_id']}, {when}, interval {start // 60:02d}:{start % 60:02d}"
 
 
-def _mark_duplicates(data: pd.DataFrame) -> pd.DataFrame:
+def _mark_duplicates(
+    data: pd.DataFrame, headers: dict[str, dict[str, str]] | None = None
+) -> pd.DataFrame:
     """Later rows with an earlier row's key: ``duplicate`` if equal, an error if not."""
+    headers = headers or {}
     data = _key_columns(data).sort_values(["file_order", "line"], kind="stable")
     dup = data.duplicated(_KEY, keep="first")
     if dup.any():
@@ -739,6 +761,7 @@ def _mark_duplicates(data: pd.DataFrame) -> pd.DataFrame:
                     f"{later[field_name]} in {later['source_file']} line {later['line']}; "
                     "expected overlapping exports to agree",
                     line=int(later["line"]),
+                    column=headers.get(later["source_file"], {}).get(field_name, field_name),
                 )
         data.loc[dup, ["bucket", "reason"]] = ("duplicate", "same_key_same_values")
     return data
@@ -849,6 +872,7 @@ def _skill_days(counted: pd.DataFrame) -> pd.DataFrame:
             abandoned_calls=("abandoned_calls", "sum"),
             first_line=("line", "min"),
             last_line=("line", "max"),
+            ledger_rows=("line", "size"),
         )
         .reset_index()
     )
@@ -877,6 +901,9 @@ def _skill_days(counted: pd.DataFrame) -> pd.DataFrame:
             "source_file": days["source_file"],
             "contact_id": pd.Series(pd.NA, index=days.index, dtype="string"),
             "queue": days["queue"],
+            # Rows read behind each skill-day, so the pipeline can move them in the ledger
+            # (future dates); the core schema drops the column.
+            "ledger_rows": days["ledger_rows"].astype("int64"),
         }
     )
     return out.astype(CONTACT_COLUMNS)

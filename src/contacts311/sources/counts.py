@@ -214,7 +214,8 @@ def read(files: list, profile: Any) -> SourceResult:
             if count is None:
                 raise InputError(
                     file.name,
-                    f"count {count_text!r} is not a whole number >= 0",
+                    f"count {count_text!r} is not a whole number >= 0; "
+                    "expected a count such as 1234 or 1,234",
                     line=line,
                     column=header[positions["count_column"]],
                 )

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from contacts311.errors import InputError
+from contacts311.errors import InputError, warn_input
 from contacts311.ledger import LedgerBuilder
 from contacts311.profile import Profile, TicketRules
 from contacts311.sources._base import SourceResult, read_text, xlsx_rows
@@ -265,10 +265,27 @@ def _parse_csv(text: str, name: str, rules: TicketRules, tz: str) -> _Parsed:
             engine="c",
         )
     except (ValueError, pd.errors.ParserError) as exc:
-        raise InputError(name, f"not a readable CSV export ({exc})") from None
+        raise _csv_error(text, name, exc) from None
     by_pos = dict(zip(positions, raw.columns, strict=True))
     frame = pd.DataFrame({key: raw[by_pos[pos]].fillna("") for key, pos in index.items()})
     return _ticket_table(frame, header, _CsvLines(text, name), name, tz)
+
+
+def _csv_error(text: str, name: str, exc: Exception) -> InputError:
+    """An InputError naming the line of the record the C parser stopped at, when it says."""
+    m = re.search(r"EOF inside string starting at row (\d+)", str(exc))
+    if m:
+        # pandas counts records from 0 (the header); quoted newlines make lines differ.
+        record = int(m[1])
+        starts = [line for line, _ in _csv_records(text, name)]
+        line = starts[record] if record < len(starts) else None
+        return InputError(
+            name,
+            "the file ends inside a quoted field (a truncated export?); expected every opening "
+            "quote to be closed",
+            line=line,
+        )
+    return InputError(name, f"not a readable CSV export ({exc}); expected a Zendesk CSV export")
 
 
 def _csv_records(text: str, name: str):
@@ -313,8 +330,18 @@ def _table_index(header: list[str], name: str, rules: TicketRules) -> dict[str, 
     wanted = {k: [n] for k, n in _CSV_REQUIRED.items()}
     wanted["contact_type"] = [f"{ct} [list]", ct]
     index: dict[str, int] = {}
+    keys = [h.strip().lower() for h in header]
     for key, names in wanted.items():
         pos = _find_column(header, names)
+        if pos is not None and keys.count(keys[pos]) > 1:
+            where = [str(i + 1) for i, k in enumerate(keys) if k == keys[pos]]
+            raise InputError(
+                name,
+                f"the header has this column {len(where)} times (positions {', '.join(where)}); "
+                "expected each column once",
+                line=1,
+                column=header[pos].strip(),
+            )
         if pos is None:
             shown = " or ".join(repr(n) for n in names)
             raise InputError(
@@ -789,7 +816,18 @@ def _parse_utc(values: pd.Series, name: str, column: str, lines: Any) -> pd.Seri
     """Parse ISO-8601 UTC times (a value without an offset is taken as UTC) to naive UTC."""
     if len(values) == 0:
         return pd.Series(pd.DatetimeIndex([], dtype="datetime64[ns]"))
-    parsed = pd.to_datetime(values.astype(str), format="ISO8601", errors="coerce", utc=True)
+    text = values.astype(str)
+    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
+    unzoned = ~text.str.endswith("Z")
+    if unzoned.any():
+        # Most values end in Z; only the rest need the slower offset pattern.
+        unzoned[unzoned] = ~text[unzoned].str.contains(r"[+-]\d\d:?\d\d$", regex=True)
+    if unzoned.any() and parsed.notna().any():
+        warn_input(
+            name,
+            f"{int(unzoned.sum())} {column} time(s) have no time zone (e.g. "
+            f"{text[unzoned].iloc[0]!r}); taken as UTC, as the incremental export writes",
+        )
     bad = parsed.isna()
     if bad.any():
         pos = int(np.flatnonzero(bad.to_numpy())[0])
