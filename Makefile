@@ -32,8 +32,8 @@ browser: ## Install Debian's chromium for the browser tests (if missing)
 	  echo "==> installing Debian's chromium (browser tests)"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
 
-run: setup ## Set up, then run the main job on the bundled sample data
-	$(BIN)/contacts311 totals $(DATA)
+run: setup ## Set up, then run the main job (HTML reports) on the bundled sample data
+	$(BIN)/contacts311 report $(DATA) --out $(OUT)
 
 totals: setup ## Print fiscal-year totals for DATA (default: the bundled sample)
 	$(BIN)/contacts311 totals $(DATA)

@@ -118,7 +118,9 @@ def _unrecognised(path: Path, head: str) -> InputError:
     known = "known formats: " + ", ".join(sources.FORMATS)
     if path.stat().st_size == 0:
         return InputError(
-            path, "empty file (0 bytes); expected an export with a header row (re-export it)", line=1
+            path,
+            "empty file (0 bytes); expected an export with a header row (re-export it)",
+            line=1,
         )
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         try:
@@ -297,7 +299,9 @@ def load(
         rows_read.update(r.ledger.rows_read)
         for name, n in r.ledger.rows_read.items():
             if n == 0:
-                warn_input(name, "no data rows (a header only); listed in the ledger as no_data_rows")
+                warn_input(
+                    name, "no data rows (a header only); listed in the ledger as no_data_rows"
+                )
         notes.extend(r.notes)
         columns.update(r.columns)
         for kind, table in r.tables.items():

@@ -692,6 +692,9 @@ def table_html(
             fmt: Callable[[Any], str] = lambda v: "yes" if v else "no"  # noqa: E731
         elif pd.api.types.is_integer_dtype(s) and not str(col).endswith(("_key", "year")):
             fmt = lambda v: f"{int(v):,}"  # noqa: E731
+        elif pd.api.types.is_datetime64_any_dtype(s):
+            # Dates, not midnights: contact dates carry no time of day.
+            fmt = lambda v: v.strftime("%Y-%m-%d") if v == v.normalize() else str(v)  # noqa: E731
         elif pd.api.types.is_float_dtype(s):
             fmt = lambda v, d=digits: f"{float(v):,.{d}f}"  # noqa: E731
         else:
@@ -828,7 +831,10 @@ def _execute(
             str(out_nb),
             parameters=params,
             kernel_name=kernel,
-            cwd=str(cwd),
+            # Not papermill's cwd=: it os.chdir()s the whole process, which races between the
+            # threads and can leave the runner in a deleted temp folder. The kernel alone
+            # starts in ``cwd`` (nbclient's resources path).
+            resources={"metadata": {"path": str(cwd)}},
             progress_bar=False,
             log_output=False,
             request_save_on_cell_execute=False,

@@ -47,7 +47,9 @@ def report_run(sample_copy, tmp_path_factory) -> ReportRun:
     start = time.perf_counter()
     with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
         code = main(["report", str(sample_copy), "--out", str(out)])
-    return ReportRun(sample_copy, out, code, stdout.getvalue(), stderr.getvalue(), time.perf_counter() - start)
+    return ReportRun(
+        sample_copy, out, code, stdout.getvalue(), stderr.getvalue(), time.perf_counter() - start
+    )
 
 
 @pytest.fixture(scope="session")

@@ -38,12 +38,12 @@ def _zendesk_csv() -> str:
         "Created at,Updated at,Replies,Latest comment,Resident phone [text],Contact Type [list]"
     )
     rows = [
-        f'101,{C["name"]},9001,ext-1,{C["email"]},leak.example,{C["name"]},Agent A,PDX311,'
+        f"101,{C['name']},9001,ext-1,{C['email']},leak.example,{C['name']},Agent A,PDX311,"
         f'{C["subject"]},"{C["description"]} call {C["phone"]}",email,Solved,Normal,Mail,Question,'
         f'2023-08-01 10:00:00,2023-08-02 10:00:00,1,"{C["comment"]}",{C["phone"]},Email',
-        f'102,{C["name"]},9002,,{C["email"]},leak.example,{C["name"]},Agent A,PDX311,'
-        f'{C["subject"]},{C["description"]},,Closed,Normal,Web form,Question,'
-        f'2023-08-03 10:00:00,2023-08-04 10:00:00,1,{C["comment"]},{C["phone"]},Webform',
+        f"102,{C['name']},9002,,{C['email']},leak.example,{C['name']},Agent A,PDX311,"
+        f"{C['subject']},{C['description']},,Closed,Normal,Web form,Question,"
+        f"2023-08-03 10:00:00,2023-08-04 10:00:00,1,{C['comment']},{C['phone']},Webform",
     ]
     return "\n".join([header, *rows]) + "\n"
 
@@ -59,8 +59,10 @@ def _zendesk_json() -> dict[str, str]:
             "description": C["description"],
             "raw_subject": C["subject"],
             "requester": person,
-            "via": {"channel": "email", "source": {"from": {"name": C["name"],
-                                                            "address": C["via_from"]}}},
+            "via": {
+                "channel": "email",
+                "source": {"from": {"name": C["name"], "address": C["via_from"]}},
+            },
             "status": "solved",
             "tags": [],
             "custom_fields": [{"id": 5, "value": "email"}, {"id": 6, "value": C["address"]}],
@@ -94,10 +96,23 @@ def _zendesk_json() -> dict[str, str]:
         },
     ]
     users = [
-        {"id": 7, "role": "agent", "default_group_id": 1, "tags": ["pdx311_rep"],
-         "name": "Agent A", "email": "agent@city.example"},
-        {"id": 8, "role": "end-user", "name": C["name"], "email": C["email"],
-         "phone": C["phone"], "notes": C["address"], "tags": []},
+        {
+            "id": 7,
+            "role": "agent",
+            "default_group_id": 1,
+            "tags": ["pdx311_rep"],
+            "name": "Agent A",
+            "email": "agent@city.example",
+        },
+        {
+            "id": 8,
+            "role": "end-user",
+            "name": C["name"],
+            "email": C["email"],
+            "phone": C["phone"],
+            "notes": C["address"],
+            "tags": [],
+        },
     ]
     return {
         "zendesk/tickets.ndjson": "\n".join(json.dumps(t) for t in tickets) + "\n",
@@ -180,8 +195,15 @@ def test_no_personal_data_in_any_output(planted: Path, tmp_path: Path, capsys, m
         ["ledger", str(planted), "--format", "json"],
         ["summary", str(planted)],
         ["summary", str(planted), "--format", "json"],
-        ["export", "clearimpact", str(planted), "--measure-id", "100816783",
-         "--out", str(out / "clearimpact.csv")],
+        [
+            "export",
+            "clearimpact",
+            str(planted),
+            "--measure-id",
+            "100816783",
+            "--out",
+            str(out / "clearimpact.csv"),
+        ],
     ]
     if "report" in COMMANDS:
         commands.append(["report", str(planted), "--out", str(out / "reports")])
@@ -202,7 +224,9 @@ def test_no_personal_data_in_any_output(planted: Path, tmp_path: Path, capsys, m
     assert sum(int(r["total"]) for r in totals) > 0
     for argv, stdout, stderr in streams:
         assert _leaks(stdout + stderr) == [], (argv, _leaks(stdout + stderr))
-    written = [p for root in (out, work, tmp_path / "cache") for p in root.rglob("*") if p.is_file()]
+    written = [
+        p for root in (out, work, tmp_path / "cache") for p in root.rglob("*") if p.is_file()
+    ]
     assert written, "nothing was written"
     if "report" in COMMANDS:
         assert any(p.suffix == ".html" for p in written)

@@ -166,7 +166,9 @@ TINY_NOTEBOOK = {
             ),
         },
     ],
-    "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    "metadata": {
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+    },
     "nbformat": 4,
     "nbformat_minor": 5,
 }
@@ -196,7 +198,9 @@ def _run(data: Path, nb: Path, out: Path, *overrides: str, force: bool = False, 
 
 def test_skip_force_and_changed_input(tiny):
     data, nb, out = tiny
+    cwd = Path.cwd()
     first, _ = _run(data, nb, out)
+    assert Path.cwd() == cwd  # parallel notebooks never move the runner's working directory
     assert (first.status, first.exit_code) == ("succeeded", 0), first.message
     page = (first.run_dir / "tiny.html").read_text(encoding="utf-8")
     assert 'id="headline-value"' in page
@@ -255,7 +259,11 @@ def test_corrupted_data_keeps_latest_and_is_recorded(tiny):
     assert code == 2
     # Progress lines, then the error on exactly one line.
     errors = [line for line in err.splitlines() if "error" in line]
-    assert len(errors) == 1 and errors[0].startswith("contacts311: error:") and "garbage.csv" in errors[0]
+    assert (
+        len(errors) == 1
+        and errors[0].startswith("contacts311: error:")
+        and "garbage.csv" in errors[0]
+    )
     assert _latest_run_id(out) == good.run_dir.name
     runs = _runs(out)
     assert runs[-1]["status"] == "failed" and "garbage.csv" in runs[-1]["message"]
@@ -285,7 +293,9 @@ def test_a_held_lock_stops_a_second_run(tiny):
     out.mkdir()
     with FileLock(str(out / reporting.LOCK_FILE)):
         with pytest.raises(reporting.LockTimeout):
-            reporting.run_report(data, None, out, [], notebooks=[nb], wait_seconds=0.2, log=lambda _: None)
+            reporting.run_report(
+                data, None, out, [], notebooks=[nb], wait_seconds=0.2, log=lambda _: None
+            )
         code, _, err = _cli("report", str(data), "--out", str(out), "--wait", "0.2")
     assert code == 1 and "another report run" in err
     assert not (out / "runs.json").exists()

@@ -36,7 +36,11 @@ def browser():
 def _pages(report_run) -> list[Path]:
     out = report_run.out
     run_dir = next(p for p in (out).glob("*/*") if p.parent.name != "latest" and p.is_dir())
-    return [out / "index.html", *sorted(run_dir.glob("*.html")), *sorted((out / "latest").glob("*.html"))]
+    return [
+        out / "index.html",
+        *sorted(run_dir.glob("*.html")),
+        *sorted((out / "latest").glob("*.html")),
+    ]
 
 
 def _open(browser, path: Path, shot: str | None = None) -> dict:
@@ -91,7 +95,10 @@ def test_every_page_reads_offline(browser, report_run):
     assert len(pages) == 1 + 5 + 5
     for path in pages:
         rel = path.relative_to(report_run.out).as_posix()
-        got = _open(browser, path, shot=rel.replace("/", "__").replace(".html", ".png"))
+        # Stable names (run folder -> "run") so re-runs overwrite their screenshots.
+        parts = rel.split("/")
+        name = "__".join(["run", parts[-1]] if len(parts) == 3 else parts)
+        got = _open(browser, path, shot=name.replace(".html", ".png"))
         assert got["errors"] == [], rel
         assert got["dialogs"] == [], rel
         assert got["blocked"] == [], f"{rel} tried to fetch {got['blocked']}"
@@ -103,7 +110,9 @@ def test_every_page_reads_offline(browser, report_run):
             assert img["alt"], rel
         if path.name.startswith("0"):
             assert got["images"], f"{rel} has no chart"
-            assert "#provenance-heading" in got["links"], f"{rel} has no table of contents entry for provenance"
+            assert "#provenance-heading" in got["links"], (
+                f"{rel} has no table of contents entry for provenance"
+            )
 
 
 def test_headline_equals_the_library_figure(browser, report_run, library_totals):
@@ -136,7 +145,10 @@ def test_planted_script_in_a_skill_name_shows_as_text(browser, tmp_path):
                 "message": evil,
             }
         ]
-    ).replace("</body>", table + reporting.provenance_html({"inputs": [{"source_file": evil}]}) + "</body>")
+    ).replace(
+        "</body>",
+        table + reporting.provenance_html({"inputs": [{"source_file": evil}]}) + "</body>",
+    )
     path = tmp_path / "planted.html"
     path.write_text(page, encoding="utf-8")
     got = _open(browser, path)

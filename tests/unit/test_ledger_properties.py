@@ -165,6 +165,4 @@ def test_totals_and_ledger_exact(rows, tix, n_files, seed):
         if n:
             got_totals[(int(year), ch)] = int(n)
     assert got_totals == +expected_totals
-    assert int(ledger.loc[ledger["bucket"] == "counted", "contacts"].sum()) == int(
-        c["count"].sum()
-    )
+    assert int(ledger.loc[ledger["bucket"] == "counted", "contacts"].sum()) == int(c["count"].sum())

@@ -80,7 +80,13 @@ def test_channel_bars_stacks_channels_and_marks_partial_periods():
 
 def test_line_chart_lines_differ_by_style_and_marker_and_draw_the_band():
     frame = pd.DataFrame(
-        {"period": ["a", "b", "c"], "x": [1.0, 2.0, 3.0], "y": [3.0, 2.0, 1.0], "lo": [0.5, 1, 2], "hi": [2, 3, 4]}
+        {
+            "period": ["a", "b", "c"],
+            "x": [1.0, 2.0, 3.0],
+            "y": [3.0, 2.0, 1.0],
+            "lo": [0.5, 1, 2],
+            "hi": [2, 3, 4],
+        }
     )
     fig = plots.line_chart(
         frame,
@@ -119,3 +125,16 @@ def test_apply_style_sets_the_palette_and_left_titles():
     assert tuple(cycle["color"]) == plots.OKABE_ITO
     assert len(set(map(str, cycle["linestyle"]))) == len(plots.OKABE_ITO)
     assert matplotlib.rcParams["axes.titlelocation"] == "left"
+
+
+def test_show_displays_a_png_with_alt_text_and_closes_the_figure(monkeypatch):
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append(obj))
+    fig = plots.channel_bars(_totals(), ["phone"], title="Calls doubled", source="tiny")
+    plots.show(fig)
+    assert not plt.fignum_exists(fig.number)
+    (image,) = shown
+    assert image.data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert image.metadata == {"alt": "Calls doubled. Source: tiny"}

@@ -124,8 +124,12 @@ def test_parse_overrides_errors(declared, pair, message):
 
 
 def test_run_key_ignores_order_and_tracks_every_part():
-    base = reporting.run_key([("a.csv", "1"), ("b.csv", "2")], "default", {"x": 1, "y": "z"}, "code")
-    assert base == reporting.run_key([("b.csv", "2"), ("a.csv", "1")], "default", {"y": "z", "x": 1}, "code")
+    base = reporting.run_key(
+        [("a.csv", "1"), ("b.csv", "2")], "default", {"x": 1, "y": "z"}, "code"
+    )
+    assert base == reporting.run_key(
+        [("b.csv", "2"), ("a.csv", "1")], "default", {"y": "z", "x": 1}, "code"
+    )
     changed = [
         reporting.run_key([("a.csv", "1"), ("b.csv", "3")], "default", {"x": 1, "y": "z"}, "code"),
         reporting.run_key([("a.csv", "1")], "default", {"x": 1, "y": "z"}, "code"),
@@ -178,7 +182,9 @@ def _runs():
             "parameters": {"as_of": "2025-01-01"},
             "period": "FY2023-24",
             "folder": "FY2023-24/20250101T000000Z",
-            "notebooks": [{"name": "01.ipynb", "title": "Headline", "status": "succeeded", "html": "01.html"}],
+            "notebooks": [
+                {"name": "01.ipynb", "title": "Headline", "status": "succeeded", "html": "01.html"}
+            ],
             "message": "",
         },
         {
@@ -189,7 +195,9 @@ def _runs():
             "parameters": {"skill": EVIL},
             "period": "FY2023-24",
             "folder": "FY2023-24/20250102T000000Z",
-            "notebooks": [{"name": "01.ipynb", "title": EVIL, "status": "failed", "html": "01.html"}],
+            "notebooks": [
+                {"name": "01.ipynb", "title": EVIL, "status": "failed", "html": "01.html"}
+            ],
             "message": f"01.ipynb: ValueError: {EVIL}",
         },
     ]
@@ -221,7 +229,14 @@ def test_provenance_html_lists_inputs_parameters_and_versions():
         "version": "0.1.0",
         "git_commit": None,
         "environment": {"python": "3.11.7", "pandas": "3.1.1"},
-        "inputs": [{"source_file": f"{EVIL}.csv", "format": "avaya_cms", "sha256": "ab" * 32, "rows_read": 1234}],
+        "inputs": [
+            {
+                "source_file": f"{EVIL}.csv",
+                "format": "avaya_cms",
+                "sha256": "ab" * 32,
+                "rows_read": 1234,
+            }
+        ],
         "parameters": {"as_of": "2025-01-01"},
         "rules": ["Phone: ACD calls."],
         "key": "k" * 64,
@@ -316,3 +331,10 @@ def test_repository_notebooks_are_the_packaged_ones():
         pytest.skip("not a source checkout")
     for path in reporting.list_notebooks():
         assert (repo / path.name).read_bytes() == path.read_bytes()
+
+
+def test_table_html_shows_dates_without_midnight():
+    frame = pd.DataFrame({"contact_date": pd.to_datetime(["2024-03-11 00:00", "2024-03-12 08:30"])})
+    out = reporting.table_html(frame)
+    assert "<td>2024-03-11</td>" in out
+    assert "<td>2024-03-12 08:30:00</td>" in out

@@ -82,16 +82,43 @@ def risky_data(tmp_path: Path) -> Path:
     """Exports whose file names, skill names and tags start like formulas; FY 2022-23 whole."""
     data = tmp_path / "data"
     data.mkdir()
-    lines = ["311 Multi-Day Multi-Skill", "", "Date\tSplit/Skill\tSplit/Skill Name\tACD Calls\tAban Calls"]
+    lines = [
+        "311 Multi-Day Multi-Skill",
+        "",
+        "Date\tSplit/Skill\tSplit/Skill Name\tACD Calls\tAban Calls",
+    ]
     day = dt.date(2022, 7, 1)
     while day <= dt.date(2023, 6, 30):
         lines.append(f"{day:%m/%d/%Y}\t1\t{HYPERLINK}\t10\t1")
         day += dt.timedelta(days=1)
     (data / "=HYPERLINK(1).txt").write_text("\n".join(lines) + "\n")
-    (data / "-cmd.csv").write_text(
-        "ID,Subject,Tags,Status,Created at,Updated at,Replies,Contact Type [list]\n"
-        f"1,{HYPERLINK},-cmd =x,Solved,2022-08-01 10:00:00,2022-08-02 10:00:00,1,Email\n"
+    tickets = io.StringIO()
+    writer = csv.writer(tickets, lineterminator="\n")
+    writer.writerow(
+        [
+            "ID",
+            "Subject",
+            "Tags",
+            "Status",
+            "Created at",
+            "Updated at",
+            "Replies",
+            "Contact Type [list]",
+        ]
     )
+    writer.writerow(
+        [
+            1,
+            HYPERLINK,
+            "-cmd =x",
+            "Solved",
+            "2022-08-01 10:00:00",
+            "2022-08-02 10:00:00",
+            1,
+            "Email",
+        ]
+    )
+    (data / "-cmd.csv").write_text(tickets.getvalue())
     (data / "@hsplit.csv").write_text(
         "row_date,starttime,intrvl,acd,split,acdcalls,abncalls\n2022-08-01,700,30,1,7,4,0\n"
     )
@@ -115,8 +142,19 @@ def test_cli_csv_outputs_are_formula_safe(risky_data: Path, tmp_path: Path, caps
 
     out = tmp_path / "ci.csv"
     code = main(
-        ["export", "clearimpact", str(risky_data), "--measure-id", "100816783",
-         "--out", str(out), "--comment", HYPERLINK, "--as-of", "2024-01-01"]
+        [
+            "export",
+            "clearimpact",
+            str(risky_data),
+            "--measure-id",
+            "100816783",
+            "--out",
+            str(out),
+            "--comment",
+            HYPERLINK,
+            "--as-of",
+            "2024-01-01",
+        ]
     )
     assert code == 0
     text = out.read_text()
@@ -132,7 +170,11 @@ def test_report_html_escapes_text_from_data(tmp_path: Path, capsys):
     """A skill named ``<script>alert(1)</script>`` is shown as text, never as markup."""
     data = tmp_path / "data"
     data.mkdir()
-    lines = ["311 Multi-Day Multi-Skill", "", "Date\tSplit/Skill\tSplit/Skill Name\tACD Calls\tAban Calls"]
+    lines = [
+        "311 Multi-Day Multi-Skill",
+        "",
+        "Date\tSplit/Skill\tSplit/Skill Name\tACD Calls\tAban Calls",
+    ]
     day = dt.date(2022, 7, 1)
     while day <= dt.date(2024, 6, 30):  # two whole fiscal years: enough for every notebook
         lines.append(f"{day:%m/%d/%Y}\t1\t<script>alert(1)</script>\t{100 + day.day}\t3")

@@ -266,13 +266,37 @@ def _parse_csv(text: str, name: str, rules: TicketRules, tz: str) -> _Parsed:
         )
     except (ValueError, pd.errors.ParserError) as exc:
         raise _csv_error(text, name, exc) from None
+    # With usecols the C parser silently drops cells beyond the header, so a row shifted by an
+    # unquoted comma would be read from the wrong columns: check every row's width once.
+    _check_widths(text, name, len(header))
     by_pos = dict(zip(positions, raw.columns, strict=True))
     frame = pd.DataFrame({key: raw[by_pos[pos]].fillna("") for key, pos in index.items()})
     return _ticket_table(frame, header, _CsvLines(text, name), name, tz)
 
 
+def _check_widths(text: str, name: str, width: int) -> None:
+    """Raise for the first record with more cells than the header (its cells are shifted)."""
+    for line, cells in _csv_records(text, name):
+        if len(cells) > width:
+            raise _too_wide(name, line, len(cells), width)
+
+
+def _too_wide(name: str, line: int, cells: int, width: int) -> InputError:
+    return InputError(
+        name,
+        f"this row has {cells} cells but the header has {width}; expected one cell per header "
+        "column (is a comma in a text field not quoted?)",
+        line=line,
+    )
+
+
 def _csv_error(text: str, name: str, exc: Exception) -> InputError:
     """An InputError naming the line of the record the C parser stopped at, when it says."""
+    records = list(_csv_records(text, name))
+    width = len(records[0][1]) if records else 0
+    for line, cells in records[1:]:
+        if len(cells) > width:
+            return _too_wide(name, line, len(cells), width)
     m = re.search(r"EOF inside string starting at row (\d+)", str(exc))
     if m:
         # pandas counts records from 0 (the header); quoted newlines make lines differ.
@@ -818,16 +842,6 @@ def _parse_utc(values: pd.Series, name: str, column: str, lines: Any) -> pd.Seri
         return pd.Series(pd.DatetimeIndex([], dtype="datetime64[ns]"))
     text = values.astype(str)
     parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
-    unzoned = ~text.str.endswith("Z")
-    if unzoned.any():
-        # Most values end in Z; only the rest need the slower offset pattern.
-        unzoned[unzoned] = ~text[unzoned].str.contains(r"[+-]\d\d:?\d\d$", regex=True)
-    if unzoned.any() and parsed.notna().any():
-        warn_input(
-            name,
-            f"{int(unzoned.sum())} {column} time(s) have no time zone (e.g. "
-            f"{text[unzoned].iloc[0]!r}); taken as UTC, as the incremental export writes",
-        )
     bad = parsed.isna()
     if bad.any():
         pos = int(np.flatnonzero(bad.to_numpy())[0])
@@ -838,6 +852,16 @@ def _parse_utc(values: pd.Series, name: str, column: str, lines: Any) -> pd.Seri
             f"cannot read time {values.iloc[pos]!r}{where}; expected {_UTC_FORMATS_TEXT}",
             line=line,
             column=column,
+        )
+    unzoned = ~text.str.endswith("Z")
+    if unzoned.any():
+        # Most values end in Z; only the rest need the slower offset pattern.
+        unzoned[unzoned] = ~text[unzoned].str.contains(r"[+-]\d\d:?\d\d$", regex=True)
+    if unzoned.any():
+        warn_input(
+            name,
+            f"{int(unzoned.sum())} {column} time(s) have no time zone (e.g. "
+            f"{text[unzoned].iloc[0]!r}); taken as UTC, as the incremental export writes",
         )
     return parsed.dt.tz_localize(None).astype("datetime64[ns]")
 
