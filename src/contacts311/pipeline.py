@@ -303,6 +303,11 @@ def load(
                     name, "no data rows (a header only); listed in the ledger as no_data_rows"
                 )
         notes.extend(r.notes)
+        notes.extend(
+            f"{name}: {n_rows:,} row(s) ({n_contacts:,} contacts) dated after {today.isoformat()} "
+            "excluded as future_date: not in the totals."
+            for name, (n_rows, n_contacts) in moved.items()
+        )
         columns.update(r.columns)
         for kind, table in r.tables.items():
             tables.setdefault(kind, []).append(table)

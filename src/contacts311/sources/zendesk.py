@@ -67,6 +67,7 @@ _LOCAL_FORMATS_TEXT = (
 )
 _UTC_FORMATS_TEXT = "ISO-8601 UTC, e.g. 2024-03-11T16:15:02Z"
 _HANDLED_STATUSES = ("solved", "closed")
+_MAX_FIELD_CHARS = 2**31 - 1
 _REP_ROLES = ("agent", "admin")
 
 
@@ -314,6 +315,9 @@ def _csv_error(text: str, name: str, exc: Exception) -> InputError:
 
 def _csv_records(text: str, name: str):
     """Yield (first line number, cells) of each CSV record (quoted newlines make lines differ)."""
+    # Free-text fields (descriptions, comments) can exceed the csv module's 128 KiB default.
+    if csv.field_size_limit() < _MAX_FIELD_CHARS:
+        csv.field_size_limit(_MAX_FIELD_CHARS)
     reader = csv.reader(io.StringIO(text))
     line = 1
     try:
