@@ -689,7 +689,7 @@ def undercount_days(
     flag_ratio: float = 0.5,
     low_quantile: float = 0.25,
     min_expected: float = 5.0,
-    low_rule: str = "zero_days",
+    low_rule: str = "flagged",
     events: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Every open day of the hand-logged channels, with its expected count and any missed contacts.
@@ -699,9 +699,9 @@ def undercount_days(
     the same days. A day is **flagged** when its count is below ``flag_ratio`` × expected and
     expected is at least ``min_expected`` (below that a quiet day and a missed day look alike).
     ``missed_high`` = expected − count on flagged days. ``missed_low`` depends on ``low_rule``:
-    ``zero_days`` (default): ``expected_low`` on flagged days with no contacts at all, 0
-    elsewhere; ``flagged``: ``expected_low`` − count on every flagged day (useful when missed
-    logging is usually partial, so that days with no contacts at all are rare).
+    ``flagged`` (default): ``expected_low`` − count on every flagged day (missed logging is
+    usually partial, so days with no contacts at all are rare); ``zero_days``: ``expected_low``
+    on flagged days with no contacts at all, 0 elsewhere (the most conservative reading).
     A low day inside a known event (``events``: storm, closure) is not flagged but ``excused``:
     fewer walk-ins during an ice storm are not a logging failure.
 
@@ -830,7 +830,7 @@ def undercount(
     flag_ratio: float = 0.5,
     low_quantile: float = 0.25,
     min_expected: float = 5.0,
-    low_rule: str = "zero_days",
+    low_rule: str = "flagged",
     events: pd.DataFrame | None = None,
     style: str = "fy",
 ) -> pd.DataFrame:

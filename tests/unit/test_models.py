@@ -327,7 +327,7 @@ def _front_desk_weeks() -> pd.DataFrame:
 
 
 def test_undercount_days_flags_zero_and_low_days():
-    days = undercount_days(_front_desk_weeks(), channels=["in_person"])
+    days = undercount_days(_front_desk_weeks(), channels=["in_person"], low_rule="zero_days")
     # Weekends are closed for the front desk: 8 weeks x 5 weekdays.
     assert len(days) == 40
     flagged = days[days["is_flagged"]].set_index("contact_date")
@@ -348,7 +348,7 @@ def test_undercount_days_flags_zero_and_low_days():
 
 
 def test_undercount_per_period_and_sentence():
-    table = undercount(_front_desk_weeks(), channels=("in_person",))
+    table = undercount(_front_desk_weeks(), channels=("in_person",), low_rule="zero_days")
     assert len(table) == 1
     row = table.iloc[0]
     assert row["period"] == "FY 2023-24"
