@@ -25,6 +25,8 @@ __all__ = [
     "HISTORY_FILE",
     "Revisions",
     "data_as_of",
+    "dropped_figures",
+    "figure_revisions",
     "figures_for_run",
     "input_checks",
     "read_history",
@@ -339,3 +341,83 @@ def input_checks(
                 f"{fmt} export layout changed since the previous run ({'; '.join(parts)})"
             )
     return stale, layout
+
+
+def figure_revisions(path: str | Path, figures: pd.DataFrame) -> pd.DataFrame:
+    """This run's figures against the latest run already in the history (before it is recorded).
+
+    Args:
+        path: The history file; a missing file means there is no earlier run.
+        figures: This run's figures, from :func:`figures_for_run`.
+
+    Returns:
+        One row per figure of this run: ``period, channel, value, previous_value, change,
+        revised, previous_run, note``. ``previous_value`` and ``change`` are empty when the
+        history has no earlier run or that run had no such figure; ``revised`` is true only for
+        a figure the earlier run published with a different value; ``note`` says it in words
+        (``revised +120 (was 1,000)``, ``unchanged``, ``new since the last run``, ``first run``).
+    """
+    cols = [
+        "period",
+        "channel",
+        "value",
+        "previous_value",
+        "change",
+        "revised",
+        "previous_run",
+        "note",
+    ]
+    hist = read_history(path)
+    runs = list(hist["runs"]["run_id"])
+    prev_run = runs[-1] if runs else None
+    base = figures[["period", "channel", "value"]].reset_index(drop=True)
+    if base.empty:
+        return pd.DataFrame(columns=cols)
+    figs = hist["figures"]
+    before = figs[figs["run_id"] == prev_run].set_index(["period", "channel"])["value"]
+    keys = list(zip(base["period"], base["channel"], strict=True))
+    previous = pd.array([before.get(k) for k in keys], dtype="Int64")
+    out = base.assign(previous_value=previous)
+    out["value"] = out["value"].astype("int64")
+    out["change"] = (out["value"].astype("Int64") - out["previous_value"]).astype("Int64")
+    out["revised"] = (out["change"].fillna(0) != 0).astype(bool)
+    out["previous_run"] = prev_run
+    notes = []
+    for r in out.itertuples():
+        if prev_run is None:
+            notes.append("first run")
+        elif pd.isna(r.previous_value):
+            notes.append("new since the last run")
+        elif r.revised:
+            notes.append(f"revised {int(r.change):+,} (was {int(r.previous_value):,})")
+        else:
+            notes.append("unchanged")
+    out["note"] = notes
+    return out[cols]
+
+
+def dropped_figures(path: str | Path, figures: pd.DataFrame) -> pd.DataFrame:
+    """Figures the latest recorded run published that this run no longer has.
+
+    Returns:
+        ``period, channel, previous_value, previous_run`` (empty when nothing was dropped or
+        there is no earlier run).
+    """
+    cols = ["period", "channel", "previous_value", "previous_run"]
+    hist = read_history(path)
+    if hist["runs"].empty:
+        return pd.DataFrame(columns=cols)
+    prev_run = hist["runs"]["run_id"].iloc[-1]
+    figs = hist["figures"]
+    before = figs[figs["run_id"] == prev_run]
+    now = set(zip(figures["period"], figures["channel"], strict=True))
+    gone = before[[k not in now for k in zip(before["period"], before["channel"], strict=True)]]
+    return pd.DataFrame(
+        {
+            "period": gone["period"].to_list(),
+            "channel": gone["channel"].to_list(),
+            "previous_value": gone["value"].astype("int64").to_list(),
+            "previous_run": prev_run,
+        },
+        columns=cols,
+    )

@@ -25,8 +25,10 @@ from contacts311.schema import CHANNEL_ORDER
 __all__ = [
     "average_growth",
     "channel_columns",
+    "channel_shares",
     "clearimpact_rows",
     "growth_table",
+    "headline_figure",
     "loglinear_growth",
     "partial_period_comparison",
     "period_totals",
@@ -38,6 +40,8 @@ __all__ = [
     "population_growth_summary",
     "scorecard",
     "summary",
+    "to_date_note",
+    "trend_title",
 ]
 
 
@@ -900,3 +904,138 @@ def summary(
 
 
 _AVG_KEYS = ("mean_yoy_pct", "cagr_pct", "loglinear_pct", "loglinear_ci_pct")
+
+
+def channel_shares(totals: pd.DataFrame) -> pd.DataFrame:
+    """Each channel's share of the contacts of each period, in percent.
+
+    A shift between channels (say from phone to webform) is hidden by the totals; the shares
+    show it. A period with no contacts at all has no shares (empty, never a division by zero).
+
+    Args:
+        totals: Output of :func:`period_totals` (a column per channel and ``total``).
+
+    Returns:
+        Long table, one row per period and channel (report channel order):
+        ``period, is_partial, channel, count, share_pct``.
+    """
+    cols = ["period", "is_partial", "channel", "count", "share_pct"]
+    channels = [c for c in _count_columns(totals) if c != "total"]
+    if totals.empty or not channels:
+        return pd.DataFrame(columns=cols)
+    base = totals.reset_index(drop=True)
+    whole = base[channels].sum(axis=1).astype("float64")
+    parts = []
+    for channel in channel_columns(channels):
+        count = base[channel].astype("int64")
+        share = (count.astype("float64") / whole * 100).where(whole > 0)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "period": base["period"],
+                    "is_partial": base["is_partial"].astype(bool),
+                    "channel": channel,
+                    "count": count,
+                    "share_pct": share,
+                }
+            )
+        )
+    long = pd.concat(parts, ignore_index=True)
+    # Period order first, then channel order, as a reader scans the table.
+    order = {p: i for i, p in enumerate(base["period"])}
+    long["_order"] = long["period"].map(order)
+    return (
+        long.sort_values("_order", kind="stable")
+        .drop(columns="_order")
+        .reset_index(drop=True)[cols]
+    )
+
+
+def headline_figure(totals: pd.DataFrame) -> dict[str, Any]:
+    """The figure a headline reports: the latest complete period, else the latest to date.
+
+    Args:
+        totals: Output of :func:`period_totals`.
+
+    Returns:
+        ``period`` (label or ``None``), ``total`` (int or ``None``), ``is_partial``,
+        ``complete_periods`` (how many complete periods the data holds) and ``statement``: one
+        sentence saying what the figure is, also when the data holds no complete period or
+        no contacts at all.
+    """
+    if totals.empty:
+        return {
+            "period": None,
+            "total": None,
+            "is_partial": False,
+            "complete_periods": 0,
+            "statement": "The exports hold no counted contacts, so there is no headline figure.",
+        }
+    partial = totals["is_partial"].astype(bool)
+    complete = totals[~partial]
+    if not complete.empty:
+        row = complete.iloc[-1]
+        statement = f"{row['period']} is the latest complete period in the data."
+    else:
+        row = totals.iloc[-1]
+        statement = (
+            f"The data holds no complete period: {row['period']} is partial (it has not ended, "
+            "or months of its exports are missing), so its figure is a count to date, not a "
+            "full-period total."
+        )
+    return {
+        "period": str(row["period"]),
+        "total": int(row["total"]),
+        "is_partial": bool(complete.empty),
+        "complete_periods": len(complete),
+        "statement": statement,
+    }
+
+
+def trend_title(totals: pd.DataFrame, column: str = "total") -> str:
+    """A chart title stating the finding across the complete periods, in words.
+
+    Args:
+        totals: Output of :func:`period_totals`.
+        column: ``total`` or a channel.
+
+    Returns:
+        ``Contacts rose from A in P1 to B in P2`` (or ``fell`` / ``held at``) with two or more
+        complete periods; with one or none, a sentence saying so instead of a comparison.
+    """
+    if totals.empty:
+        return "No contacts counted in the exports"
+    complete = totals[~totals["is_partial"].astype(bool)]
+    if complete.empty:
+        row = totals.iloc[-1]
+        return f"{int(row[column]):,} contacts so far in {row['period']}; no complete period yet"
+    last = complete.iloc[-1]
+    if len(complete) == 1:
+        return f"{int(last[column]):,} contacts in {last['period']}, the only complete period"
+    first = complete.iloc[0]
+    a, b = int(first[column]), int(last[column])
+    if a == b:
+        return f"Contacts held at {b:,} from {first['period']} to {last['period']}"
+    verb = "rose" if b > a else "fell"
+    return f"Contacts {verb} from {a:,} in {first['period']} to {b:,} in {last['period']}"
+
+
+def to_date_note(totals: pd.DataFrame) -> str:
+    """Why there is no "to date" comparison, when :func:`partial_period_comparison` is empty.
+
+    Args:
+        totals: Output of :func:`period_totals`.
+
+    Returns:
+        One sentence: the latest period is complete, or it is partial with no earlier period
+        in the data to compare it with, or the data holds no contacts.
+    """
+    if totals.empty:
+        return "The exports hold no counted contacts."
+    last = totals.iloc[-1]
+    if not bool(last["is_partial"]):
+        return f"The latest period in the data, {last['period']}, is complete."
+    return (
+        f"{last['period']} is partial and the data holds no earlier period, so there is no "
+        "same-span comparison with a year before."
+    )

@@ -680,6 +680,22 @@ def _match_events(
 # --------------------------------------------------------------------------------------------
 
 
+#: Column types of :func:`undercount_days` (also of its empty result).
+_DAY_DTYPES = {
+    "contact_date": "datetime64[us]",
+    "channel": "str",
+    "count": "int64",
+    "expected": "float64",
+    "expected_low": "float64",
+    "is_flagged": "bool",
+    "is_zero": "bool",
+    "excused": "bool",
+    "event_label": "str",
+    "missed_low": "float64",
+    "missed_high": "float64",
+}
+
+
 def undercount_days(
     contacts: pd.DataFrame,
     profile: Profile | None = None,
@@ -779,7 +795,8 @@ def undercount_days(
             )
         )
     if not frames:
-        return pd.DataFrame(columns=columns)
+        # Typed, so that callers can filter on ``is_flagged`` and use ``.dt`` on no rows.
+        return pd.DataFrame({c: pd.Series(dtype=_DAY_DTYPES[c]) for c in columns})
     out = pd.concat(frames, ignore_index=True)[columns]
     out["channel"] = out["channel"].astype("str")
     out["event_label"] = out["event_label"].astype("str")
@@ -857,7 +874,8 @@ def undercount(
         (the channel's counted contacts), ``open_days``, ``flagged_days``, ``zero_days``,
         ``excused_days``, ``missed_low``, ``missed_high`` (whole contacts), ``missed_low_pct``,
         ``missed_high_pct`` (percent of ``counted``), ``period_total`` (all channels' counted
-        contacts) and ``method``.
+        contacts) and ``method``. Empty when none of ``channels`` has a contact on an open day
+        (e.g. phone data only).
     """
     profile = profile or default_profile()
     channels = (channels,) if isinstance(channels, str) else tuple(channels)
@@ -892,6 +910,10 @@ def undercount(
         low_rule=low_rule,
         events=events,
     )
+    if days.empty:
+        # No hand-logged contact at all (e.g. phone data only): nothing to estimate, rather
+        # than a row of zeros per channel that would read as "no contacts were missed".
+        return pd.DataFrame(columns=columns)
     period_keys = assign_periods(contacts["contact_date"], basis, start_month)
     counted = contacts.assign(
         period_key=period_keys.to_numpy(), channel=contacts["channel"].astype("str")

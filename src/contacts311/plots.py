@@ -28,6 +28,7 @@ __all__ = [
     "finish",
     "line_chart",
     "new_figure",
+    "share_bars",
     "show",
 ]
 
@@ -206,6 +207,42 @@ def channel_bars(
     ax.legend(loc="upper left", ncols=min(len(channels), 4))
     ax.margins(y=0.12)
     return finish(fig, ax, title, xlabel, ylabel, source)
+
+
+def share_bars(
+    shares: pd.DataFrame,
+    title: str,
+    source: str,
+    xlabel: str = "Fiscal year",
+    ylabel: str = "Share of contacts (%)",
+) -> Figure:
+    """Stacked 100% bars: each channel's share of the contacts of each period.
+
+    Partial periods are drawn lighter and labelled "(partial)", as in :func:`channel_bars`;
+    a period with no contacts has an empty bar.
+
+    Args:
+        shares: Long table from ``measures.channel_shares`` (``period``, ``is_partial``,
+            ``channel``, ``share_pct``).
+        title: The finding.
+        source: The data's origin, for the source line.
+        xlabel: X axis label.
+        ylabel: Y axis label with units.
+    """
+    wide = shares.pivot_table(
+        index="period", columns="channel", values="share_pct", aggfunc="sum", sort=False
+    )
+    flags = shares.drop_duplicates("period").set_index("period")["is_partial"]
+    channels = list(dict.fromkeys(shares["channel"]))
+    frame = wide.reindex(columns=channels).fillna(0.0).reset_index()
+    frame["is_partial"] = frame["period"].map(flags).astype(bool)
+    fig = channel_bars(frame, channels, title, source, ylabel=ylabel, xlabel=xlabel)
+    ax = fig.axes[0]
+    from matplotlib.ticker import FuncFormatter
+
+    ax.set_ylim(0, 112)  # room above 100% for the legend
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:.0f}%" if v <= 100 else ""))
+    return fig
 
 
 def line_chart(

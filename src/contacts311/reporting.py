@@ -60,11 +60,12 @@ __all__ = [
     "render_index",
     "run_key",
     "run_report",
+    "run_warnings",
     "table_html",
 ]
 
 #: Parameters the runner sets itself (absolute paths); ``-p`` may not override them.
-RUNNER_PARAMETERS = ("data_dir", "profile", "dataset_path")
+RUNNER_PARAMETERS = ("data_dir", "profile", "dataset_path", "history_path")
 #: Files kept beside the runs inside the output folder.
 RUNS_FILE = "runs.json"
 INDEX_FILE = "index.html"
@@ -86,6 +87,10 @@ LIBRARIES = (
 _DATASET_WAIT_SECONDS = 3600
 _TYPES: dict[str, type] = {"str": str, "int": int, "float": float, "bool": bool}
 _TRUE = {"true", "yes", "1", "on"}
+#: Run statuses whose reports were published (``warning``: succeeded, input checks warned).
+_GOOD = ("succeeded", "warning")
+#: Suffix of the file beside the shared dataset that carries the input-check warnings.
+_WARNINGS_SUFFIX = ".warnings.json"
 _FALSE = {"false", "no", "0", "off"}
 
 
@@ -117,8 +122,10 @@ class RunOutcome:
     """What a call of :func:`run_report` did.
 
     Attributes:
-        status: ``up-to-date``, ``succeeded`` or ``failed``.
-        exit_code: 0 (succeeded or up to date), 1 (a notebook failed), 2 (bad input).
+        status: ``up-to-date``, ``succeeded``, ``warning`` (succeeded, but the input checks
+            warned: stale or re-laid-out exports) or ``failed``.
+        exit_code: 0 (succeeded or up to date), 1 (a notebook failed, or an input check set
+            to ``fail`` tripped), 2 (bad input), 3 (succeeded with warnings).
         run_dir: The run's folder (``None`` when nothing ran or the data did not load).
         message: One line for the operator.
         notebooks: Per notebook: ``name``, ``title``, ``status``, ``html``, ``seconds``, ``error``.
@@ -414,6 +421,7 @@ table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:.92rem}
 th,td{border-bottom:1px solid #ccc;padding:.25rem .6rem;text-align:left;vertical-align:top}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .status-succeeded{color:#1b5e20;font-weight:600}.status-failed{color:#b00020;font-weight:600}
+.status-warning{color:#8a4b00;font-weight:600}.run-warnings{border-left:4px solid #8a4b00;padding:.2rem .8rem}
 code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85rem}
 """
 
@@ -464,7 +472,7 @@ def render_index(runs: Sequence[Mapping[str, Any]], title: str = "contacts311 re
         (
             r
             for r in sorted(runs, key=lambda r: str(r.get("started", "")), reverse=True)
-            if r.get("status") == "succeeded"
+            if r.get("status") in _GOOD
         ),
         None,
     )
@@ -502,6 +510,7 @@ def provenance_html(prov: Mapping[str, Any]) -> str:
         f'<tr><td>{_e(k)}</td><td class="mono">{_e(v)}</td></tr>' for k, v in env.items()
     )
     rules = "".join(f"<li>{_e(r)}</li>" for r in prov.get("rules", []))
+    warned = "".join(f"<li>{_e(w)}</li>" for w in prov.get("warnings", []))
     facts = [
         ("run", prov.get("run_id")),
         ("run started (UTC)", prov.get("started")),
@@ -520,7 +529,13 @@ def provenance_html(prov: Mapping[str, Any]) -> str:
     )
     return (
         '<section id="provenance" class="provenance">\n<h2 id="provenance-heading">Provenance</h2>\n'
-        f"<table>{frows}</table>\n<h3>Parameters</h3>\n<table>{prows or '<tr><td>defaults</td></tr>'}</table>\n"
+        f"<table>{frows}</table>\n"
+        + (
+            f'<div class="run-warnings"><h3>Input checks: warnings</h3>\n<ul>{warned}</ul></div>\n'
+            if warned
+            else ""
+        )
+        + f"<h3>Parameters</h3>\n<table>{prows or '<tr><td>defaults</td></tr>'}</table>\n"
         f"<details><summary>Input files ({len(prov.get('inputs', []))}): SHA-256 and rows read</summary>\n"
         "<table><thead><tr><th>file</th><th>format</th><th>SHA-256</th>"
         f'<th class="num">rows read</th></tr></thead><tbody>{irows}</tbody></table></details>\n'
@@ -746,7 +761,7 @@ def _record(out: Path, run: dict[str, Any]) -> None:
 
 
 def _latest_good(out: Path) -> dict[str, Any] | None:
-    good = [r for r in _read_runs(out) if r.get("status") == "succeeded"]
+    good = [r for r in _read_runs(out) if r.get("status") in _GOOD]
     return good[-1] if good else None
 
 
@@ -1064,6 +1079,7 @@ def _run_locked(
             "data_dir": str(data_path) if data_path else "",
             "profile": str(profile_path) if profile_path else "",
             "dataset_path": str(dataset_path),
+            "history_path": str(out_dir / _history_file()),
         }
         jobs = []
         for nb in nb_paths:
@@ -1094,6 +1110,25 @@ def _run_locked(
                 run["duration_seconds"] = round(time.perf_counter() - t0, 2)
                 _record(out_dir, run)
                 raise
+            # The input checks run before any notebook sees the data: a check set to "fail"
+            # stops the run here (history and latest/ untouched); "warn" reaches the reports.
+            warnings_found, failures = _input_checks(out_dir, data)
+            for line in warnings_found:
+                say(f"warning: {line}")
+            if failures:
+                reason = "input checks failed: " + "; ".join(failures)
+                _publish_failure(dataset_path, RuntimeError(reason))
+                for fut in futures:
+                    fut.cancel()
+                run.update(status="failed", message=reason)
+                run["duration_seconds"] = round(time.perf_counter() - t0, 2)
+                _record(out_dir, run)
+                say(f"run failed: {reason}")
+                return RunOutcome("failed", 1, None, f"run failed: {reason}")
+            _write_atomic(
+                dataset_path.with_name(dataset_path.name + _WARNINGS_SUFFIX),
+                json.dumps(warnings_found),
+            )
             _publish(dataset_path, data)
             as_of = (
                 dt.date.fromisoformat(effective["as_of"])
@@ -1124,6 +1159,7 @@ def _run_locked(
                 "profile": str(profile_path) if profile_path else None,
                 "data_dir": str(data_path) if data_path else None,
                 "key": key,
+                "warnings": warnings_found,
             }
             # Load nbconvert while the kernels work: its import is slow and the threads are idle.
             import nbconvert  # noqa: F401
@@ -1142,11 +1178,14 @@ def _run_locked(
                 )
         run["notebooks"] = [entries[nb.name] for nb, _, _ in jobs]
         failed = [n for n in run["notebooks"] if n["status"] != "succeeded"]
-        run["status"] = "failed" if failed else "succeeded"
+        run["status"] = "failed" if failed else "warning" if warnings_found else "succeeded"
         if failed:
             run["message"] = "; ".join(f"{n['name']}: {n['error']}" for n in failed)
+        elif warnings_found:
+            run["message"] = "input checks warned: " + "; ".join(warnings_found)
         run_prov = {**base_prov, "parameters": {**runner_values, **effective}}
         run_prov["parameters"].pop("dataset_path", None)
+        run_prov["parameters"].pop("history_path", None)
         (run_dir / "provenance.json").write_text(
             json.dumps(
                 {**run_prov, "notebooks": run["notebooks"], "status": run["status"]},
@@ -1166,6 +1205,10 @@ def _run_locked(
         say(msg)
         return RunOutcome("failed", 1, run_dir, msg, run["notebooks"])
     msg = f"reports written to {run_dir} and {out_dir / LATEST} in {run['duration_seconds']:.1f} s"
+    if warnings_found:
+        msg += f", with {len(warnings_found)} input warning(s)"
+        say(msg)
+        return RunOutcome("warning", 3, run_dir, msg, run["notebooks"])
     say(msg)
     return RunOutcome("succeeded", 0, run_dir, msg, run["notebooks"])
 
@@ -1194,7 +1237,9 @@ def _convert_one(
         return entry
     prov = {
         **base_prov,
-        "parameters": {k: v for k, v in params.items() if k != "dataset_path"},
+        "parameters": {
+            k: v for k, v in params.items() if k not in ("dataset_path", "history_path")
+        },
         "seconds": seconds,
         "notebook": nb.name,
     }
@@ -1235,12 +1280,58 @@ def _record_history(
         return
     path = out_dir / history.HISTORY_FILE
     stamp = history.data_as_of(data.contacts)
-    stale, layout = history.input_checks(path, stamp, data.inputs, data.columns)
-    for line in stale + layout:
-        say(f"warning: {line}")
     figures = history.figures_for_run(
         data.contacts, data.inputs, data.profile.fiscal_year_start_month, as_of=as_of
     )
     history.record_run(
         path, run_id, started, figures, data.inputs, data.columns, stamp, data.profile.rules_text()
     )
+
+
+def _history_file() -> str:
+    """The history's file name (the module loads pandas, so it is imported only to run)."""
+    from contacts311 import history
+
+    return history.HISTORY_FILE
+
+
+def _input_checks(out_dir: Path, data) -> tuple[list[str], list[str]]:
+    """Stale-input and layout checks against the previous good run, split by the profile's rules.
+
+    Returns:
+        ``(warnings, failures)``: the messages of checks set to ``warn`` and to ``fail``.
+    """
+    from contacts311 import history
+
+    rules = data.profile.checks
+    stale, layout = history.input_checks(
+        out_dir / history.HISTORY_FILE,
+        history.data_as_of(data.contacts),
+        data.inputs,
+        data.columns,
+        stale_days=rules.stale_days,
+    )
+    warned: list[str] = []
+    failed: list[str] = []
+    (failed if rules.stale_inputs == "fail" else warned).extend(stale)
+    (failed if rules.layout_change == "fail" else warned).extend(layout)
+    return warned, failed
+
+
+def run_warnings(dataset_path: str = "") -> list[str]:
+    """The input-check warnings the runner found for this run (for the notebooks to show).
+
+    Args:
+        dataset_path: The notebook's ``dataset_path`` parameter (``""`` when run by hand, which
+            has no runner checks and so no warnings).
+
+    Returns:
+        One sentence per warning (stale inputs, changed export layout); empty when none.
+    """
+    if not dataset_path:
+        return []
+    path = Path(dataset_path)
+    marker = path.with_name(path.name + _WARNINGS_SUFFIX)
+    if not marker.is_file():
+        return []
+    return [str(w) for w in json.loads(marker.read_text(encoding="utf-8"))]
