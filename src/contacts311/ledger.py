@@ -17,13 +17,18 @@ BUCKETS = ("counted", "excluded", "duplicate")
 LEDGER_COLUMNS = ["source_file", "format", "bucket", "reason", "rows", "contacts"]
 
 
+def _zero_pair() -> list[int]:
+    # A named function, not a lambda, so a LedgerBuilder can be pickled (the read cache).
+    return [0, 0]
+
+
 class LedgerBuilder:
     """Collects rows read and their buckets for the files of one source."""
 
     def __init__(self, format_name: str) -> None:
         self.format = format_name
         self.rows_read: dict[str, int] = {}
-        self._buckets: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
+        self._buckets: dict[tuple[str, str, str], list[int]] = defaultdict(_zero_pair)
 
     def read(self, source_file: str, rows: int) -> None:
         """Record that ``rows`` data rows were read from ``source_file``."""

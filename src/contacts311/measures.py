@@ -39,6 +39,7 @@ __all__ = [
     "population_comparison",
     "population_growth_summary",
     "scorecard",
+    "share_title",
     "summary",
     "to_date_note",
     "trend_title",
@@ -1039,3 +1040,27 @@ def to_date_note(totals: pd.DataFrame) -> str:
         f"{last['period']} is partial and the data holds no earlier period, so there is no "
         "same-span comparison with a year before."
     )
+
+
+def share_title(shares: pd.DataFrame) -> str:
+    """A chart title stating how the main channel's share moved across the complete periods.
+
+    Args:
+        shares: Output of :func:`channel_shares`.
+
+    Returns:
+        ``Phone's share of contacts went from 85% in P1 to 80% in P2`` (``held at 85%`` when the
+        rounded shares are equal); a neutral title with fewer than two complete periods.
+    """
+    complete = shares[~shares["is_partial"].astype(bool) & shares["share_pct"].notna()]
+    periods = list(dict.fromkeys(complete["period"]))
+    if complete.empty or len(periods) < 2:
+        return "Each channel's share of contacts per fiscal year"
+    main = str(complete["channel"].iloc[0])
+    name = main.replace("_", " ").capitalize()
+    first, last = periods[0], periods[-1]
+    pick = complete.set_index(["period", "channel"])["share_pct"]
+    a, b = round(float(pick[(first, main)])), round(float(pick[(last, main)]))
+    if a == b:
+        return f"{name}'s share of contacts held at {b}% from {first} to {last}"
+    return f"{name}'s share of contacts went from {a}% in {first} to {b}% in {last}"

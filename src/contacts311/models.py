@@ -140,6 +140,10 @@ def daily_series(contacts: pd.DataFrame, channel: str | Iterable[str] | None = N
 def _as_monthly(monthly: pd.Series) -> pd.Series:
     if not isinstance(monthly.index, pd.DatetimeIndex):
         raise ValueError("expected a series on a month-start DatetimeIndex (see monthly_series)")
+    if monthly.empty:
+        # No complete month (e.g. a few days of data): callers then say "needs N months; got 0"
+        # instead of failing on a date range between two missing dates.
+        return pd.Series([], index=pd.DatetimeIndex([], freq="MS", name="month"), dtype="float64")
     months = monthly.index.to_period("M").to_timestamp()
     full = pd.date_range(months.min(), months.max(), freq="MS")
     if len(full) != len(months) or (months != full).any():

@@ -5,6 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import glob
 import hashlib
+import os
+import pickle
+import tempfile
+import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +22,10 @@ from contacts311.profile import Profile, default_profile, load_profile
 from contacts311.schema import empty_contacts, validate_contacts
 from contacts311.sources._base import SourceResult, read_head, xlsx_rows
 
-__all__ = ["Dataset", "InputFile", "discover", "load"]
+__all__ = ["Dataset", "InputFile", "cache_dir", "discover", "load"]
+
+#: Bump when the cached form of a source's result changes.
+_CACHE_VERSION = 1
 
 #: Files skipped when scanning a folder: documentation and anything hidden or private.
 _SKIP_SUFFIXES = {".md", ".txt.md", ".rst", ".yml", ".yaml", ".gitkeep", ".lock"}
@@ -224,6 +232,92 @@ def _move_to_future(ledger: pd.DataFrame, moved: dict[str, tuple[int, int]]) -> 
     return out.astype({"rows": "int64", "contacts": "int64"})
 
 
+def cache_dir() -> Path | None:
+    """Where parsed exports are cached, or ``None`` when caching is off.
+
+    ``CONTACTS311_CACHE_DIR`` names the folder (``off`` disables the cache); the default is
+    ``$XDG_CACHE_HOME/contacts311`` (``~/.cache/contacts311``). The cache holds only what the
+    loaders keep - counts, dates, ids, queue names, the ledger - never personal data, and is
+    keyed by the files' SHA-256, the rules in force and the package's code, so a changed
+    input, rule or release is always read afresh.
+    """
+    env = os.environ.get("CONTACTS311_CACHE_DIR", "")
+    if env.lower() in ("off", "0", "false", "no"):
+        return None
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "contacts311"
+
+
+def _code_digest() -> str:
+    """Digest of the package's source files: a new release or a local edit invalidates the cache."""
+    global _CODE_DIGEST
+    if _CODE_DIGEST is None:
+        h = hashlib.sha256(str(_CACHE_VERSION).encode())
+        root = Path(__file__).parent
+        for path in sorted(root.rglob("*.py")):
+            h.update(path.relative_to(root).as_posix().encode())
+            h.update(path.read_bytes())
+        _CODE_DIGEST = h.hexdigest()
+    return _CODE_DIGEST
+
+
+_CODE_DIGEST: str | None = None
+
+
+def _cache_key(fmt: str, group: list[InputFile], prof: Profile, shas: dict[str, str]) -> str:
+    rules = {k: v for k, v in vars(prof).items() if k not in ("path", "base_dir", "sources")}
+    h = hashlib.sha256(_code_digest().encode())
+    h.update(fmt.encode())
+    h.update(repr(rules).encode())
+    for f in group:
+        h.update(f"{f.name}\0{shas[f.name]}\0{sorted(f.options.items())!r}\n".encode())
+    return h.hexdigest()
+
+
+def _read_group(
+    fmt: str, group: list[InputFile], prof: Profile, shas: dict[str, str], folder: Path | None
+) -> SourceResult:
+    """Read one format's files, or take the result of an identical earlier read from the cache.
+
+    The warnings a read raised are stored with it and raised again on a cache hit, so a
+    recovered problem is never silenced by caching.
+    """
+    entry = folder / f"{_cache_key(fmt, group, prof, shas)}.pickle" if folder else None
+    if entry is not None and entry.is_file():
+        try:
+            with entry.open("rb") as fh:
+                result, caught = pickle.load(fh)
+        except Exception:  # a damaged or foreign cache entry is simply read afresh
+            pass
+        else:
+            for message, category in caught:
+                warnings.warn(message, category, stacklevel=2)
+            return result
+    with warnings.catch_warnings(record=True) as records:
+        warnings.simplefilter("always")
+        result = sources.get(fmt).read(group, prof)
+    caught = [(str(w.message), w.category) for w in records]
+    for message, category in caught:
+        warnings.warn(message, category, stacklevel=2)
+    if entry is not None:
+        _write_cache(entry, (result, caught))
+    return result
+
+
+def _write_cache(entry: Path, value: object) -> None:
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, entry)  # atomic: a concurrent reader sees the old entry or the new one
+    except OSError:
+        # A read-only or full cache folder only costs speed.
+        pass
+
+
 def _name(path: Path, base: Path) -> str:
     try:
         return path.resolve().relative_to(base.resolve()).as_posix()
@@ -245,6 +339,7 @@ def load(
     *,
     progress: bool = False,
     today: dt.date | None = None,
+    cache: bool = True,
 ) -> Dataset:
     """Read every export in ``data_dir`` (or the profile's sources) into one :class:`Dataset`.
 
@@ -254,6 +349,8 @@ def load(
         progress: Print a progress bar on stderr while reading.
         today: Rows dated after this date are excluded as ``future_date`` (default: today in
             the profile's time zone).
+        cache: Reuse what an earlier run read from byte-identical files under the same rules
+            (see :func:`cache_dir`); the result is the same either way, only faster.
 
     Returns:
         The validated core table with its ledger, inputs and notes.
@@ -267,16 +364,21 @@ def load(
     for f in files:
         by_format.setdefault(f.format, []).append(f)
 
+    # hashlib releases the GIL: hash the files on both cores (the hashes key the cache).
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        shas = dict(
+            zip((f.name for f in files), pool.map(lambda f: _sha256(f.path), files), strict=True)
+        )
+
     results: list[tuple[str, SourceResult]] = []
-    steps = list(by_format.items())
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(files), desc="reading exports", unit="file", leave=False)
-    for fmt, group in steps:
-        module = sources.get(fmt)
-        results.append((fmt, module.read(group, prof)))
+    folder = cache_dir() if cache else None
+    for fmt, group in by_format.items():
+        results.append((fmt, _read_group(fmt, group, prof, shas, folder)))
         if bar is not None:
             bar.update(len(group))
     if bar is not None:
@@ -325,7 +427,7 @@ def load(
             {
                 "source_file": f.name,
                 "format": f.format,
-                "sha256": _sha256(f.path),
+                "sha256": shas[f.name],
                 "bytes": f.path.stat().st_size,
                 "rows_read": rows_read.get(f.name, 0),
             }

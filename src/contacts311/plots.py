@@ -26,6 +26,7 @@ __all__ = [
     "channel_style",
     "describe",
     "finish",
+    "heatmap",
     "line_chart",
     "new_figure",
     "share_bars",
@@ -301,6 +302,100 @@ def line_chart(
     if thousands:
         _thousands(ax)
     ax.legend(loc="best")
+    return finish(fig, ax, title, xlabel, ylabel, source)
+
+
+def _cell_text(value: float, integers: bool, digits: int) -> str:
+    if integers:
+        return f"{value:,.0f}"
+    return f"{value:,.{digits}f}"
+
+
+def heatmap(
+    matrix: pd.DataFrame,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    source: str,
+    colorbar_label: str,
+    *,
+    cmap: str = "cividis",
+    center: float | None = None,
+    digits: int = 1,
+) -> Figure:
+    """A grid of coloured cells with each cell's number written in it.
+
+    Rows are drawn top to bottom in the frame's order (e.g. intervals of the day), columns left
+    to right (e.g. weekdays). The default ``cividis`` map is sequential and readable with the
+    common colour-vision deficiencies; the numbers in the cells (dark text on light cells,
+    white on dark) keep the chart readable in greyscale. Missing cells stay blank.
+
+    Args:
+        matrix: Numbers to draw; the index labels the rows, the columns label the columns.
+        title: The finding.
+        xlabel: X axis label (what the columns are).
+        ylabel: Y axis label (what the rows are).
+        source: The data's origin.
+        colorbar_label: What the colour means, with units.
+        cmap: A matplotlib colour map; for differences from a reference use a diverging
+            colour-blind-safe map such as ``PuOr`` with ``center``.
+        center: Value placed at the middle of the colour map (limits symmetric around it).
+        digits: Decimals written in the cells when the values are not all whole numbers.
+
+    Raises:
+        ValueError: ``matrix`` has no rows or no columns, or values that are not numbers.
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from matplotlib.colors import Normalize
+
+    if matrix.shape[0] == 0 or matrix.shape[1] == 0:
+        raise ValueError("a heatmap needs at least one row and one column")
+    values = matrix.to_numpy(dtype="float64")
+    finite = values[np.isfinite(values)]
+    n_rows, n_cols = values.shape
+    # Tall enough for a legible number in every cell (a day of half hours is 26 rows).
+    fig, ax = new_figure(width=max(6.0, 0.9 * n_cols + 2.5), height=max(3.5, 0.3 * n_rows + 1.6))
+    if finite.size:
+        lo, hi = float(finite.min()), float(finite.max())
+    else:
+        lo, hi = 0.0, 1.0
+    if center is not None:
+        half = max(abs(lo - center), abs(hi - center)) or 1.0
+        lo, hi = center - half, center + half
+    elif lo == hi:
+        lo, hi = lo - 0.5, hi + 0.5
+    norm = Normalize(vmin=lo, vmax=hi)
+    colours = plt.get_cmap(cmap)
+    image = ax.imshow(
+        np.ma.masked_invalid(values), cmap=colours, norm=norm, aspect="auto", interpolation="none"
+    )
+    integers = bool(finite.size) and bool(np.all(finite == np.round(finite)))
+    for r in range(n_rows):
+        for c in range(n_cols):
+            v = values[r, c]
+            if not np.isfinite(v):
+                continue
+            red, green, blue, _ = colours(norm(v))
+            # Relative luminance (ITU-R BT.709) decides the text colour for contrast.
+            light = 0.2126 * red + 0.7152 * green + 0.0722 * blue > 0.5
+            ax.text(
+                c,
+                r,
+                _cell_text(v, integers, digits),
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="black" if light else "white",
+            )
+    ax.set_xticks(range(n_cols), [str(c) for c in matrix.columns])
+    ax.set_yticks(range(n_rows), [str(i) for i in matrix.index])
+    ax.tick_params(length=0)
+    ax.grid(False)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
+    bar.set_label(colorbar_label)
     return finish(fig, ax, title, xlabel, ylabel, source)
 
 

@@ -57,6 +57,7 @@ __all__ = [
     "patience_seconds",
     "service_level_for",
     "staffed_vs_needed",
+    "staffed_vs_needed_summary",
     "staffing_plan",
     "week_grid",
 ]
@@ -971,6 +972,65 @@ def staffed_vs_needed(
     out["interval_start"] = out["interval_start"].astype("int64")
     out["interval_minutes"] = out["interval_minutes"].astype("int64")
     return out[cols].sort_values(["weekday", "interval_start"]).reset_index(drop=True)
+
+
+def staffed_vs_needed_summary(comparison: pd.DataFrame) -> dict[str, Any]:
+    """Under- and over-staffed hours of a typical week, from :func:`staffed_vs_needed`.
+
+    Args:
+        comparison: One row per weekday x interval with ``status`` and ``interval_minutes``.
+
+    Returns:
+        ``intervals`` (weekday x interval cells compared), ``under_intervals``,
+        ``over_intervals``, ``met_intervals``, ``under_hours_per_week`` and
+        ``over_hours_per_week`` (hours of the typical week whose mean staffing was more than
+        half an agent short of, or above, the need), ``worst`` (the most short-staffed cell:
+        ``weekday_name``, ``interval_label``, ``difference``; ``None`` when no cell is short)
+        and ``sentence`` for reports.
+    """
+    if comparison.empty:
+        return {
+            "intervals": 0,
+            "under_intervals": 0,
+            "over_intervals": 0,
+            "met_intervals": 0,
+            "under_hours_per_week": 0.0,
+            "over_hours_per_week": 0.0,
+            "worst": None,
+            "sentence": "No staffed time in the interval data, so staffing cannot be compared.",
+        }
+    hours = comparison["interval_minutes"].astype("float64") / 60
+    under = comparison["status"] == "under"
+    over = comparison["status"] == "over"
+    worst = None
+    if under.any():
+        row = comparison.loc[comparison.loc[under, "difference"].idxmin()]
+        worst = {
+            "weekday_name": str(row["weekday_name"]),
+            "interval_label": str(row["interval_label"]),
+            "difference": float(row["difference"]),
+        }
+    under_hours, over_hours = float(hours[under].sum()), float(hours[over].sum())
+    sentence = (
+        f"Of {len(comparison)} weekday intervals, {int(under.sum())} were under-staffed on "
+        f"average ({under_hours:g} hours a week) and {int(over.sum())} over-staffed "
+        f"({over_hours:g} hours a week); the rest were within half an agent of the need."
+    )
+    if worst is not None:
+        sentence += (
+            f" The largest shortfall: {worst['weekday_name']} {worst['interval_label']}, "
+            f"{-worst['difference']:.1f} agents short."
+        )
+    return {
+        "intervals": len(comparison),
+        "under_intervals": int(under.sum()),
+        "over_intervals": int(over.sum()),
+        "met_intervals": int(len(comparison) - under.sum() - over.sum()),
+        "under_hours_per_week": under_hours,
+        "over_hours_per_week": over_hours,
+        "worst": worst,
+        "sentence": sentence,
+    }
 
 
 # ---------------------------------------------------------------------------------------------

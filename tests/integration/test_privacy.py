@@ -185,6 +185,7 @@ def test_no_personal_data_in_any_output(planted: Path, tmp_path: Path, capsys, m
     # Anything written relative to the working folder or to caches lands where it is searched.
     monkeypatch.chdir(work)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("CONTACTS311_CACHE_DIR", raising=False)  # the read cache goes there too
     monkeypatch.setenv("MPLCONFIGDIR", str(tmp_path / "mpl"))
     commands = [
         ["totals", str(planted)],
@@ -230,5 +231,6 @@ def test_no_personal_data_in_any_output(planted: Path, tmp_path: Path, capsys, m
     assert written, "nothing was written"
     if "report" in COMMANDS:
         assert any(p.suffix == ".html" for p in written)
+    assert any(p.suffix == ".pickle" for p in written), "the read cache was not searched"
     for p in written:
         assert _leaks(p.read_bytes()) == [], (p, _leaks(p.read_bytes()))

@@ -138,3 +138,70 @@ def test_show_displays_a_png_with_alt_text_and_closes_the_figure(monkeypatch):
     (image,) = shown
     assert image.data[:8] == b"\x89PNG\r\n\x1a\n"
     assert image.metadata == {"alt": "Calls doubled. Source: tiny"}
+
+
+def _agents():
+    return pd.DataFrame(
+        {"Monday": [2, 10], "Tuesday": [4, 6]}, index=pd.Index(["07:00", "07:30"], name="interval")
+    )
+
+
+def test_heatmap_writes_every_number_in_its_cell_with_contrasting_text():
+    fig = plots.heatmap(
+        _agents(),
+        title="Mondays at 07:30 need the most",
+        xlabel="Weekday",
+        ylabel="Interval start",
+        source="tiny",
+        colorbar_label="Agents",
+    )
+    ax = fig.axes[0]
+    assert plots.describe(fig) == {
+        "title": "Mondays at 07:30 need the most",
+        "xlabel": "Weekday",
+        "ylabel": "Interval start",
+        "source": "Source: tiny",
+    }
+    # imshow puts column c at x = c and row r at y = r (first row at the top).
+    cells = {(round(t.get_position()[0]), round(t.get_position()[1])): t for t in ax.texts}
+    assert {k: t.get_text() for k, t in cells.items()} == {
+        (0, 0): "2",
+        (1, 0): "4",
+        (0, 1): "10",
+        (1, 1): "6",
+    }
+    # cividis runs from dark blue (the minimum, 2) to light yellow (the maximum, 10).
+    assert cells[(0, 0)].get_color() == "white"
+    assert cells[(0, 1)].get_color() == "black"
+    image = ax.get_images()[0]
+    assert image.get_cmap().name == "cividis"
+    assert (image.norm.vmin, image.norm.vmax) == (2, 10)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Monday", "Tuesday"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["07:00", "07:30"]
+    colorbar_axes = fig.axes[1]
+    assert colorbar_axes.get_ylabel() == "Agents"
+
+
+def test_heatmap_decimals_missing_cells_and_centred_scale():
+    frame = pd.DataFrame({"a": [-1.25, float("nan")], "b": [0.5, 3.0]}, index=["x", "y"])
+    fig = plots.heatmap(
+        frame,
+        title="Differences",
+        xlabel="Column",
+        ylabel="Row",
+        source="tiny",
+        colorbar_label="Staffed - needed (agents)",
+        cmap="PuOr",
+        center=0,
+    )
+    ax = fig.axes[0]
+    # The missing cell has no number; the others keep one decimal (-1.25 rounds to -1.2).
+    assert sorted(t.get_text() for t in ax.texts) == ["-1.2", "0.5", "3.0"]
+    image = ax.get_images()[0]
+    # Centred on 0: the furthest value (3.0) sets both limits.
+    assert (image.norm.vmin, image.norm.vmax) == (-3.0, 3.0)
+
+
+def test_heatmap_needs_cells():
+    with pytest.raises(ValueError, match="at least one row"):
+        plots.heatmap(pd.DataFrame(), "t", "x", "y", "s", "c")

@@ -8,8 +8,10 @@ import json
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas loads only when a command needs it: `--help` stays fast
+    import pandas as pd
 
 __all__ = ["add_data_arguments", "emit", "load_dataset", "neutralise_formulas"]
 
@@ -56,6 +58,8 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     Returns:
         A copy with every risky text cell prefixed by ``'``.
     """
+    import pandas as pd
+
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):

@@ -1,0 +1,17 @@
+"""Shared test set-up: an isolated read cache, so tests never touch (or trust) the user's."""
+
+import os
+
+import pytest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_cache(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("contacts311-cache")
+    old = os.environ.get("CONTACTS311_CACHE_DIR")
+    os.environ["CONTACTS311_CACHE_DIR"] = str(folder)
+    yield folder
+    if old is None:
+        os.environ.pop("CONTACTS311_CACHE_DIR", None)
+    else:
+        os.environ["CONTACTS311_CACHE_DIR"] = old

@@ -1,0 +1,273 @@
+"""Figure history for the headline notebook: revisions against the last run, shares, headline."""
+
+import datetime as dt
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from contacts311 import measures, plots, reporting
+from contacts311.history import (
+    data_as_of,
+    dropped_figures,
+    figure_revisions,
+    figures_for_run,
+    record_run,
+)
+
+AS_OF = dt.date(2030, 1, 1)
+
+
+def _contacts(rows):
+    return pd.DataFrame(rows, columns=["contact_date", "channel", "count", "source_file"]).assign(
+        contact_date=lambda d: pd.to_datetime(d["contact_date"])
+    )
+
+
+def _inputs(files):
+    return pd.DataFrame(
+        [
+            {"source_file": f, "format": fmt, "sha256": sha, "bytes": 1, "rows_read": 1}
+            for f, fmt, sha in files
+        ]
+    )
+
+
+def _record(path, run_id, contacts, inputs):
+    figures = figures_for_run(contacts, inputs, as_of=AS_OF)
+    record_run(
+        path,
+        run_id,
+        dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+        figures,
+        inputs,
+        {},
+        data_as_of(contacts),
+        ["rule A"],
+    )
+
+
+FIRST = [
+    ("2022-07-05", "phone", 100, "p.txt"),
+    ("2023-07-05", "phone", 40, "p.txt"),
+    ("2023-07-06", "email", 5, "z.csv"),
+]
+INPUTS = [("p.txt", "avaya_cms", "aaa"), ("z.csv", "zendesk", "zzz")]
+
+
+def test_figure_revisions_flags_only_changed_figures(tmp_path):
+    path = tmp_path / "history.sqlite"
+    _record(path, "run1", _contacts(FIRST), _inputs(INPUTS))
+    # This run: 3 late emails land in FY 2023-24; FY 2022-23 is untouched.
+    now = _contacts([*FIRST, ("2023-08-01", "email", 3, "z2.csv")])
+    figures = figures_for_run(now, _inputs([*INPUTS, ("z2.csv", "zendesk", "yyy")]), as_of=AS_OF)
+    rev = figure_revisions(path, figures).set_index(["period", "channel"])
+    # FY 2023-24 email: 5 -> 8 (+3); its total 45 -> 48 (+3).
+    assert rev.loc[("FY 2023-24", "email"), "previous_value"] == 5
+    assert rev.loc[("FY 2023-24", "email"), "value"] == 8
+    assert rev.loc[("FY 2023-24", "email"), "change"] == 3
+    assert rev.loc[("FY 2023-24", "total"), "note"] == "revised +3 (was 45)"
+    assert bool(rev.loc[("FY 2023-24", "total"), "revised"])
+    # FY 2022-23 (100 phone, 0 email) and FY 2023-24 phone (40) did not move: not flagged.
+    for key in [("FY 2022-23", "total"), ("FY 2022-23", "phone"), ("FY 2023-24", "phone")]:
+        assert not bool(rev.loc[key, "revised"]), key
+        assert rev.loc[key, "change"] == 0
+        assert rev.loc[key, "note"] == "unchanged"
+    assert set(rev["previous_run"]) == {"run1"}
+    assert dropped_figures(path, figures).empty
+
+
+def test_figure_revisions_first_run_and_new_figures(tmp_path):
+    path = tmp_path / "history.sqlite"
+    figures = figures_for_run(_contacts(FIRST), _inputs(INPUTS), as_of=AS_OF)
+    first = figure_revisions(path, figures)  # no history file yet
+    assert set(first["note"]) == {"first run"}
+    assert first["previous_value"].isna().all() and not first["revised"].any()
+    assert not path.exists()  # reading never creates the history
+    _record(path, "run1", _contacts(FIRST), _inputs(INPUTS))
+    # A webform export adds a channel: its figures are new, not revisions.
+    now = _contacts([*FIRST, ("2023-09-01", "webform", 2, "w.csv")])
+    rev = figure_revisions(path, figures_for_run(now, _inputs(INPUTS), as_of=AS_OF))
+    web = rev[rev["channel"] == "webform"]
+    assert list(web["note"]) == ["new since the last run"] * 2
+    assert not web["revised"].any()
+    total = rev.set_index(["period", "channel"]).loc[("FY 2023-24", "total")]
+    assert total["note"] == "revised +2 (was 45)"
+
+
+def test_dropped_figures_lists_what_the_last_run_had(tmp_path):
+    path = tmp_path / "history.sqlite"
+    _record(path, "run1", _contacts(FIRST), _inputs(INPUTS))
+    # The email export is gone this run: the email figures of both years are no longer published.
+    now = _contacts(FIRST[:2])
+    gone = dropped_figures(path, figures_for_run(now, _inputs(INPUTS[:1]), as_of=AS_OF))
+    assert sorted(zip(gone["period"], gone["channel"], gone["previous_value"], strict=True)) == [
+        ("FY 2022-23", "email", 0),
+        ("FY 2023-24", "email", 5),
+    ]
+    assert set(gone["previous_run"]) == {"run1"}
+
+
+def _totals(rows):
+    """period_totals-shaped: (period, is_partial, phone, email)."""
+    frame = pd.DataFrame(rows, columns=["period", "is_partial", "phone", "email"])
+    frame["start"] = [dt.date(2020 + i, 7, 1) for i in range(len(frame))]
+    frame["end"] = [dt.date(2021 + i, 6, 30) for i in range(len(frame))]
+    frame["total"] = frame["phone"] + frame["email"]
+    return frame[["period", "start", "end", "is_partial", "phone", "email", "total"]]
+
+
+def test_channel_shares_hand_computed():
+    totals = _totals(
+        [("FY 2020-21", False, 75, 25), ("FY 2021-22", False, 60, 40), ("FY 2022-23", True, 0, 0)]
+    )
+    shares = measures.channel_shares(totals)
+    assert list(shares.columns) == ["period", "is_partial", "channel", "count", "share_pct"]
+    # Period order, then channel order (phone before email).
+    assert list(zip(shares["period"], shares["channel"], strict=True))[:4] == [
+        ("FY 2020-21", "phone"),
+        ("FY 2020-21", "email"),
+        ("FY 2021-22", "phone"),
+        ("FY 2021-22", "email"),
+    ]
+    # 75 / 100 = 75%, 25 / 100 = 25%; 60 / 100 = 60%, 40 / 100 = 40%.
+    assert shares["share_pct"].iloc[:4].tolist() == pytest.approx([75.0, 25.0, 60.0, 40.0])
+    # A period without contacts has no shares rather than a division by zero.
+    assert shares["share_pct"].iloc[4:].isna().all()
+    assert shares["is_partial"].tolist() == [False] * 4 + [True] * 2
+    assert shares["count"].tolist() == [75, 25, 60, 40, 0, 0]
+
+
+def test_channel_shares_uneven_split_sums_to_100():
+    shares = measures.channel_shares(_totals([("FY 2020-21", False, 2, 1)]))
+    # 2/3 = 66.67%, 1/3 = 33.33%.
+    assert shares["share_pct"].tolist() == pytest.approx([200 / 3, 100 / 3])
+    assert shares["share_pct"].sum() == pytest.approx(100.0)
+
+
+def test_share_bars_stack_to_100_percent():
+    totals = _totals([("FY 2020-21", False, 75, 25), ("FY 2021-22", True, 60, 40)])
+    fig = plots.share_bars(measures.channel_shares(totals), title="Phone fell", source="test")
+    ax = fig.axes[0]
+    tops = {}
+    for bar in ax.patches:
+        x = round(bar.get_x() + bar.get_width() / 2)
+        tops[x] = max(tops.get(x, 0), bar.get_y() + bar.get_height())
+    assert tops == pytest.approx({0: 100.0, 1: 100.0})
+    # The phone segment of the first year is 75 high; the partial year is labelled.
+    assert ax.patches[0].get_height() == pytest.approx(75.0)
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels == ["FY 2020-21", "FY 2021-22\n(partial)"]
+    assert plots.describe(fig)["ylabel"] == "Share of contacts (%)"
+
+
+def test_headline_figure_and_sentences_on_tiny_data():
+    none_complete = _totals([("FY 2020-21", True, 60, 0)])
+    head = measures.headline_figure(none_complete)
+    assert (head["period"], head["total"], head["is_partial"]) == ("FY 2020-21", 60, True)
+    assert head["complete_periods"] == 0
+    assert "no complete period" in head["statement"]
+    assert measures.trend_title(none_complete) == (
+        "60 contacts so far in FY 2020-21; no complete period yet"
+    )
+    assert "no earlier period" in measures.to_date_note(none_complete)
+
+    one = _totals([("FY 2020-21", False, 10, 5), ("FY 2021-22", True, 1, 1)])
+    head = measures.headline_figure(one)
+    assert (head["period"], head["total"], head["is_partial"]) == ("FY 2020-21", 15, False)
+    assert measures.trend_title(one) == "15 contacts in FY 2020-21, the only complete period"
+
+    two = _totals([("FY 2020-21", False, 10, 5), ("FY 2021-22", False, 20, 0)])
+    assert measures.trend_title(two) == "Contacts rose from 15 in FY 2020-21 to 20 in FY 2021-22"
+    assert measures.to_date_note(two) == "The latest period in the data, FY 2021-22, is complete."
+    down = _totals([("FY 2020-21", False, 10, 5), ("FY 2021-22", False, 7, 0)])
+    assert measures.trend_title(down).startswith("Contacts fell from 15")
+
+    empty = _totals([]).iloc[0:0]
+    assert measures.headline_figure(empty)["period"] is None
+    assert measures.channel_shares(empty).empty
+
+
+def _data(checks):
+    return SimpleNamespace(
+        profile=SimpleNamespace(checks=SimpleNamespace(**checks)),
+        contacts=_contacts([("2024-01-10", "phone", 5, "p.txt")]),
+        inputs=_inputs([("p.txt", "avaya_cms", "aaa")]),
+        columns={"p.txt": ["row_date", "split", "acdcalls", "abncalls"]},
+    )
+
+
+def test_input_checks_split_by_profile_rules(tmp_path):
+    # The previous run had phone data to 2024-03-31 with an extra column; this run ends
+    # 2024-01-10 (81 days earlier) and lacks 'callsoffered'.
+    prev = _contacts([("2024-03-31", "phone", 5, "p.txt")])
+    inputs = _inputs([("p.txt", "avaya_cms", "aaa")])
+    record_run(
+        tmp_path / "history.sqlite",
+        "run1",
+        dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+        figures_for_run(prev, inputs, as_of=AS_OF),
+        inputs,
+        {"p.txt": ["row_date", "split", "acdcalls", "abncalls", "callsoffered"]},
+        data_as_of(prev),
+        ["rule A"],
+    )
+    rules = {"stale_inputs": "warn", "stale_days": 7, "layout_change": "warn"}
+    warned, failed = reporting._input_checks(tmp_path, _data(rules))
+    assert failed == []
+    assert len(warned) == 2
+    assert "phone: data ends 2024-01-10, 81 days earlier" in warned[0]
+    assert "columns gone: 'callsoffered'" in warned[1]
+    warned, failed = reporting._input_checks(tmp_path, _data({**rules, "stale_inputs": "fail"}))
+    assert len(warned) == 1 and "layout" in warned[0]
+    assert len(failed) == 1 and "81 days earlier" in failed[0]
+    # A tolerance wider than the gap silences the stale check.
+    warned, failed = reporting._input_checks(tmp_path, _data({**rules, "stale_days": 90}))
+    assert failed == [] and len(warned) == 1 and "layout" in warned[0]
+
+
+def test_run_warnings_reads_the_runner_file(tmp_path):
+    dataset = tmp_path / "dataset.pickle"
+    assert reporting.run_warnings("") == []
+    assert reporting.run_warnings(str(dataset)) == []
+    (tmp_path / "dataset.pickle.warnings.json").write_text('["phone: data ends early"]')
+    assert reporting.run_warnings(str(dataset)) == ["phone: data ends early"]
+
+
+def test_index_and_provenance_show_warning_runs():
+    run = {
+        "id": "r1",
+        "started": "2025-01-01T00:00:00+00:00",
+        "status": "warning",
+        "duration_seconds": 1,
+        "parameters": {},
+        "period": "FY2023-24",
+        "folder": "FY2023-24/r1",
+        "notebooks": [],
+        "message": "input checks warned: phone: <b>stale</b>",
+    }
+    page = reporting.render_index([run])
+    assert 'class="status-warning"' in page
+    assert 'href="latest/index.html"' in page  # a warning run was published
+    assert "&lt;b&gt;stale&lt;/b&gt;" in page
+    prov = reporting.provenance_html({"warnings": ["phone: <i>ends early</i>"]})
+    assert "Input checks: warnings" in prov and "&lt;i&gt;ends early&lt;/i&gt;" in prov
+    assert "Input checks" not in reporting.provenance_html({"warnings": []})
+
+
+def test_share_title_states_the_main_channels_move():
+    moved = _totals(
+        [("FY 2020-21", False, 75, 25), ("FY 2021-22", False, 60, 40), ("FY 2022-23", True, 1, 9)]
+    )
+    # Phone 75% -> 60% across the complete years; the partial year (10%) is ignored.
+    assert measures.share_title(measures.channel_shares(moved)) == (
+        "Phone's share of contacts went from 75% in FY 2020-21 to 60% in FY 2021-22"
+    )
+    held = _totals([("FY 2020-21", False, 85, 15), ("FY 2021-22", False, 170, 30)])
+    assert measures.share_title(measures.channel_shares(held)) == (
+        "Phone's share of contacts held at 85% from FY 2020-21 to FY 2021-22"
+    )
+    one = _totals([("FY 2020-21", False, 85, 15)])
+    assert measures.share_title(measures.channel_shares(one)) == (
+        "Each channel's share of contacts per fiscal year"
+    )

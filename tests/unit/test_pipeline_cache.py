@@ -1,0 +1,64 @@
+import warnings
+
+import pandas as pd
+
+from contacts311.errors import InputWarning
+from contacts311.pipeline import cache_dir, load
+
+HSPLIT = "row_date,split,acdcalls,abncalls\n2023-07-03,1,10,2\n2023-07-04,1,7,1\n"
+
+
+def test_cache_hit_gives_the_same_dataset_and_replays_warnings(tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "calls.csv").write_text(HSPLIT)
+    (data / "empty.csv").write_text("row_date,split,acdcalls,abncalls\n")  # warns: no data rows
+    monkeypatch.setenv("CONTACTS311_CACHE_DIR", str(tmp_path / "cache"))
+    with warnings.catch_warnings(record=True) as first_warnings:
+        warnings.simplefilter("always")
+        first = load(data)
+    assert len(list((tmp_path / "cache").glob("*.pickle"))) == 1
+    with warnings.catch_warnings(record=True) as second_warnings:
+        warnings.simplefilter("always")
+        second = load(data)
+    pd.testing.assert_frame_equal(first.contacts, second.contacts)
+    pd.testing.assert_frame_equal(first.ledger, second.ledger)
+    assert int(second.contacts["count"].sum()) == 17
+    assert [str(w.message) for w in second_warnings if w.category is InputWarning] == [
+        str(w.message) for w in first_warnings if w.category is InputWarning
+    ]
+    assert any("no data rows" in str(w.message) for w in second_warnings)
+
+
+def test_changed_file_is_read_afresh(tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "calls.csv").write_text(HSPLIT)
+    monkeypatch.setenv("CONTACTS311_CACHE_DIR", str(tmp_path / "cache"))
+    assert int(load(data).contacts["count"].sum()) == 17
+    (data / "calls.csv").write_text(HSPLIT.replace(",10,", ",20,"))
+    assert int(load(data).contacts["count"].sum()) == 27
+    assert len(list((tmp_path / "cache").glob("*.pickle"))) == 2
+
+
+def test_cache_can_be_turned_off(tmp_path, monkeypatch):
+    monkeypatch.setenv("CONTACTS311_CACHE_DIR", "off")
+    assert cache_dir() is None
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "calls.csv").write_text(HSPLIT)
+    assert int(load(data).contacts["count"].sum()) == 17
+    monkeypatch.delenv("CONTACTS311_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_dir() == tmp_path / "xdg" / "contacts311"
+
+
+def test_damaged_cache_entry_is_ignored(tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "calls.csv").write_text(HSPLIT)
+    monkeypatch.setenv("CONTACTS311_CACHE_DIR", str(tmp_path / "cache"))
+    load(data)
+    for entry in (tmp_path / "cache").glob("*.pickle"):
+        entry.write_bytes(b"not a pickle")
+    assert int(load(data).contacts["count"].sum()) == 17
