@@ -22,6 +22,7 @@ __all__ = [
     "MARKERS",
     "OKABE_ITO",
     "apply_style",
+    "bar_chart",
     "channel_bars",
     "channel_style",
     "describe",
@@ -305,10 +306,66 @@ def line_chart(
     return finish(fig, ax, title, xlabel, ylabel, source)
 
 
+def bar_chart(
+    frame: pd.DataFrame,
+    x: str,
+    column: str,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    source: str,
+    *,
+    reference: float | None = None,
+    reference_label: str | None = None,
+    digits: int = 0,
+) -> Figure:
+    """One bar per row, each with its own colour and hatch and its value written above it.
+
+    Args:
+        frame: The data, one row per bar.
+        x: Column with the bar labels (e.g. scenarios).
+        column: Column with the bar heights.
+        title: The finding.
+        xlabel: X axis label.
+        ylabel: Y axis label with units.
+        source: The data's origin.
+        reference: A horizontal line to compare the bars with (e.g. the current head count).
+        reference_label: Legend label of the reference line.
+        digits: Decimals of the values written above the bars.
+    """
+    fig, ax = new_figure()
+    labels = [str(v) for v in frame[x]]
+    values = frame[column].to_numpy(dtype=float)
+    positions = range(len(values))
+    bars = ax.bar(
+        positions,
+        values,
+        color=[OKABE_ITO[i % len(OKABE_ITO)] for i in positions],
+        hatch=None,
+        edgecolor="white",
+        linewidth=0.6,
+    )
+    for i, bar in enumerate(bars):
+        bar.set_hatch(HATCHES[i % len(HATCHES)])
+    ax.bar_label(bars, labels=[f"{v:,.{digits}f}" for v in values], padding=2, fontsize=9)
+    ax.set_xticks(list(positions), labels)
+    if reference is not None:
+        ax.axhline(
+            reference,
+            color="#000000",
+            linewidth=1.5,
+            linestyle="--",
+            label=reference_label or f"{reference:,g}",
+        )
+        ax.legend(loc="upper left")
+    ax.margins(y=0.15)
+    return finish(fig, ax, title, xlabel, ylabel, source)
+
+
 def _cell_text(value: float, integers: bool, digits: int) -> str:
-    if integers:
-        return f"{value:,.0f}"
-    return f"{value:,.{digits}f}"
+    text = f"{value:,.0f}" if integers else f"{value:,.{digits}f}"
+    # -0.04 rounds to "-0.0", which reads as a shortfall that is not there.
+    return text.lstrip("-") if float(text.replace(",", "")) == 0 else text
 
 
 def heatmap(

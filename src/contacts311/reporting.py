@@ -64,8 +64,12 @@ __all__ = [
     "table_html",
 ]
 
-#: Parameters the runner sets itself (absolute paths); ``-p`` may not override them.
-RUNNER_PARAMETERS = ("data_dir", "profile", "dataset_path", "history_path")
+#: Parameters the runner sets itself (absolute paths) and every notebook declares.
+RUNNER_PARAMETERS = ("data_dir", "profile", "dataset_path")
+#: Parameters the runner also sets, for the notebooks that declare them (the report history).
+RUNNER_OPTIONAL_PARAMETERS = ("history_path",)
+#: Neither kind may be overridden with ``-p``.
+_RUNNER_SET = RUNNER_PARAMETERS + RUNNER_OPTIONAL_PARAMETERS
 #: Files kept beside the runs inside the output folder.
 RUNS_FILE = "runs.json"
 INDEX_FILE = "index.html"
@@ -257,13 +261,13 @@ def parse_overrides(pairs: Sequence[str], declared: Mapping[str, Parameter]) -> 
             itself, or a value that is not of the declared type.
     """
     out: dict[str, Any] = {}
-    settable = sorted(n for n in declared if n not in RUNNER_PARAMETERS)
+    settable = sorted(n for n in declared if n not in _RUNNER_SET)
     for pair in pairs:
         name, sep, text = pair.partition("=")
         name = name.strip()
         if not sep or not name:
             raise InputError(None, f"parameter {pair!r} must be written name=value")
-        if name in RUNNER_PARAMETERS:
+        if name in _RUNNER_SET:
             raise InputError(
                 None, f"parameter {name!r} is set by the runner; give DATA_DIR or --profile instead"
             )

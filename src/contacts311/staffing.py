@@ -889,10 +889,14 @@ def fte_summary(
 
 
 def grid_matrix(
-    grid: pd.DataFrame, scenario: str = "mean", value: str = "scheduled_agents"
+    grid: pd.DataFrame, scenario: str | None = "mean", value: str = "scheduled_agents"
 ) -> pd.DataFrame:
-    """A heatmap-ready matrix: one row per interval (``HH:MM``), one column per weekday name."""
-    part = grid[grid["scenario"] == scenario]
+    """A heatmap-ready matrix: one row per interval (``HH:MM``), one column per weekday name.
+
+    ``scenario`` ``None`` takes every row (for tables without scenarios, such as
+    :func:`staffed_vs_needed`).
+    """
+    part = grid if scenario is None else grid[grid["scenario"] == scenario]
     wide = part.pivot_table(
         index="interval_label", columns="weekday", values=value, aggfunc="sum", fill_value=0
     )

@@ -271,3 +271,12 @@ def test_share_title_states_the_main_channels_move():
     assert measures.share_title(measures.channel_shares(one)) == (
         "Each channel's share of contacts per fiscal year"
     )
+
+
+def test_history_path_is_set_by_the_runner_only():
+    declared = reporting.declared_parameters(
+        [reporting.notebooks_dir() / "01_contacts_handled.ipynb"]
+    )
+    assert declared["history_path"].default == ""
+    with pytest.raises(reporting.InputError, match="set by the runner"):
+        reporting.parse_overrides(["history_path=/tmp/other.sqlite"], declared)

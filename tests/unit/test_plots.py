@@ -205,3 +205,37 @@ def test_heatmap_decimals_missing_cells_and_centred_scale():
 def test_heatmap_needs_cells():
     with pytest.raises(ValueError, match="at least one row"):
         plots.heatmap(pd.DataFrame(), "t", "x", "y", "s", "c")
+
+
+def test_heatmap_never_writes_minus_zero():
+    frame = pd.DataFrame({"a": [-0.04, 0.5]}, index=["x", "y"])
+    fig = plots.heatmap(frame, "t", "x", "y", "s", "c")
+    assert sorted(t.get_text() for t in fig.axes[0].texts) == ["0.0", "0.5"]
+
+
+def test_bar_chart_labels_values_and_draws_the_reference_line():
+    frame = pd.DataFrame({"scenario": ["Mean", "Upper"], "fte": [26.75, 28.24]})
+    fig = plots.bar_chart(
+        frame,
+        "scenario",
+        "fte",
+        title="Needs 26.8-28.2 FTE against 23",
+        xlabel="Scenario",
+        ylabel="FTE (40 h a week)",
+        source="tiny",
+        reference=23,
+        reference_label="Head count (23)",
+        digits=1,
+    )
+    ax = fig.axes[0]
+    bars = ax.patches
+    assert [b.get_height() for b in bars] == [26.75, 28.24]
+    # Greyscale safety: the two bars differ in colour and hatch.
+    assert to_hex(bars[0].get_facecolor()).upper() == "#0072B2"
+    assert to_hex(bars[1].get_facecolor()).upper() == "#E69F00"
+    assert bars[0].get_hatch() != bars[1].get_hatch()
+    written = [t.get_text() for t in ax.texts]
+    assert written == ["26.8", "28.2"]
+    (line,) = [ln for ln in ax.get_lines() if ln.get_label() == "Head count (23)"]
+    assert list(line.get_ydata()) == [23, 23]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Mean", "Upper"]

@@ -42,13 +42,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the reports; exit 0 when done or up to date, 1 when a notebook failed."""
+    """Run the reports; exit 0 when done or up to date, 1 when a run failed, 3 with warnings."""
     from contacts311 import reporting
 
     if args.list_parameters:
         declared = reporting.declared_parameters(reporting.list_notebooks())
         for p in declared.values():
-            if p.name in reporting.RUNNER_PARAMETERS:
+            if p.name in reporting.RUNNER_PARAMETERS + reporting.RUNNER_OPTIONAL_PARAMETERS:
                 continue
             print(
                 f"{p.name} ({p.type}, default {p.default!r}): {p.help} [{', '.join(p.notebooks)}]"

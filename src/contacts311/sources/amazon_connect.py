@@ -700,6 +700,9 @@ def _tally(
             "source_file": [names[i] for i in days["file"]],
             "contact_id": pd.NA,
             "queue": [queue_names[q] or pd.NA for q in days["queue"]],
+            # One counted record per answered call: the pipeline moves this many ledger rows
+            # when a day turns out to be in the future.
+            "ledger_rows": days["count"].to_numpy(dtype=np.int64),
         }
     )
     for col in ("channel", "source", "source_file", "contact_id", "queue"):
