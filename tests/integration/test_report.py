@@ -53,11 +53,12 @@ def test_report_run_succeeds_and_files_a_run_folder(report_run, library_totals):
         "02_population.html",
         "03_plan.html",
         "04_data_quality.html",
+        "05_staffing.html",
         "index.html",
         "provenance.json",
     ]
     # One progress line per notebook, then the summary.
-    assert len(re.findall(r"\[\d/4\] \S+\.ipynb: succeeded", report_run.stderr)) == 4
+    assert len(re.findall(r"\[\d/5\] \S+\.ipynb: succeeded", report_run.stderr)) == 5
     print(f"report run on the sample: {report_run.seconds:.1f} s")
 
 
@@ -76,7 +77,7 @@ def test_index_lists_the_run_with_working_links(report_run):
     page = (report_run.out / "index.html").read_text(encoding="utf-8")
     hrefs = re.findall(r'href="([^"]+)"', page)
     assert "latest/index.html" in hrefs
-    assert len([h for h in hrefs if h.endswith(".html") and not h.startswith("latest")]) == 4
+    assert len([h for h in hrefs if h.endswith(".html") and not h.startswith("latest")]) == 5
     for href in hrefs:
         assert (report_run.out / href).is_file(), href
     assert "succeeded" in page and runs[0]["period"] in page
@@ -306,3 +307,18 @@ def test_list_parameters():
     assert code == 0
     assert out.startswith("as_of (str, default '')")
     assert "data_dir" not in out
+
+
+def test_a_parameter_of_one_notebook_reaches_only_that_notebook(tiny):
+    """``-p`` accepts a name one notebook declares and passes it to that notebook alone."""
+    data, nb, out = tiny
+    own = json.loads(json.dumps(TINY_NOTEBOOK))
+    own["cells"][1]["source"] += "head_count = 23\n"
+    own["cells"][2]["source"] += "display(HTML(f'<p id=\"head\">{head_count}</p>'))\n"
+    staffing_nb = nb.with_name("zz_staffing.ipynb")
+    staffing_nb.write_text(json.dumps(own), encoding="utf-8")
+    outcome, _ = _run(data, nb, out, "head_count=30", notebooks=[nb, staffing_nb])
+    assert (outcome.status, outcome.exit_code) == ("succeeded", 0), outcome.message
+    assert '<p id="head">30</p>' in (outcome.run_dir / "zz_staffing.html").read_text("utf-8")
+    # The other notebook's provenance lists only the parameters it declares.
+    assert "head_count" not in (outcome.run_dir / "tiny.html").read_text("utf-8")

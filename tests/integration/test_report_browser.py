@@ -92,7 +92,8 @@ def _open(browser, path: Path, shot: str | None = None) -> dict:
 def test_every_page_reads_offline(browser, report_run):
     assert report_run.exit_code == 0, report_run.stderr
     pages = _pages(report_run)
-    assert len(pages) == 1 + 5 + 5
+    # The runs index, then five notebooks and the run page, in the run folder and in latest/.
+    assert len(pages) == 1 + 6 + 6
     for path in pages:
         rel = path.relative_to(report_run.out).as_posix()
         # Stable names (run folder -> "run") so re-runs overwrite their screenshots.

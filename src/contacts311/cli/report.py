@@ -67,6 +67,6 @@ def run(args: argparse.Namespace) -> int:
     except reporting.LockTimeout as exc:
         print(f"contacts311: error: {exc}", file=sys.stderr)
         return 1
-    if outcome.status != "up-to-date":
+    if outcome.status != "up-to-date" and outcome.run_dir is not None:
         print(outcome.run_dir)
     return outcome.exit_code
