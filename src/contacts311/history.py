@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from contacts311.calendar import assign_periods
+from contacts311.errors import InputError
 from contacts311.measures import channel_columns, period_totals
 
 __all__ = [
@@ -149,7 +150,28 @@ def record_run(
         basis: ``fiscal`` or ``calendar``.
     """
     rules_text = "\n".join(rules)
-    with closing(_connect(Path(path))) as conn, conn:
+    try:
+        _insert_run(
+            Path(path), run_id, run_time, figures, inputs, columns, as_of, rules_text, basis
+        )
+    except sqlite3.IntegrityError:
+        raise  # the same run id twice is a caller's bug, not a damaged file
+    except sqlite3.DatabaseError as exc:
+        raise _damaged(Path(path), exc) from None
+
+
+def _insert_run(
+    path: Path,
+    run_id: str,
+    run_time: dt.datetime,
+    figures: pd.DataFrame,
+    inputs: pd.DataFrame,
+    columns: dict[str, list[str]],
+    as_of: pd.DataFrame,
+    rules_text: str,
+    basis: str,
+) -> None:
+    with closing(_connect(path)) as conn, conn:
         conn.execute(
             "INSERT INTO runs VALUES (?, ?, ?, ?, ?)",
             (
@@ -197,7 +219,18 @@ def read_history(path: str | Path) -> dict[str, pd.DataFrame]:
     else:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     with closing(conn):
-        return {n: pd.read_sql_query(f"SELECT * FROM {n} ORDER BY rowid", conn) for n in names}
+        try:
+            return {n: pd.read_sql_query(f"SELECT * FROM {n} ORDER BY rowid", conn) for n in names}
+        except (sqlite3.DatabaseError, pd.errors.DatabaseError) as exc:
+            raise _damaged(path, exc) from None
+
+
+def _damaged(path: Path, exc: Exception) -> InputError:
+    return InputError(
+        path,
+        f"not a readable contacts311 figure history ({exc}); expected the SQLite file a report "
+        "run writes - move it aside to start a new history",
+    )
 
 
 @dataclass

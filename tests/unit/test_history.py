@@ -6,7 +6,14 @@ import pandas as pd
 import pytest
 
 from contacts311.cli import main
-from contacts311.history import data_as_of, figures_for_run, input_checks, read_history, record_run, revisions
+from contacts311.history import (
+    data_as_of,
+    figures_for_run,
+    input_checks,
+    read_history,
+    record_run,
+    revisions,
+)
 
 AS_OF = dt.date(2030, 1, 1)
 
@@ -19,7 +26,10 @@ def _contacts(rows):
 
 def _inputs(files):
     return pd.DataFrame(
-        [{"source_file": f, "format": fmt, "sha256": sha, "bytes": 1, "rows_read": 1} for f, fmt, sha in files]
+        [
+            {"source_file": f, "format": fmt, "sha256": sha, "bytes": 1, "rows_read": 1}
+            for f, fmt, sha in files
+        ]
     )
 
 
@@ -40,9 +50,19 @@ def _record(path, run_id, contacts, inputs, columns=None):
 
 def test_figures_name_contributing_inputs():
     contacts = _contacts(
-        [("2023-07-03", "phone", 10, "p1.txt"), ("2023-07-04", "email", 2, "z.csv"), ("2024-07-01", "phone", 5, "p2.txt")]
+        [
+            ("2023-07-03", "phone", 10, "p1.txt"),
+            ("2023-07-04", "email", 2, "z.csv"),
+            ("2024-07-01", "phone", 5, "p2.txt"),
+        ]
     )
-    inputs = _inputs([("p1.txt", "avaya_cms", "aaa"), ("z.csv", "zendesk", "zzz"), ("p2.txt", "avaya_cms", "bbb")])
+    inputs = _inputs(
+        [
+            ("p1.txt", "avaya_cms", "aaa"),
+            ("z.csv", "zendesk", "zzz"),
+            ("p2.txt", "avaya_cms", "bbb"),
+        ]
+    )
     figs = figures_for_run(contacts, inputs, as_of=AS_OF).set_index(["period", "channel"])
     assert figs.loc[("FY 2023-24", "phone"), "value"] == 10
     assert figs.loc[("FY 2023-24", "total"), "value"] == 12
@@ -55,16 +75,28 @@ def test_figures_name_contributing_inputs():
 def test_revisions_between_two_runs(tmp_path):
     path = tmp_path / "history.sqlite"
     first = _contacts([("2023-07-03", "phone", 10, "p1.txt"), ("2023-07-04", "email", 2, "z.csv")])
-    _record(path, "run1", first, _inputs([("p1.txt", "avaya_cms", "aaa"), ("z.csv", "zendesk", "zzz")]))
+    _record(
+        path, "run1", first, _inputs([("p1.txt", "avaya_cms", "aaa"), ("z.csv", "zendesk", "zzz")])
+    )
     # Second run: a late email export adds 3 emails to FY 2023-24, p1 unchanged, z.csv re-exported.
     second = _contacts(
-        [("2023-07-03", "phone", 10, "p1.txt"), ("2023-07-04", "email", 2, "z.csv"), ("2023-08-01", "email", 3, "late.csv")]
+        [
+            ("2023-07-03", "phone", 10, "p1.txt"),
+            ("2023-07-04", "email", 2, "z.csv"),
+            ("2023-08-01", "email", 3, "late.csv"),
+        ]
     )
     _record(
         path,
         "run2",
         second,
-        _inputs([("p1.txt", "avaya_cms", "aaa"), ("z.csv", "zendesk", "zz2"), ("late.csv", "zendesk", "lll")]),
+        _inputs(
+            [
+                ("p1.txt", "avaya_cms", "aaa"),
+                ("z.csv", "zendesk", "zz2"),
+                ("late.csv", "zendesk", "lll"),
+            ]
+        ),
     )
     rev = revisions(path)
     assert (rev.previous_run, rev.current_run) == ("run1", "run2")
@@ -85,11 +117,21 @@ def test_revisions_between_two_runs(tmp_path):
 
 def test_history_is_append_only(tmp_path):
     path = tmp_path / "history.sqlite"
-    _record(path, "run1", _contacts([("2023-07-03", "phone", 1, "p")]), _inputs([("p", "avaya_cms", "a")]))
+    _record(
+        path,
+        "run1",
+        _contacts([("2023-07-03", "phone", 1, "p")]),
+        _inputs([("p", "avaya_cms", "a")]),
+    )
     with sqlite3.connect(path) as conn, pytest.raises(sqlite3.DatabaseError, match="append-only"):
         conn.execute("UPDATE figures SET value = 99")
     with pytest.raises(sqlite3.IntegrityError):  # the same run id twice is refused, nothing written
-        _record(path, "run1", _contacts([("2023-07-03", "phone", 7, "p")]), _inputs([("p", "avaya_cms", "a")]))
+        _record(
+            path,
+            "run1",
+            _contacts([("2023-07-03", "phone", 7, "p")]),
+            _inputs([("p", "avaya_cms", "a")]),
+        )
     assert read_history(path)["figures"]["value"].tolist() == [1, 1]
 
 
@@ -97,18 +139,35 @@ def test_input_checks_stale_and_layout(tmp_path):
     path = tmp_path / "history.sqlite"
     before = _contacts([("2024-01-31", "phone", 1, "p"), ("2024-01-31", "email", 1, "z")])
     inputs = _inputs([("p", "avaya_cms", "a"), ("z", "zendesk", "b")])
-    _record(path, "run1", before, inputs, {"p": ["row_date", "split", "acdcalls"], "z": ["ID", "Status"]})
+    _record(
+        path,
+        "run1",
+        before,
+        inputs,
+        {"p": ["row_date", "split", "acdcalls"], "z": ["ID", "Status"]},
+    )
     # Phone now ends on 31 Dec (31 days earlier); email unchanged; a Zendesk column was renamed.
     now = _contacts([("2023-12-31", "phone", 1, "p"), ("2024-01-31", "email", 1, "z")])
     stale, layout = input_checks(
-        path, data_as_of(now), inputs, {"p": ["row_date", "split", "acdcalls"], "z": ["ID", "Ticket status"]}, 7
+        path,
+        data_as_of(now),
+        inputs,
+        {"p": ["row_date", "split", "acdcalls"], "z": ["ID", "Ticket status"]},
+        7,
     )
     assert stale == [
         "phone: data ends 2023-12-31, 31 days earlier than the previous run (2024-01-31); a month of exports may be missing"
     ]
-    assert layout == ["zendesk export layout changed since the previous run (columns gone: 'Status'; columns new: 'Ticket status')"]
+    assert layout == [
+        "zendesk export layout changed since the previous run (columns gone: 'Status'; columns new: 'Ticket status')"
+    ]
     # Within tolerance: no warning.
-    assert input_checks(path, data_as_of(before), inputs, {"p": ["row_date", "split", "acdcalls"], "z": ["ID", "Status"]}) == ([], [])
+    assert input_checks(
+        path,
+        data_as_of(before),
+        inputs,
+        {"p": ["row_date", "split", "acdcalls"], "z": ["ID", "Status"]},
+    ) == ([], [])
 
 
 def test_cli_revisions(tmp_path, capsys):
@@ -120,14 +179,38 @@ def test_cli_revisions(tmp_path, capsys):
     _record(path, "run2", contacts, _inputs([("p1.txt", "avaya_cms", "aaa")]))
     assert main(["revisions", "--out", str(tmp_path)]) == 0
     assert "no figures revised" in capsys.readouterr().out
-    _record(path, "run3", _contacts([("2023-07-03", "phone", 12, "p1.txt")]), _inputs([("p1.txt", "avaya_cms", "abc")]))
+    _record(
+        path,
+        "run3",
+        _contacts([("2023-07-03", "phone", 12, "p1.txt")]),
+        _inputs([("p1.txt", "avaya_cms", "abc")]),
+    )
     assert main(["revisions", "--out", str(tmp_path), "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["previous_run"] == "run2" and doc["current_run"] == "run3"
-    assert {(r["channel"], r["previous_value"], r["current_value"], r["change"]) for r in doc["revisions"]} == {
+    assert {
+        (r["channel"], r["previous_value"], r["current_value"], r["change"])
+        for r in doc["revisions"]
+    } == {
         ("phone", 10, 12, 2),
         ("total", 10, 12, 2),
     }
     assert doc["inputs"] == [{"source_file": "p1.txt", "change": "changed"}]
     assert main(["revisions", "--out", str(tmp_path), "--since", "missing"]) == 2
     assert "not in the history" in capsys.readouterr().err
+
+
+def test_damaged_history_is_a_one_line_input_error(tmp_path, capsys):
+    from contacts311.errors import InputError
+
+    path = tmp_path / "history.sqlite"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(InputError, match="not a readable contacts311 figure history"):
+        read_history(path)
+    contacts = _contacts([("2023-07-03", "phone", 1, "p")])
+    with pytest.raises(InputError, match="move it aside"):
+        _record(path, "run1", contacts, _inputs([("p", "avaya_cms", "a")]))
+    assert path.read_bytes() == b"this is not a database" * 100  # nothing overwritten
+    assert main(["revisions", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "history.sqlite" in err
