@@ -834,6 +834,11 @@ def _headline_period(data, as_of: dt.date) -> str:
     return period_slug(str(row["period"]))
 
 
+def _default_workers(jobs: int, workers: int | None = None) -> int:
+    """Notebooks executed at once: ``workers`` when given, else the number of CPUs (at least 2)."""
+    return max(1, min(workers or max(2, os.cpu_count() or 2), jobs))
+
+
 def _execute(
     nb: Path, out_nb: Path, params: dict[str, Any], kernel: str, cwd: Path
 ) -> tuple[str, str, float]:
@@ -1090,10 +1095,9 @@ def _run_locked(
             own = read_parameters(nb)
             params = {k: v for k, v in {**runner_values, **effective}.items() if k in own}
             jobs.append((nb, tmp / nb.name, params))
-        n_workers = workers or max(2, os.cpu_count() or 2)
         with (
             _kernel(tmp) as kernel,
-            ThreadPoolExecutor(max_workers=min(n_workers, len(jobs))) as pool,
+            ThreadPoolExecutor(max_workers=_default_workers(len(jobs), workers)) as pool,
         ):
             # Kernels start and import their libraries while this thread reads the exports;
             # each notebook's load_dataset() waits for the pickle (or the failure marker).

@@ -110,15 +110,14 @@ def test_report_fails_fast_on_bad_input(case: Path, capsys, tmp_path):
 @pytest.mark.skipif("report" not in COMMANDS, reason="no report command yet")
 @pytest.mark.parametrize("name", sorted(REPORT_CASES))
 def test_report_on_recovered_input(name: str, capsys, tmp_path):
-    """A few recovering cases through ``report``: the run finishes and writes its pages."""
+    """A few recovering cases through ``report``: every notebook succeeds on a few days of data."""
     case = BAD / name
     code, _, err = _run(capsys, ["report", *_args(case), "--out", str(tmp_path / "out")])
     assert "Traceback" not in err
     assert "internal error" not in err
-    assert code in (0, 1), err
+    # The loader recovered (else exit 2) and no notebook may fail on a tiny dataset (else 1):
+    # charts that need more data are replaced by sentences saying what they need. Exit 3 is
+    # a success whose input checks warned (e.g. stale exports).
+    assert code in (0, 3), err
+    assert ".ipynb: failed" not in err, err
     assert [p for p in (tmp_path / "out").rglob("index.html") if p.parent != tmp_path / "out"]
-    if code == 1:
-        # The loader recovered (else exit 2); a notebook that cannot handle a few days of data
-        # is the report's defect, tracked for the reporting notebooks, not this corpus's.
-        assert "notebooks" in err, err
-        pytest.xfail(f"a report notebook failed on a tiny dataset: {err.splitlines()[-1]}")

@@ -314,6 +314,7 @@ def test_packaged_notebooks_have_parameters_and_no_outputs():
         "02_population.ipynb",
         "03_plan.ipynb",
         "04_data_quality.ipynb",
+        "05_staffing.ipynb",
     ]
     for path in notebooks:
         params = reporting.read_parameters(path)
