@@ -10,7 +10,15 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = ["InputError", "Profile", "__version__", "load", "load_profile", "period_totals", "summary"]
+__all__ = [
+    "InputError",
+    "Profile",
+    "__version__",
+    "load",
+    "load_profile",
+    "period_totals",
+    "summary",
+]
 
 _LAZY = {
     "InputError": "contacts311.errors",

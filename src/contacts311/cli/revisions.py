@@ -11,8 +11,12 @@ HELP = "list figures revised between the latest report run and the previous (or 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``revisions``."""
-    parser.add_argument("--out", type=Path, default=Path("reports"), help="reports folder (default: reports/)")
-    parser.add_argument("--since", metavar="RUN_ID", help="compare with this run instead of the previous one")
+    parser.add_argument(
+        "--out", type=Path, default=Path("reports"), help="reports folder (default: reports/)"
+    )
+    parser.add_argument(
+        "--since", metavar="RUN_ID", help="compare with this run instead of the previous one"
+    )
     parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
 
 
