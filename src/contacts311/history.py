@@ -98,7 +98,7 @@ def figures_for_run(
     )
     sha = dict(zip(inputs["source_file"], inputs["sha256"], strict=False))
     keyed = contacts.assign(period_key=assign_periods(contacts["contact_date"], basis, start_month))
-    label = dict(zip(period_totals_keys(totals, basis, start_month), totals["period"], strict=True))
+    label = dict(zip(_period_keys(totals, basis, start_month), totals["period"], strict=True))
     files = keyed.groupby(["period_key", "channel"])["source_file"].unique()
     contributing: dict[tuple[str, str], set[str]] = {}
     for (key, channel), names in files.items():
@@ -113,7 +113,7 @@ def figures_for_run(
     return long[cols]
 
 
-def period_totals_keys(totals: pd.DataFrame, basis: str, start_month: int) -> list[int]:
+def _period_keys(totals: pd.DataFrame, basis: str, start_month: int) -> list[int]:
     """Ending years of the rows of a :func:`period_totals` table."""
     ends = pd.to_datetime(totals["end"])
     return [int(k) for k in assign_periods(ends, basis, start_month)]
@@ -151,62 +151,53 @@ def record_run(
     """
     rules_text = "\n".join(rules)
     try:
-        _insert_run(
-            Path(path), run_id, run_time, figures, inputs, columns, as_of, rules_text, basis
-        )
+        with closing(_connect(Path(path))) as conn, conn:
+            conn.execute(
+                "INSERT INTO runs VALUES (?, ?, ?, ?, ?)",
+                (
+                    run_id,
+                    run_time.isoformat(),
+                    basis,
+                    hashlib.sha256(rules_text.encode()).hexdigest(),
+                    rules_text,
+                ),
+            )
+            conn.executemany(
+                "INSERT INTO figures VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        run_id,
+                        r.period,
+                        r.channel,
+                        int(r.value),
+                        int(bool(r.is_partial)),
+                        r.input_sha256,
+                    )
+                    for r in figures.itertuples()
+                ],
+            )
+            conn.executemany(
+                "INSERT INTO inputs VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        run_id,
+                        r.source_file,
+                        r.format,
+                        r.sha256,
+                        int(r.rows_read),
+                        json.dumps(columns.get(r.source_file, [])),
+                    )
+                    for r in inputs.itertuples()
+                ],
+            )
+            conn.executemany(
+                "INSERT INTO as_of VALUES (?, ?, ?)",
+                [(run_id, r.channel, str(r.last_contact_date)) for r in as_of.itertuples()],
+            )
     except sqlite3.IntegrityError:
         raise  # the same run id twice is a caller's bug, not a damaged file
     except sqlite3.DatabaseError as exc:
         raise _damaged(Path(path), exc) from None
-
-
-def _insert_run(
-    path: Path,
-    run_id: str,
-    run_time: dt.datetime,
-    figures: pd.DataFrame,
-    inputs: pd.DataFrame,
-    columns: dict[str, list[str]],
-    as_of: pd.DataFrame,
-    rules_text: str,
-    basis: str,
-) -> None:
-    with closing(_connect(path)) as conn, conn:
-        conn.execute(
-            "INSERT INTO runs VALUES (?, ?, ?, ?, ?)",
-            (
-                run_id,
-                run_time.isoformat(),
-                basis,
-                hashlib.sha256(rules_text.encode()).hexdigest(),
-                rules_text,
-            ),
-        )
-        conn.executemany(
-            "INSERT INTO figures VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                (run_id, r.period, r.channel, int(r.value), int(bool(r.is_partial)), r.input_sha256)
-                for r in figures.itertuples()
-            ],
-        )
-        conn.executemany(
-            "INSERT INTO inputs VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    run_id,
-                    r.source_file,
-                    r.format,
-                    r.sha256,
-                    int(r.rows_read),
-                    json.dumps(columns.get(r.source_file, [])),
-                )
-                for r in inputs.itertuples()
-            ],
-        )
-        conn.executemany(
-            "INSERT INTO as_of VALUES (?, ?, ?)",
-            [(run_id, r.channel, str(r.last_contact_date)) for r in as_of.itertuples()],
-        )
 
 
 def read_history(path: str | Path) -> dict[str, pd.DataFrame]:
