@@ -13,7 +13,7 @@ export PIP_CONSTRAINT := $(CURDIR)/constraints.txt
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup browser run totals test test-fast lint format lab sample bench lock clean
+.PHONY: help setup browser run totals test test-fast lint format lab sample bench bench-report lock clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-11s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -60,6 +60,9 @@ sample: setup ## Regenerate the bundled sample exports in data/raw/sample
 
 bench: setup ## Ingest benchmark (1M, 5M, 10M call records) - prints a table
 	$(BIN)/python benchmarks/ingest.py
+
+bench-report: setup ## Report-build benchmark (sample vs the notebooks' import floor) - prints a table
+	$(BIN)/python benchmarks/report_build.py
 
 lock: ## Re-resolve constraints.txt from pyproject.toml in a scratch venv
 	rm -rf .lock-venv && env -u PIP_CONSTRAINT $(PYTHON) -m venv .lock-venv

@@ -1,4 +1,4 @@
-"""The ingest benchmark at a tiny size: it still runs and the three contenders still agree.
+"""The benchmarks at a tiny size: they still run (and the ingest contenders still agree).
 
 No timing assertions: the figures belong in docs/performance.md, not in a pass/fail test.
 """
@@ -6,6 +6,7 @@ No timing assertions: the figures belong in docs/performance.md, not in a pass/f
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,10 +19,23 @@ pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "benchmarks" / "ingest.py"
+REPORT_SCRIPT = ROOT / "benchmarks" / "report_build.py"
+
+
+def _bench_module(name: str):
+    sys.path.insert(0, str(SCRIPT.parent))
+    try:
+        return __import__(name)
+    finally:
+        sys.path.remove(str(SCRIPT.parent))
 
 
 def test_benchmark_quick_run_agrees(tmp_path):
     out = tmp_path / "figures.json"
+    # With the read cache on by default, contacts311 would file its parse under XDG_CACHE_HOME;
+    # the benchmark must switch it off so no figure is a cached re-read.
+    env = {k: v for k, v in os.environ.items() if k != "CONTACTS311_CACHE_DIR"}
+    env["XDG_CACHE_HOME"] = str(tmp_path / "xdg")
     proc = subprocess.run(
         [
             sys.executable,
@@ -37,8 +51,10 @@ def test_benchmark_quick_run_agrees(tmp_path):
         text=True,
         timeout=600,
         check=False,
+        env=env,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
+    assert not (tmp_path / "xdg" / "contacts311").exists()
     figures = json.loads(out.read_text())
     (run,) = figures["runs"]
     assert run["records"] == 20_000
@@ -72,3 +88,82 @@ def test_generator_is_deterministic_and_has_duplicates(tmp_path):
     assert len(lines) == 5_001
     ids = [line.split(",", 1)[0] for line in lines[1:]]
     assert len(set(ids)) == 4_900
+
+
+# --------------------------------------------------------------------------- report builds
+
+
+def test_report_build_quick_runs_the_floor(tmp_path):
+    from contacts311 import reporting
+
+    out = tmp_path / "figures.json"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(REPORT_SCRIPT),
+            "--quick",
+            "--workdir",
+            str(tmp_path),
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    figures = json.loads(out.read_text())
+    names = [nb.name for nb in reporting.list_notebooks()]
+    assert figures["notebooks"] == names
+    # Same parallelism as the runner: the runner's own default for that many notebooks.
+    assert figures["workers"] == reporting._default_workers(len(names))
+    floor = figures["floor_seconds"]
+    assert set(floor) == {"total", *names}
+    assert all(v > 0 for v in floor.values())
+    assert not {"matplotlib", "statsmodels"} & set(figures["imports"]["heavy_loaded"])
+    assert sorted(p.name for p in (tmp_path / "floor").glob("*.ipynb")) == names
+    assert f"floor: {len(names)} notebooks" in proc.stdout
+
+
+def test_floor_notebooks_keep_the_parameters_and_import_the_given_modules(tmp_path):
+    from contacts311 import reporting
+
+    bench = _bench_module("report_build")
+    real = reporting.list_notebooks()
+    floors = bench.write_floor_notebooks(real, {real[0].name: ["json", "csv"]}, tmp_path)
+    assert [p.name for p in floors] == [p.name for p in real]
+    for nb, floor in zip(real, floors, strict=True):
+        # papermill injects the same parameters into the floor as into the real notebook.
+        assert reporting.read_parameters(floor) == reporting.read_parameters(nb)
+    doc = json.loads(floors[0].read_text())
+    assert "MODULES = ['json', 'csv']" in doc["cells"][-1]["source"]
+    other = json.loads(floors[1].read_text())
+    assert "MODULES = []" in other["cells"][-1]["source"]
+
+
+def test_third_party_keeps_only_library_modules_in_order():
+    bench = _bench_module("report_build")
+    names = [
+        "json",
+        "pandas",
+        "contacts311.measures",
+        "_io",
+        "matplotlib.pyplot",
+        "os.path",
+        "pandas.core",
+    ]
+    assert bench._third_party(names) == ["pandas", "matplotlib.pyplot", "pandas.core"]
+
+
+def test_notebook_seconds_are_read_from_the_runner_log():
+    bench = _bench_module("report_build")
+    log = (
+        "contacts311: loading exports from /data\n"
+        "contacts311: [1/2] 02_population.ipynb: succeeded in 7.7 s\n"
+        "contacts311: [2/2] 01_contacts_handled.ipynb: failed in 12.0 s (KeyError: 'x')\n"
+    )
+    assert bench.notebook_seconds(log) == {
+        "02_population.ipynb": 7.7,
+        "01_contacts_handled.ipynb": 12.0,
+    }
