@@ -364,7 +364,7 @@ def load(
     for f in files:
         by_format.setdefault(f.format, []).append(f)
 
-    # hashlib releases the GIL: hash the files on both cores (the hashes key the cache).
+    # hashlib releases the GIL: hash the files in parallel threads (the hashes key the cache).
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
         shas = dict(
             zip((f.name for f in files), pool.map(lambda f: _sha256(f.path), files), strict=True)

@@ -23,7 +23,7 @@ def test_cache_hit_gives_the_same_dataset_and_replays_warnings(tmp_path, monkeyp
         second = load(data)
     pd.testing.assert_frame_equal(first.contacts, second.contacts)
     pd.testing.assert_frame_equal(first.ledger, second.ledger)
-    assert int(second.contacts["count"].sum()) == 17
+    assert int(second.contacts["count"].sum()) == 17  # default formula acd_calls: 10 + 7
     assert [str(w.message) for w in second_warnings if w.category is InputWarning] == [
         str(w.message) for w in first_warnings if w.category is InputWarning
     ]
@@ -35,9 +35,9 @@ def test_changed_file_is_read_afresh(tmp_path, monkeypatch):
     data.mkdir()
     (data / "calls.csv").write_text(HSPLIT)
     monkeypatch.setenv("CONTACTS311_CACHE_DIR", str(tmp_path / "cache"))
-    assert int(load(data).contacts["count"].sum()) == 17
+    assert int(load(data).contacts["count"].sum()) == 17  # 10 + 7 ACD calls
     (data / "calls.csv").write_text(HSPLIT.replace(",10,", ",20,"))
-    assert int(load(data).contacts["count"].sum()) == 27
+    assert int(load(data).contacts["count"].sum()) == 27  # 20 + 7
     assert len(list((tmp_path / "cache").glob("*.pickle"))) == 2
 
 

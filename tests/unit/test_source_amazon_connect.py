@@ -364,7 +364,7 @@ def test_bad_timestamp_far_down_the_file_names_its_line(tmp_path):
     a = _write(tmp_path / "a.csv", [*good, bad])
     with pytest.raises(InputError) as err:
         ac.read(_files(a), Profile())
-    assert err.value.line == 402
+    assert err.value.line == 402  # header on line 1, 400 good rows, then the bad one
     assert err.value.column == "InitiationTimestamp"
 
 
@@ -418,9 +418,10 @@ def test_pipeline_load_with_profile(tmp_path):
         "sources:\n  - format: amazon_connect\n    path: '*.csv'\n", encoding="utf-8"
     )
     data = load(None, profile)
+    # Answered VOICE survivors: contacts 1-4 in a.csv, 7, call-0008 and 9 in b.csv.
     assert int(data.contacts["count"].sum()) == 7
     assert set(data.ledger["format"]) == {"amazon_connect"}
-    assert int(data.inputs["rows_read"].sum()) == 12
+    assert int(data.inputs["rows_read"].sum()) == 12  # 7 rows in a.csv + 5 in b.csv
 
 
 def test_id_keys_uuid_case_insensitive_and_other_ids_distinct():
@@ -472,5 +473,5 @@ def test_zone_missing_only_far_down_the_file_names_its_line(tmp_path):
     a = _write(tmp_path / "a.csv", [*good, late])
     with pytest.raises(InputError) as err:
         ac.read(_files(a), Profile())
-    assert err.value.line == 402
+    assert err.value.line == 402  # header on line 1, 400 good rows, then the bad one
     assert err.value.column == "LastUpdateTimestamp"

@@ -391,7 +391,7 @@ def test_bad_date_trailing_delimiter_and_missing_column(tmp_path):
 
     # A trailing delimiter (an extra empty cell) right of the header's columns is ignored.
     _write(tmp_path, "r.txt", TAB_REPORT.replace("\t90\t5\t95", "\t90\t5\t95\t"))
-    assert int(_read(tmp_path, ["r.txt"]).contacts["count"].sum()) == 225
+    assert int(_read(tmp_path, ["r.txt"]).contacts["count"].sum()) == 225  # 120 + 15 + 90
 
     _write(tmp_path, "s.txt", TAB_REPORT.replace("\t90\t5\t95", "\t90"))  # short row
     with pytest.raises(InputError) as err:

@@ -66,7 +66,7 @@ _TIMESTAMPS = (INITIATED, UPDATED)
 _COUNTED, _NOT_VOICE, _NOT_ANSWERED = 0, 1, 2
 _REASONS = {_NOT_VOICE: "not_voice", _NOT_ANSWERED: "not_answered"}
 
-#: Columns of the ``intervals`` table (the same as the Avaya CMS source's).
+#: Columns of the ``intervals`` table (the Avaya CMS source's, without its wait totals).
 INTERVAL_COLUMNS = {
     "contact_date": "datetime64[ns]",
     "interval_start": "int64",

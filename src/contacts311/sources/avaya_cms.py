@@ -911,24 +911,7 @@ def _skill_days(counted: pd.DataFrame) -> pd.DataFrame:
 
 def _intervals_table(counted: pd.DataFrame) -> pd.DataFrame:
     rows = counted[counted["start_key"].ge(0)] if "start_key" in counted else counted.iloc[:0]
-    out = pd.DataFrame(
-        {
-            "contact_date": rows.get("contact_date"),
-            "interval_start": rows.get("interval_start"),
-            "interval_minutes": rows.get("interval_minutes"),
-            "queue": rows.get("queue"),
-            "calls_offered": rows.get("calls_offered"),
-            "acd_calls": rows.get("acd_calls"),
-            "abandoned_calls": rows.get("abandoned_calls"),
-            "acd_time_seconds": rows.get("acd_time_seconds"),
-            "acw_time_seconds": rows.get("acw_time_seconds"),
-            "staffed_seconds": rows.get("staffed_seconds"),
-            "answer_wait_seconds": rows.get("answer_wait_seconds"),
-            "abandon_wait_seconds": rows.get("abandon_wait_seconds"),
-        },
-        columns=list(INTERVAL_COLUMNS),
-    )
-    out = out.astype(INTERVAL_COLUMNS)
+    out = rows.reindex(columns=list(INTERVAL_COLUMNS)).astype(INTERVAL_COLUMNS)
     return out.sort_values(["contact_date", "queue", "interval_start"], kind="stable").reset_index(
         drop=True
     )

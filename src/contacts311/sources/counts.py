@@ -42,7 +42,18 @@ FORMAT = "counts"
 KIND = "contacts"
 DESCRIPTION = "pre-aggregated daily or monthly counts for one channel (named in a profile)"
 
-__all__ = ["DESCRIPTION", "FORMAT", "KIND", "parse_count", "read", "read_table", "sniff"]
+__all__ = [
+    "DESCRIPTION",
+    "FORMAT",
+    "KIND",
+    "cell",
+    "header_index",
+    "header_names",
+    "parse_count",
+    "read",
+    "read_table",
+    "sniff",
+]
 
 _OPTIONS = {"channel", "date_column", "count_column", "date_format"}
 _REQUIRED = ("channel", "date_column", "count_column")
@@ -95,6 +106,20 @@ def header_index(header: list[str]) -> dict[str, int]:
     for i, name in enumerate(header):
         out.setdefault(name.strip().lstrip("\ufeff").strip('"').strip().lower(), i)
     return out
+
+
+def header_names(head: str) -> set[str]:
+    """Lower-cased column names of the first non-blank line of ``head``, for sniffing.
+
+    Cells are split on commas, tabs and semicolons alike (a sniff only asks which names occur).
+    """
+    first = next((ln for ln in head.lstrip("\ufeff").splitlines() if ln.strip()), "")
+    return {c.strip().strip('"').strip().lower() for c in re.split(r"[,\t;]", first)}
+
+
+def cell(cells: list[str], i: int) -> str:
+    """The stripped cell at position ``i`` of a row, or ``""`` when the row is shorter."""
+    return cells[i].strip() if i < len(cells) else ""
 
 
 def parse_count(text: str) -> int | None:
@@ -195,8 +220,8 @@ def read(files: list, profile: Any) -> SourceResult:
         kinds: set[bool] = set()
         counted = 0
         for line, cells in rows:
-            date_text = _cell(cells, positions["date_column"])
-            count_text = _cell(cells, positions["count_column"])
+            date_text = cell(cells, positions["date_column"])
+            count_text = cell(cells, positions["count_column"])
             if date_text.strip().lower().rstrip(":") in _SUMMARY_CELLS:
                 ledger.add(file.name, "excluded", "summary_row", 1)
                 continue
@@ -259,10 +284,6 @@ def read(files: list, profile: Any) -> SourceResult:
     contacts["contact_id"] = pd.Series([None] * len(contacts), dtype="string")
     contacts["queue"] = pd.Series([None] * len(contacts), dtype="string")
     return SourceResult(contacts=contacts, ledger=ledger, notes=notes, columns=columns)
-
-
-def _cell(cells: list[str], i: int) -> str:
-    return cells[i] if i < len(cells) else ""
 
 
 def _refuse_mixed_grain(months: dict[tuple[str, bool], dict[tuple[int, int], str]]) -> None:

@@ -9,7 +9,6 @@ source_file`` (dates as ``datetime64``). Ledger: events are evidence, never cont
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ import pandas as pd
 from contacts311.errors import InputError
 from contacts311.ledger import LedgerBuilder
 from contacts311.sources._base import SourceResult
-from contacts311.sources.counts import header_index, read_table
+from contacts311.sources.counts import cell, header_index, header_names, read_table
 
 FORMAT = "events"
 KIND = "events"
@@ -30,10 +29,8 @@ EVENT_COLUMNS = ["date", "end_date", "label", "source_file"]
 
 
 def sniff(head: str) -> bool:
-    """A header with ``date`` and ``label`` columns (``end_date`` optional), nothing of Avaya's."""
-    first = next((ln for ln in head.lstrip("\ufeff").splitlines() if ln.strip()), "")
-    names = {c.strip().strip('"').strip().lower() for c in re.split(r"[,\t;]", first)}
-    return {"date", "label"} <= names
+    """A header with ``date`` and ``label`` columns (``end_date`` optional)."""
+    return {"date", "label"} <= header_names(head)
 
 
 def _date(text: str) -> dt.date | None:
@@ -72,7 +69,7 @@ def read(files: list, profile: Any) -> SourceResult:
                     file.name, f"no {col!r} column; expected date,end_date,label", line=1
                 )
         for line, cells in rows:
-            start_text = _get(cells, index["date"])
+            start_text = cell(cells, index["date"])
             start = _date(start_text)
             if start is None:
                 raise InputError(
@@ -81,7 +78,7 @@ def read(files: list, profile: Any) -> SourceResult:
                     line=line,
                     column="date",
                 )
-            end_text = _get(cells, index["end_date"]) if "end_date" in index else ""
+            end_text = cell(cells, index["end_date"]) if "end_date" in index else ""
             end = _date(end_text) if end_text else start
             if end is None:
                 raise InputError(
@@ -102,7 +99,7 @@ def read(files: list, profile: Any) -> SourceResult:
                 {
                     "date": pd.Timestamp(start),
                     "end_date": pd.Timestamp(end),
-                    "label": _get(cells, index["label"]),
+                    "label": cell(cells, index["label"]),
                     "source_file": file.name,
                 }
             )
@@ -123,7 +120,3 @@ def read(files: list, profile: Any) -> SourceResult:
         tables={"events": table},
         columns=columns,
     )
-
-
-def _get(cells: list[str], i: int) -> str:
-    return cells[i].strip() if i < len(cells) else ""

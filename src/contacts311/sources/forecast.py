@@ -22,7 +22,7 @@ import pandas as pd
 from contacts311.errors import InputError
 from contacts311.ledger import LedgerBuilder
 from contacts311.sources._base import SourceResult
-from contacts311.sources.counts import header_index, parse_count, read_table
+from contacts311.sources.counts import cell, header_index, header_names, parse_count, read_table
 
 FORMAT = "forecast"
 KIND = "forecast"
@@ -52,9 +52,7 @@ _SINGLE = re.compile(r"^(?:fy\s*)?(\d{4})$", re.IGNORECASE)
 
 def sniff(head: str) -> bool:
     """A header with ``fiscal_year`` and ``forecast_contacts`` columns."""
-    first = next((ln for ln in head.lstrip("\ufeff").splitlines() if ln.strip()), "")
-    names = {c.strip().strip('"').strip().lower() for c in re.split(r"[,\t;]", first)}
-    return {"fiscal_year", "forecast_contacts"} <= names
+    return {"fiscal_year", "forecast_contacts"} <= header_names(head)
 
 
 def parse_fiscal_year(text: str) -> int | None:
@@ -108,7 +106,7 @@ def read(files: list, profile: Any) -> SourceResult:
                     file.name, f"no {col!r} column; expected fiscal_year,forecast_contacts", line=1
                 )
         for line, cells in rows:
-            label = _get(cells, index["fiscal_year"])
+            label = cell(cells, index["fiscal_year"])
             key = parse_fiscal_year(label)
             if key is None:
                 raise InputError(
@@ -117,16 +115,16 @@ def read(files: list, profile: Any) -> SourceResult:
                     line=line,
                     column="fiscal_year",
                 )
-            value = parse_count(_get(cells, index["forecast_contacts"]))
+            value = parse_count(cell(cells, index["forecast_contacts"]))
             if value is None:
                 raise InputError(
                     file.name,
-                    f"forecast {_get(cells, index['forecast_contacts'])!r} is not a whole number >= 0",
+                    f"forecast {cell(cells, index['forecast_contacts'])!r} is not a whole number >= 0",
                     line=line,
                     column="forecast_contacts",
                 )
             channel = (
-                _get(cells, index["channel"]).lower().replace(" ", "_")
+                cell(cells, index["channel"]).lower().replace(" ", "_")
                 if "channel" in index
                 else ""
             )
@@ -150,7 +148,7 @@ def read(files: list, profile: Any) -> SourceResult:
                     "fiscal_year": period_label(key, "fiscal", start_month),
                     "channel": channel,
                     "forecast_contacts": value,
-                    "note": _get(cells, index["note"]) if "note" in index else "",
+                    "note": cell(cells, index["note"]) if "note" in index else "",
                     "source_file": file.name,
                 }
             )
@@ -176,7 +174,3 @@ def read(files: list, profile: Any) -> SourceResult:
         tables={"forecast": table},
         columns=columns,
     )
-
-
-def _get(cells: list[str], i: int) -> str:
-    return cells[i].strip() if i < len(cells) else ""

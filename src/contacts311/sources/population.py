@@ -34,7 +34,7 @@ import pandas as pd
 from contacts311.errors import InputError, InputWarning
 from contacts311.ledger import LedgerBuilder
 from contacts311.sources._base import SourceResult
-from contacts311.sources.counts import header_index, parse_count, read_table
+from contacts311.sources.counts import cell, header_index, parse_count, read_table
 
 FORMAT = "population"
 KIND = "population"
@@ -150,7 +150,7 @@ def _read_census(
     source = f"U.S. Census Bureau, Population Estimates Program, co-est{vintage_year}-alldata"
     out = []
     for line, cells in rows:
-        sumlev, state, county = (_get(cells, index[k]) for k in ("sumlev", "state", "county"))
+        sumlev, state, county = (cell(cells, index[k]) for k in ("sumlev", "state", "county"))
         if not (sumlev.isdigit() and state.isdigit() and county.isdigit()):
             raise InputError(
                 name, "SUMLEV, STATE and COUNTY must be numeric codes (e.g. 50, 41, 51)", line=line
@@ -161,11 +161,11 @@ def _read_census(
             ledger.add(name, "excluded", "other_area", 1)
             continue
         for year, i in sorted(years.items()):
-            value = parse_count(_get(cells, i))
+            value = parse_count(cell(cells, i))
             if value is None:
                 raise InputError(
                     name,
-                    f"POPESTIMATE{year} {_get(cells, i)!r} is not a whole number",
+                    f"POPESTIMATE{year} {cell(cells, i)!r} is not a whole number",
                     line=line,
                     column=header[i],
                 )
@@ -193,21 +193,21 @@ def _read_simple(name: str, header: list[str], rows: list) -> list[dict]:
             raise InputError(name, f"no {col!r} column; expected year,population,source", line=1)
     out = []
     for line, cells in rows:
-        year_text = _get(cells, index["year"])
+        year_text = cell(cells, index["year"])
         if not re.fullmatch(r"\d{4}", year_text):
             raise InputError(
                 name, f"year {year_text!r} is not a four-digit year", line=line, column="year"
             )
-        value = parse_count(_get(cells, index["population"]))
+        value = parse_count(cell(cells, index["population"]))
         if value is None:
             raise InputError(
                 name,
-                f"population {_get(cells, index['population'])!r} is not a whole number",
+                f"population {cell(cells, index['population'])!r} is not a whole number",
                 line=line,
                 column="population",
             )
-        source = _get(cells, index["source"]) if "source" in index else ""
-        vintage = _get(cells, index["vintage"]) if "vintage" in index else ""
+        source = cell(cells, index["source"]) if "source" in index else ""
+        vintage = cell(cells, index["vintage"]) if "vintage" in index else ""
         source = source or name
         out.append(
             {
@@ -259,7 +259,3 @@ def _resolve(candidates: list[dict], ledger: LedgerBuilder) -> pd.DataFrame:
             "source_file": "string",
         }
     )
-
-
-def _get(cells: list[str], i: int) -> str:
-    return cells[i].strip() if i < len(cells) else ""

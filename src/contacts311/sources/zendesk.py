@@ -39,8 +39,8 @@ __all__ = ["DESCRIPTION", "FORMAT", "KIND", "read", "sniff"]
 
 _PAGE_KEYS = ("tickets", "ticket_events", "users")
 _CSV_SNIFF = {"id", "status", "created at", "updated at"}
-# CSV header (lower-cased) -> internal name; the contact-type column is added per profile.
-# Internal name -> the CSV column as Zendesk writes it (matched case-insensitively).
+# Internal name -> the CSV column as Zendesk writes it (matched case-insensitively); the
+# contact-type column is added per profile.
 _CSV_REQUIRED = {
     "ticket_id": "ID",
     "status": "Status",
@@ -302,7 +302,7 @@ def _csv_error(text: str, name: str, exc: Exception) -> InputError:
     if m:
         # pandas counts records from 0 (the header); quoted newlines make lines differ.
         record = int(m[1])
-        starts = [line for line, _ in _csv_records(text, name)]
+        starts = [line for line, _ in records]
         line = starts[record] if record < len(starts) else None
         return InputError(
             name,
@@ -390,11 +390,11 @@ def _ticket_table(
     frame: pd.DataFrame, header: list[str], lines: Any, name: str, tz: str
 ) -> _Parsed:
     """Turn the kept CSV/xlsx cells into the ticket table (local times -> UTC)."""
-    # Arrow-backed text: strip and lower-case run in C++, not per cell in Python.
-    frame = frame.astype("str").apply(lambda s: s.str.strip()) if len(frame) else frame
     n = len(frame)
     if n == 0:
         return _Parsed("empty", pd.DataFrame(), [h.lstrip("\ufeff") for h in header], 0)
+    # Arrow-backed text: strip and lower-case run in C++, not per cell in Python.
+    frame = frame.astype("str").apply(lambda s: s.str.strip())
     empty_id = (frame["ticket_id"] == "").to_numpy()
     if empty_id.any():
         pos = int(np.flatnonzero(empty_id)[0])
@@ -915,7 +915,7 @@ def _isin(values: pd.Series, wanted: Any) -> np.ndarray:
 
 
 def _channels(contact_types: pd.Series, lookup: dict[str, str]) -> pd.Series:
-    """Channel of each contact type (``NaN`` when missing or unmapped); few distinct values."""
+    """Channel of each contact type (``None`` when missing or unmapped); few distinct values."""
     mapping = {v: lookup.get(_norm_text(str(v))) for v in contact_types.dropna().unique()}
     return contact_types.map(mapping).astype(object).where(lambda c: c.notna(), None)
 
