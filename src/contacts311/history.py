@@ -257,6 +257,17 @@ _REV_COLUMNS = [
     "previous_run",
     "current_run",
 ]
+_INPUT_CHANGE_COLUMNS = ["source_file", "change"]
+
+
+def _no_revisions(current_run: str | None) -> Revisions:
+    """Nothing to compare: no run at all, or only ``current_run``."""
+    return Revisions(
+        None,
+        current_run,
+        pd.DataFrame(columns=_REV_COLUMNS),
+        pd.DataFrame(columns=_INPUT_CHANGE_COLUMNS),
+    )
 
 
 def revisions(path: str | Path, since: str | None = None, current: str | None = None) -> Revisions:
@@ -268,12 +279,7 @@ def revisions(path: str | Path, since: str | None = None, current: str | None = 
     hist = read_history(path)
     runs = list(hist["runs"]["run_id"])
     if not runs:
-        return Revisions(
-            None,
-            None,
-            pd.DataFrame(columns=_REV_COLUMNS),
-            pd.DataFrame(columns=["source_file", "change"]),
-        )
+        return _no_revisions(None)
     for rid in (since, current):
         if rid is not None and rid not in runs:
             raise KeyError(f"run {rid!r} is not in the history (runs: {', '.join(runs[-5:])})")
@@ -283,12 +289,7 @@ def revisions(path: str | Path, since: str | None = None, current: str | None = 
     figs = hist["figures"]
     now = figs[figs["run_id"] == cur].set_index(["period", "channel"])["value"]
     if prev is None:
-        return Revisions(
-            None,
-            cur,
-            pd.DataFrame(columns=_REV_COLUMNS),
-            pd.DataFrame(columns=["source_file", "change"]),
-        )
+        return _no_revisions(cur)
     old = figs[figs["run_id"] == prev].set_index(["period", "channel"])["value"]
     both = pd.concat({"previous_value": old, "current_value": now}, axis=1)
     differ = both[~(both["previous_value"] == both["current_value"])].copy()
@@ -308,7 +309,7 @@ def revisions(path: str | Path, since: str | None = None, current: str | None = 
     changes = [(f, "new") for f in b.index.difference(a.index)]
     changes += [(f, "gone") for f in a.index.difference(b.index)]
     changes += [(f, "changed") for f in a.index.intersection(b.index) if a[f] != b[f]]
-    inputs = pd.DataFrame(sorted(changes), columns=["source_file", "change"])
+    inputs = pd.DataFrame(sorted(changes), columns=_INPUT_CHANGE_COLUMNS)
     return Revisions(prev, cur, differ, inputs)
 
 
@@ -339,9 +340,11 @@ def input_checks(
             stale.append(
                 f"{r.channel}: no data this run; the previous run had data to {last_before}"
             )
-        elif (last_before - pd.Timestamp(last_now).date()).days > stale_days:
+            continue
+        days_earlier = (last_before - pd.Timestamp(last_now).date()).days
+        if days_earlier > stale_days:
             stale.append(
-                f"{r.channel}: data ends {last_now}, {(last_before - pd.Timestamp(last_now).date()).days} days "
+                f"{r.channel}: data ends {last_now}, {days_earlier} days "
                 f"earlier than the previous run ({last_before}); a month of exports may be missing"
             )
     layout = []

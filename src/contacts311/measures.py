@@ -71,10 +71,10 @@ def period_totals(
     Returns:
         Columns ``period``, ``start``, ``end``, ``is_partial``, one per channel present, ``total``.
     """
-    periods = periods_table(contacts, basis, start_month, as_of, style)
-    channels = channel_columns(contacts["channel"].unique()) if not contacts.empty else []
     if contacts.empty:
-        return pd.DataFrame(columns=["period", "start", "end", "is_partial", *channels, "total"])
+        return pd.DataFrame(columns=["period", "start", "end", "is_partial", "total"])
+    periods = periods_table(contacts, basis, start_month, as_of, style)
+    channels = channel_columns(contacts["channel"].unique())
     keyed = contacts.assign(period_key=assign_periods(contacts["contact_date"], basis, start_month))
     wide = keyed.pivot_table(
         index="period_key", columns="channel", values="count", aggfunc="sum", fill_value=0
@@ -86,12 +86,18 @@ def period_totals(
     return out.reset_index(drop=True)
 
 
-#: Columns of :func:`period_totals` that are not counts.
+#: Columns that are not counts: those of :func:`period_totals` and of
+#: :func:`~contacts311.calendar.periods_table`.
 _META = ("period_key", "period", "start", "end", "is_partial", "months_missing")
 
 
 def _count_columns(totals: pd.DataFrame) -> list[str]:
     return [c for c in totals.columns if c not in _META]
+
+
+def _channels_of(totals: pd.DataFrame) -> list[str]:
+    """The channel columns of a :func:`period_totals` table (its counts without ``total``)."""
+    return [c for c in _count_columns(totals) if c != "total"]
 
 
 def _period_keys(totals: pd.DataFrame) -> pd.Series:
@@ -238,6 +244,11 @@ def average_growth(totals: pd.DataFrame, column: str = "total") -> dict[str, Any
     return out
 
 
+def _month_end(day: dt.date) -> dt.date:
+    """The last day of ``day``'s month."""
+    return (pd.Timestamp(day) + pd.offsets.MonthEnd(0)).date()
+
+
 def _same_day_year_before(day: dt.date) -> dt.date:
     try:
         return day.replace(year=day.year - 1)
@@ -290,13 +301,13 @@ def partial_period_comparison(
         cur_dates = dates[in_cur]
         through = cur_dates.max().date()
         if (cur_dates.dt.day == 1).all() and cur_dates.nunique() > 1:
-            through = (pd.Timestamp(through) + pd.offsets.MonthEnd(0)).date()
+            through = _month_end(through)
     prev_start = cur["start"].replace(year=cur["start"].year - 1)
     prev_through = _same_day_year_before(through)
-    if through == (pd.Timestamp(through) + pd.offsets.MonthEnd(0)).date():
+    if through == _month_end(through):
         # A span ending on a month's last day ends on that month's last day a year earlier
         # (28 Feb 2025 -> 29 Feb 2024), so whole months are compared with whole months.
-        prev_through = (pd.Timestamp(prev_through) + pd.offsets.MonthEnd(0)).date()
+        prev_through = _month_end(prev_through)
     span_months = {str(m) for m in pd.period_range(prev_start, prev_through, freq="M")}
     prev_complete = not (span_months & set(prev["months_missing"]))
     in_span = (dates >= pd.Timestamp(cur["start"])) & (dates <= pd.Timestamp(through))
@@ -677,7 +688,7 @@ def clearimpact_rows(
         if forecast is not None and not forecast.empty
         else pd.Series(math.nan, index=base.index)
     )
-    channels = [c for c in _count_columns(base) if c != "total"]
+    channels = _channels_of(base)
     rows = []
     for i, r in base.iterrows():
         text = comment
@@ -770,7 +781,7 @@ def summary(
     contacts = dataset.contacts
     totals = period_totals(contacts, "fiscal", start_month, as_of, style)
     notes: list[str] = []
-    channels = [c for c in _count_columns(totals) if c != "total"]
+    channels = _channels_of(totals)
     if totals.empty:
         notes.append("No contacts were read, so there are no periods.")
         return {
@@ -791,12 +802,12 @@ def summary(
         comparison = population_comparison(totals, pop_table, profile.population.year_of_period)
         missing = comparison.loc[comparison["population"].isna(), "population_year"].tolist()
         when = "starts" if profile.population.year_of_period == "start" else "ends"
+        vintages = sorted({str(v) for v in pop_table["vintage"]})
         notes.append(
             f"Population of a fiscal year = the 1 July estimate of the year it {when} in "
             f"(population.year_of_period: {profile.population.year_of_period}); {profile.population.area}; "
-            f"{', '.join(sorted({str(v) for v in pop_table['vintage']}))}."
+            f"{', '.join(vintages)}."
         )
-        vintages = sorted({str(v) for v in pop_table["vintage"]})
         if len(vintages) > 1:
             notes.append(
                 "The population figures mix vintages; growth between years of different vintages "
@@ -921,7 +932,7 @@ def channel_shares(totals: pd.DataFrame) -> pd.DataFrame:
         ``period, is_partial, channel, count, share_pct``.
     """
     cols = ["period", "is_partial", "channel", "count", "share_pct"]
-    channels = [c for c in _count_columns(totals) if c != "total"]
+    channels = _channels_of(totals)
     if totals.empty or not channels:
         return pd.DataFrame(columns=cols)
     base = totals.reset_index(drop=True)

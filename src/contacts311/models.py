@@ -264,8 +264,13 @@ def _fit_ets(y: pd.Series, spec: dict, initialization: str | None = None):
         return model.fit(disp=False, maxiter=2000)
 
 
+def _basis(start_month: int) -> str:
+    """A year starting in January is a calendar year (labelled ``2024``, not ``FY 2024``)."""
+    return "calendar" if start_month == 1 else "fiscal"
+
+
 def _next_periods(last_month: pd.Timestamp, start_month: int, horizon_periods: int) -> list[int]:
-    basis = "calendar" if start_month == 1 else "fiscal"
+    basis = _basis(start_month)
     last_key = int(assign_periods(pd.Series([last_month]), basis, start_month).iloc[0])
     _, end = period_bounds(last_key, basis, start_month)
     complete = last_month.to_period("M") == pd.Timestamp(end).to_period("M")
@@ -330,7 +335,7 @@ def project_next_period(
         raise ValueError(
             f"a projection needs at least {MIN_PROJECTION_MONTHS} months of history; got {n}"
         )
-    basis = "calendar" if start_month == 1 else "fiscal"
+    basis = _basis(start_month)
     keys = _next_periods(y.index[-1], start_month, horizon_periods)
     _, last_end = period_bounds(keys[-1], basis, start_month)
     future = pd.date_range(
@@ -684,7 +689,7 @@ def _match_events(
 # --------------------------------------------------------------------------------------------
 
 
-#: Column types of :func:`undercount_days` (also of its empty result).
+#: Columns of :func:`undercount_days` in order, with their types (also of its empty result).
 _DAY_DTYPES = {
     "contact_date": "datetime64[us]",
     "channel": "str",
@@ -748,19 +753,7 @@ def undercount_days(
         raise ValueError(f"low_rule must be one of {', '.join(_LOW_RULES)}, got {low_rule!r}")
     profile = profile or default_profile()
     channels = (channels,) if isinstance(channels, str) else tuple(channels)
-    columns = [
-        "contact_date",
-        "channel",
-        "count",
-        "expected",
-        "expected_low",
-        "is_flagged",
-        "is_zero",
-        "excused",
-        "event_label",
-        "missed_low",
-        "missed_high",
-    ]
+    columns = list(_DAY_DTYPES)
     frames = []
     for channel in channels:
         mine = _select_channel(contacts, channel)
@@ -800,7 +793,7 @@ def undercount_days(
         )
     if not frames:
         # Typed, so that callers can filter on ``is_flagged`` and use ``.dt`` on no rows.
-        return pd.DataFrame({c: pd.Series(dtype=_DAY_DTYPES[c]) for c in columns})
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in _DAY_DTYPES.items()})
     out = pd.concat(frames, ignore_index=True)[columns]
     out["channel"] = out["channel"].astype("str")
     out["event_label"] = out["event_label"].astype("str")
@@ -884,7 +877,7 @@ def undercount(
     profile = profile or default_profile()
     channels = (channels,) if isinstance(channels, str) else tuple(channels)
     start_month = profile.fiscal_year_start_month
-    basis = "calendar" if start_month == 1 else "fiscal"
+    basis = _basis(start_month)
     columns = [
         "period_key",
         "period",
@@ -924,20 +917,17 @@ def undercount(
     )
     by_channel = counted.groupby(["period_key", "channel"])["count"].sum()
     totals = counted.groupby("period_key")["count"].sum()
-    if not days.empty:
-        days = days.assign(
-            period_key=assign_periods(days["contact_date"], basis, start_month).to_numpy()
-        )
-        per = days.groupby(["period_key", "channel"]).agg(
-            open_days=("contact_date", "size"),
-            flagged_days=("is_flagged", "sum"),
-            zero_days=("is_zero", "sum"),
-            excused_days=("excused", "sum"),
-            missed_low=("missed_low", "sum"),
-            missed_high=("missed_high", "sum"),
-        )
-    else:
-        per = pd.DataFrame()
+    days = days.assign(
+        period_key=assign_periods(days["contact_date"], basis, start_month).to_numpy()
+    )
+    per = days.groupby(["period_key", "channel"]).agg(
+        open_days=("contact_date", "size"),
+        flagged_days=("is_flagged", "sum"),
+        zero_days=("is_zero", "sum"),
+        excused_days=("excused", "sum"),
+        missed_low=("missed_low", "sum"),
+        missed_high=("missed_high", "sum"),
+    )
     method = _method_text(
         channels,
         window,
@@ -947,23 +937,25 @@ def undercount(
         low_rule,
         events is not None and not events.empty,
     )
+    # A channel with no open day in a period (e.g. before its exports start) has all zeros.
+    no_days = pd.Series(0, index=per.columns)
     rows = []
     for key in range(int(period_keys.min()), int(period_keys.max()) + 1):
         for channel in channels:
             n = int(by_channel.get((key, channel), 0))
-            stats = per.loc[(key, channel)] if (key, channel) in per.index else None
-            low = int(round(float(stats["missed_low"]))) if stats is not None else 0
-            high = int(round(float(stats["missed_high"]))) if stats is not None else 0
+            stats = per.loc[(key, channel)] if (key, channel) in per.index else no_days
+            low = int(round(float(stats["missed_low"])))
+            high = int(round(float(stats["missed_high"])))
             rows.append(
                 {
                     "period_key": key,
                     "period": period_label(key, basis, start_month, style),
                     "channel": channel,
                     "counted": n,
-                    "open_days": int(stats["open_days"]) if stats is not None else 0,
-                    "flagged_days": int(stats["flagged_days"]) if stats is not None else 0,
-                    "zero_days": int(stats["zero_days"]) if stats is not None else 0,
-                    "excused_days": int(stats["excused_days"]) if stats is not None else 0,
+                    "open_days": int(stats["open_days"]),
+                    "flagged_days": int(stats["flagged_days"]),
+                    "zero_days": int(stats["zero_days"]),
+                    "excused_days": int(stats["excused_days"]),
                     "missed_low": low,
                     "missed_high": high,
                     "missed_low_pct": 100 * low / n if n else math.nan,

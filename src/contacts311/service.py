@@ -63,7 +63,7 @@ def service_days(
     dates = pd.date_range(first, last, freq="D")
     weekend = pd.Series(dates.day_of_week >= 5, index=dates)
     weekends_from = pd.Timestamp(rules.weekends_from) if rules.weekends_from else None
-    if channel == FRONT_DESK_CHANNEL and rules.front_desk_weekdays_only or weekends_from is None:
+    if (channel == FRONT_DESK_CHANNEL and rules.front_desk_weekdays_only) or weekends_from is None:
         weekend_closed = weekend
     else:
         weekend_closed = weekend & (dates < weekends_from)
@@ -141,6 +141,7 @@ def service_rates(
         }
     )
     counts = keyed.groupby(["period_key", "channel"])["count"].sum()
+    period_counts = keyed.groupby("period_key")["count"].sum()
     channels = channel_columns(keyed["channel"].unique())
     calendars = {c: service_days(first, last, rules, c) for c in [*channels, None]}
     for cal in calendars.values():
@@ -153,7 +154,7 @@ def service_rates(
             cal = calendars[channel]
             in_period = cal[cal["period_key"] == key]
             if channel is None:
-                n = int(counts.loc[key].sum()) if key in counts.index.get_level_values(0) else 0
+                n = int(period_counts.get(key, 0))
             else:
                 n = int(counts.get((key, channel), 0))
             open_days = int(in_period["is_open"].sum())

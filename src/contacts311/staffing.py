@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from contacts311.calendar import period_bounds, period_label
@@ -423,11 +424,8 @@ def _erlang_a_metrics(
     ``k + 1`` queue moves (rates ``N mu + j theta``) end before its own patience does; that
     probability comes from uniformising the tagged caller's chain (stable, all terms >= 0).
     """
-    import numpy as np
-
-    n_agents = agents
-    states = np.arange(n_agents + _QUEUE_CAP + 1)
-    deaths = np.minimum(states, n_agents) * mu + np.maximum(states - n_agents, 0) * theta
+    states = np.arange(agents + _QUEUE_CAP + 1)
+    deaths = np.minimum(states, agents) * mu + np.maximum(states - agents, 0) * theta
     log_pi = np.concatenate([[0.0], np.cumsum(np.log(lam) - np.log(deaths[1:]))])
     # Keep the states up to where the law has fallen e^-40 below its peak: the rest is noise.
     peak = int(np.argmax(log_pi))
@@ -436,12 +434,12 @@ def _erlang_a_metrics(
         log_pi = log_pi[: peak + int(beyond[0])]
     pi = np.exp(log_pi - log_pi[peak])
     pi /= pi.sum()
-    queued = pi[n_agents:]  # arrivals that find k = 0, 1, ... callers queued ahead
+    queued = pi[agents:]  # arrivals that find k = 0, 1, ... callers queued ahead
     p_wait = float(queued.sum())
     ks = np.arange(len(queued))
     p_abandon = float(theta * (ks * queued).sum() / lam)
     # Tagged caller with j ahead: moves up at N mu + j theta, hangs up at theta.
-    up = n_agents * mu + ks * theta
+    up = agents * mu + ks * theta
     rate = float(up[-1] + theta)
     p_up = up / rate
     p_stay = 1 - p_up - theta / rate
@@ -455,8 +453,8 @@ def _erlang_a_metrics(
         served = p_up * ahead + p_stay * served
         log_weight += math.log(mean_steps) - math.log(m)
         total += math.exp(log_weight) * served
-    sl = float(pi[:n_agents].sum() + (queued * total).sum())
-    occupancy = lam * (1 - p_abandon) / (n_agents * mu)
+    sl = float(pi[:agents].sum() + (queued * total).sum())
+    occupancy = lam * (1 - p_abandon) / (agents * mu)
     return sl, p_abandon, occupancy, p_wait
 
 
@@ -558,9 +556,7 @@ def patience_seconds(intervals: pd.DataFrame) -> float | None:
 def _offered_calls(intervals: pd.DataFrame) -> pd.Series:
     """Calls offered per row; ACD + abandoned calls where the export has no offered count."""
     acd = (
-        pd.to_numeric(intervals.get("acd_calls"), errors="coerce")
-        if "acd_calls" in intervals
-        else None
+        pd.to_numeric(intervals["acd_calls"], errors="coerce") if "acd_calls" in intervals else None
     )
     aban = (
         pd.to_numeric(intervals["abandoned_calls"], errors="coerce").fillna(0)
@@ -1205,7 +1201,7 @@ def staffing_plan(
     fte = fte_summary(grid, assumptions.hours_per_fte, head_count)
     comparison = (
         staffed_vs_needed(recent, aht, assumptions)
-        if profile_source == "intervals" and recent is not None
+        if profile_source == "intervals"
         else pd.DataFrame()
     )
     if profile_source == "intervals" and comparison.empty:
