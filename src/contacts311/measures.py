@@ -27,6 +27,7 @@ __all__ = [
     "channel_columns",
     "channel_shares",
     "clearimpact_rows",
+    "forecast_source",
     "growth_table",
     "headline_figure",
     "loglinear_growth",
@@ -494,6 +495,18 @@ def _forecast_for(forecast: pd.DataFrame, channel: str) -> pd.Series:
         )
         forecast = forecast[ch == channel]
     return forecast.groupby("period_key")["forecast_contacts"].sum().astype("float64")
+
+
+def forecast_source(forecast: pd.DataFrame | None) -> str:
+    """How a report credits the plan forecast: the table's own notes, else the default wording.
+
+    A sample or draft forecast carries a note such as "illustrative: not the City's plan
+    figures"; every chart and table built on it must say so.
+    """
+    notes = []
+    if forecast is not None and "note" in forecast:
+        notes = sorted({str(n).strip() for n in forecast["note"].dropna() if str(n).strip()})
+    return "; ".join(notes) if notes else "implementation plan table supplied by the analyst"
 
 
 def plan_comparison(

@@ -54,7 +54,8 @@ CHANNEL_LABELS = {
     "webform": "Webform",
     "in_person": "In person",
 }
-_KNOWN_CHANNELS = ("phone", "email", "webform", "in_person")
+#: The standard channels, whose colour and hatch never depend on which others are present.
+_KNOWN_CHANNELS = tuple(CHANNEL_LABELS)
 
 
 def apply_style() -> None:

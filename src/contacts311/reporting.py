@@ -89,13 +89,15 @@ LIBRARIES = (
 )
 #: How long a notebook waits for the runner's shared dataset.
 _DATASET_WAIT_SECONDS = 3600
-_TYPES: dict[str, type] = {"str": str, "int": int, "float": float, "bool": bool}
+_TYPES = ("str", "int", "float", "bool")
 _TRUE = {"true", "yes", "1", "on"}
+_FALSE = {"false", "no", "0", "off"}
 #: Run statuses whose reports were published (``warning``: succeeded, input checks warned).
 _GOOD = ("succeeded", "warning")
 #: Suffix of the file beside the shared dataset that carries the input-check warnings.
 _WARNINGS_SUFFIX = ".warnings.json"
-_FALSE = {"false", "no", "0", "off"}
+#: Runner parameters that point into the run's private temp folder: kept out of provenance.
+_PRIVATE_PARAMETERS = ("dataset_path", "history_path")
 
 
 class LockTimeout(RuntimeError):
@@ -161,6 +163,12 @@ def list_notebooks(directory: str | Path | None = None) -> list[Path]:
     return sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith((".", "_")))
 
 
+def _cell_source(cell: Mapping[str, Any]) -> str:
+    # nbformat allows a cell's source as one string or as a list of lines.
+    source = cell["source"]
+    return "".join(source) if isinstance(source, list) else source
+
+
 def read_parameters(notebook: str | Path) -> dict[str, Parameter]:
     """The parameters a notebook declares in its ``parameters``-tagged cell.
 
@@ -178,9 +186,7 @@ def read_parameters(notebook: str | Path) -> dict[str, Parameter]:
     ]
     if not cells:
         raise InputError(path, "notebook has no cell tagged 'parameters'")
-    source = (
-        "".join(cells[0]["source"]) if isinstance(cells[0]["source"], list) else cells[0]["source"]
-    )
+    source = _cell_source(cells[0])
     lines = source.splitlines()
     out: dict[str, Parameter] = {}
     for node in ast.parse(source).body:
@@ -290,6 +296,7 @@ def parse_overrides(pairs: Sequence[str], declared: Mapping[str, Parameter]) -> 
 
 
 def _sha256_file(path: Path) -> str:
+    # Not pipeline._sha256: importing pipeline loads pandas, which the up-to-date path avoids.
     h = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -449,8 +456,9 @@ def render_index(runs: Sequence[Mapping[str, Any]], title: str = "contacts311 re
     Returns:
         A complete HTML page with every value escaped and only relative links.
     """
+    newest_first = sorted(runs, key=lambda r: str(r.get("started", "")), reverse=True)
     rows = []
-    for run in sorted(runs, key=lambda r: str(r.get("started", "")), reverse=True):
+    for run in newest_first:
         links = []
         for nb in run.get("notebooks", []):
             label = _e(nb.get("title") or nb.get("name"))
@@ -472,14 +480,7 @@ def render_index(runs: Sequence[Mapping[str, Any]], title: str = "contacts311 re
             f"<td>{'<br>'.join(links)}</td>"
             "</tr>"
         )
-    latest = next(
-        (
-            r
-            for r in sorted(runs, key=lambda r: str(r.get("started", "")), reverse=True)
-            if r.get("status") in _GOOD
-        ),
-        None,
-    )
+    latest = next((r for r in newest_first if r.get("status") in _GOOD), None)
     latest_line = (
         f'<p>Latest good run: <a href="{LATEST}/index.html">{LATEST}/</a> '
         f"({_e(latest.get('started'))}, {_e(latest.get('period'))}).</p>"
@@ -911,7 +912,7 @@ def _title(nb_path: Path) -> str:
     nb = json.loads(nb_path.read_text(encoding="utf-8"))
     for cell in nb.get("cells", []):
         if cell.get("cell_type") == "markdown":
-            text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            text = _cell_source(cell)
             for line in text.splitlines():
                 if line.startswith("#"):
                     return line.lstrip("#").strip()
@@ -1116,12 +1117,9 @@ def _run_locked(
             try:
                 data = load(data_path, profile_path)
             except BaseException as exc:
-                _publish_failure(dataset_path, exc)
-                for fut in futures:
-                    fut.cancel()
-                run.update(status="failed", message=f"exports did not load: {exc}")
-                run["duration_seconds"] = round(time.perf_counter() - t0, 2)
-                _record(out_dir, run)
+                _abandon(
+                    out_dir, run, dataset_path, futures, exc, f"exports did not load: {exc}", t0
+                )
                 raise
             # The input checks run before any notebook sees the data: a check set to "fail"
             # stops the run here (history and latest/ untouched); "warn" reaches the reports.
@@ -1130,12 +1128,7 @@ def _run_locked(
                 say(f"warning: {line}")
             if failures:
                 reason = "input checks failed: " + "; ".join(failures)
-                _publish_failure(dataset_path, RuntimeError(reason))
-                for fut in futures:
-                    fut.cancel()
-                run.update(status="failed", message=reason)
-                run["duration_seconds"] = round(time.perf_counter() - t0, 2)
-                _record(out_dir, run)
+                _abandon(out_dir, run, dataset_path, futures, RuntimeError(reason), reason, t0)
                 say(f"run failed: {reason}")
                 return RunOutcome("failed", 1, None, f"run failed: {reason}")
             _write_atomic(
@@ -1196,9 +1189,14 @@ def _run_locked(
             run["message"] = "; ".join(f"{n['name']}: {n['error']}" for n in failed)
         elif warnings_found:
             run["message"] = "input checks warned: " + "; ".join(warnings_found)
-        run_prov = {**base_prov, "parameters": {**runner_values, **effective}}
-        run_prov["parameters"].pop("dataset_path", None)
-        run_prov["parameters"].pop("history_path", None)
+        run_prov = {
+            **base_prov,
+            "parameters": {
+                k: v
+                for k, v in {**runner_values, **effective}.items()
+                if k not in _PRIVATE_PARAMETERS
+            },
+        }
         (run_dir / "provenance.json").write_text(
             json.dumps(
                 {**run_prov, "notebooks": run["notebooks"], "status": run["status"]},
@@ -1209,7 +1207,7 @@ def _run_locked(
         )
         (run_dir / INDEX_FILE).write_text(_run_page(run, run_prov), encoding="utf-8")
         if not failed:
-            _record_history(out_dir, run["id"], started, data, as_of, say)
+            _record_history(out_dir, run["id"], started, data, as_of)
             _swap_latest(out_dir, run_dir)
         run["duration_seconds"] = round(time.perf_counter() - t0, 2)
         _record(out_dir, run)
@@ -1250,9 +1248,7 @@ def _convert_one(
         return entry
     prov = {
         **base_prov,
-        "parameters": {
-            k: v for k, v in params.items() if k not in ("dataset_path", "history_path")
-        },
+        "parameters": {k: v for k, v in params.items() if k not in _PRIVATE_PARAMETERS},
         "seconds": seconds,
         "notebook": nb.name,
     }
@@ -1277,20 +1273,34 @@ def _publish(dataset_path: Path, data: Any) -> None:
     os.replace(part, dataset_path)
 
 
+def _abandon(
+    out_dir: Path,
+    run: dict[str, Any],
+    dataset_path: Path,
+    futures: Iterable[Any],
+    exc: BaseException,
+    message: str,
+    t0: float,
+) -> None:
+    """Stop a run before any notebook saw the data: release the kernels, record it as failed."""
+    _publish_failure(dataset_path, exc)
+    for fut in futures:
+        fut.cancel()
+    run.update(status="failed", message=message)
+    run["duration_seconds"] = round(time.perf_counter() - t0, 2)
+    _record(out_dir, run)
+
+
 def _publish_failure(dataset_path: Path, exc: BaseException) -> None:
     """Tell the waiting notebooks that there will be no dataset (they stop at once)."""
     marker = dataset_path.with_name(dataset_path.name + ".failed")
     marker.write_text(f"{type(exc).__name__}: {exc}", encoding="utf-8")
 
 
-def _record_history(
-    out_dir: Path, run_id: str, started: dt.datetime, data, as_of: dt.date, say
-) -> None:
-    """Append the run's figures to ``history.sqlite`` (when the history module is present)."""
-    try:
-        from contacts311 import history
-    except ImportError:
-        return
+def _record_history(out_dir: Path, run_id: str, started: dt.datetime, data, as_of: dt.date) -> None:
+    """Append the run's figures to the output folder's report history (``history.sqlite``)."""
+    from contacts311 import history
+
     path = out_dir / history.HISTORY_FILE
     stamp = history.data_as_of(data.contacts)
     figures = history.figures_for_run(

@@ -252,6 +252,15 @@ def _month_end(y: int, m: int) -> dt.date:
     return nxt - dt.timedelta(days=1)
 
 
+def _fy_end_year(d: dt.date) -> int:
+    # Fiscal years run July to June and are numbered by the calendar year they end in.
+    return d.year + (1 if d.month >= 7 else 0)
+
+
+def _fy_label(end_year: int) -> str:
+    return f"FY {end_year - 1}-{end_year % 100:02d}"
+
+
 def _calibration(last_fy_end: int) -> list[tuple[list[tuple[int, int]], int]]:
     """Groups of months and their exact counted total (published figures where they exist)."""
 
@@ -293,8 +302,7 @@ def monthly_targets(end_date: dt.date) -> dict[tuple[int, int], int]:
     Months inside a calibration group share its exact total by largest remainder, weighted by
     the month's weighted open days, a growth trend of about 20% a year and mild seasonality.
     """
-    last_fy_end = end_date.year + (1 if end_date.month >= 7 else 0)
-    groups = _calibration(last_fy_end)
+    groups = _calibration(_fy_end_year(end_date))
     # The calibration groups run to June 2026 at least, whatever the end date.
     last_month = max(ym for group, _ in groups for ym in group)
     months = _month_iter(START_DATE, dt.date(last_month[0], last_month[1], 1))
@@ -800,30 +808,36 @@ def _quarter(d: dt.date) -> str:
     return f"{d.year}Q{(d.month - 1) // 3 + 1}"
 
 
-def _csv_outcome(t: _Ticket) -> tuple[str, str | None]:
-    reason = {
-        "merged": "merged",
-        "spam": "spam_or_test",
-        "test": "spam_or_test",
-        "phone_type": "phone_type",
-        "no_type": "contact_type_not_counted",
-        "unhandled": "not_handled",
-    }.get(t.kind)
+#: Ticket kind -> the reason the loader excludes it, in either Zendesk layout.
+_EXCLUDED_REASONS = {
+    "merged": "merged",
+    "spam": "spam_or_test",
+    "test": "spam_or_test",
+    "phone_type": "phone_type",
+    "no_type": "contact_type_not_counted",
+}
+#: The CSV layout has no events: the loader's fallback excludes an unanswered ticket.
+_CSV_EXCLUDED_REASONS = {**_EXCLUDED_REASONS, "unhandled": "not_handled"}
+#: The API layout has events: tickets no representative acted on are excluded, as are deleted ones.
+_API_EXCLUDED_REASONS = {
+    **_EXCLUDED_REASONS,
+    "unhandled": "no_agent_event",
+    "other_agent": "no_agent_event",
+    "deleted": "deleted",
+}
+
+
+def _outcome(t: _Ticket, reasons: dict[str, str]) -> tuple[str, str | None]:
+    reason = reasons.get(t.kind)
     return ("counted", None) if reason is None else ("excluded", reason)
+
+
+def _csv_outcome(t: _Ticket) -> tuple[str, str | None]:
+    return _outcome(t, _CSV_EXCLUDED_REASONS)
 
 
 def _api_outcome(t: _Ticket) -> tuple[str, str | None]:
-    reason = {
-        "merged": "merged",
-        "spam": "spam_or_test",
-        "test": "spam_or_test",
-        "phone_type": "phone_type",
-        "no_type": "contact_type_not_counted",
-        "unhandled": "no_agent_event",
-        "other_agent": "no_agent_event",
-        "deleted": "deleted",
-    }.get(t.kind)
-    return ("counted", None) if reason is None else ("excluded", reason)
+    return _outcome(t, _API_EXCLUDED_REASONS)
 
 
 def _write_zendesk_csv(w: _Writer, tickets: list[_Ticket]) -> None:
@@ -958,19 +972,13 @@ def _write_zendesk_incremental(
 # ----------------------------------------------------------------------------- reference & truth
 
 
-def _fy_label(d: dt.date) -> str:
-    end = d.year + (1 if d.month >= 7 else 0)
-    return f"FY {end - 1}-{end % 100:02d}"
-
-
 def _write_reference(w: _Writer, end_date: dt.date) -> None:
-    last_fy_end = end_date.year + (1 if end_date.month >= 7 else 0)
     rows: list[list] = [["fiscal_year", "forecast_contacts", "note"]]
     value = 95_000.0
-    for end in range(2021, last_fy_end + 1):
+    for end in range(2021, _fy_end_year(end_date) + 1):
         rows.append(
             [
-                f"FY {end - 1}-{end % 100:02d}",
+                _fy_label(end),
                 int(round(value, -2)),
                 "illustrative: not the City's plan figures",
             ]
@@ -1062,7 +1070,8 @@ def write_sample(
         What was written and the counted totals.
 
     Raises:
-        ValueError: ``end_date`` before August 2023 (the sample needs both Zendesk exports).
+        ValueError: ``end_date`` before 30 September 2023, the last day of the Zendesk CSV
+            export (the sample needs both Zendesk exports and their overlap).
     """
     if end_date < CSV_UNTIL:
         raise ValueError(
@@ -1084,7 +1093,7 @@ def write_sample(
     w.write("README.md", _README.format(seed=seed, end=end_date.isoformat()))
     by_fy: dict[str, int] = defaultdict(int)
     for (d, _), n in counted.items():
-        by_fy[_fy_label(d)] += n
+        by_fy[_fy_label(_fy_end_year(d))] += n
     files = sorted(w.files)
     return SampleSummary(
         out_dir=out_dir,

@@ -392,3 +392,25 @@ def test_summary_falls_back_to_bundled_census_figures():
     s2 = summary(other, as_of=dt.date(2025, 1, 1))
     assert s2["periods"][0]["population"] is None
     assert any("06075" in n for n in s2["notes"])
+
+
+def test_forecast_source_names_the_tables_notes():
+    from contacts311.measures import forecast_source
+
+    table = pd.DataFrame(
+        {
+            "period_key": [2024, 2025, 2026],
+            "forecast_contacts": [1, 2, 3],
+            "note": [
+                "illustrative: not the City's plan figures",
+                None,
+                "illustrative: not the City's plan figures",
+            ],
+        }
+    )
+    assert forecast_source(table) == "illustrative: not the City's plan figures"
+    assert (
+        forecast_source(table.drop(columns="note"))
+        == "implementation plan table supplied by the analyst"
+    )
+    assert forecast_source(None) == "implementation plan table supplied by the analyst"

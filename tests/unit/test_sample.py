@@ -34,6 +34,9 @@ def test_leftover_goes_to_largest_fraction():
 
 
 def test_two_units_left_go_to_the_two_largest_fractions():
+    # quotas 10 * (1, 2, 4) / 7 = 1.43, 2.86, 5.71 -> floors 1, 2, 5 (= 8); the two left go to
+    # the two largest fractions, .86 and .71 (positions 1 and 2), not to .43.
+    assert allocate_largest_remainder(10, [1, 2, 4]) == [1, 3, 6]
     # quotas 11 * (1, 3, 3, 4) / 11 = 1, 3, 3, 4 exactly -> nothing left over.
     assert allocate_largest_remainder(11, [1, 3, 3, 4]) == [1, 3, 3, 4]
     # quotas 5 * (1, 1, 2) / 4 = 1.25, 1.25, 2.5 -> floors 1, 1, 2 (= 4); one left -> 2.5.

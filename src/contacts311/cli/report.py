@@ -6,17 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
+from contacts311.cli._common import add_data_arguments
+
 HELP = "run the report notebooks on a folder of exports into offline HTML (reports/<period>/<run>/)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``report``."""
-    parser.add_argument(
-        "data_dir", nargs="?", type=Path, help="folder of exports (default: the profile's sources)"
-    )
-    parser.add_argument(
-        "--profile", type=Path, help="YAML profile (default: the bundled PDX 311 profile)"
-    )
+    add_data_arguments(parser)
     parser.add_argument(
         "--out", type=Path, default=Path("reports"), help="output folder (default: reports/)"
     )
