@@ -322,3 +322,11 @@ def test_a_parameter_of_one_notebook_reaches_only_that_notebook(tiny):
     assert '<p id="head">30</p>' in (outcome.run_dir / "zz_staffing.html").read_text("utf-8")
     # The other notebook's provenance lists only the parameters it declares.
     assert "head_count" not in (outcome.run_dir / "tiny.html").read_text("utf-8")
+
+
+def test_plan_report_says_the_sample_forecast_is_illustrative(report_run):
+    page = (report_run.out / "latest" / "03_plan.html").read_text(encoding="utf-8")
+    # The sample's plan_forecast.csv notes every row as illustrative; the page must say so.
+    assert "illustrative: not the City&#x27;s plan figures" in page or (
+        "illustrative: not the City's plan figures" in page
+    )
