@@ -49,6 +49,7 @@ __all__ = [
     "cell",
     "header_index",
     "header_names",
+    "open_table",
     "parse_count",
     "read",
     "read_table",
@@ -106,6 +107,34 @@ def header_index(header: list[str]) -> dict[str, int]:
     for i, name in enumerate(header):
         out.setdefault(name.strip().lstrip("\ufeff").strip('"').strip().lower(), i)
     return out
+
+
+def open_table(
+    file, ledger, columns: dict[str, list[str]], required: tuple[str, ...], expected: str
+) -> tuple[dict[str, int], list[tuple[int, list[str]]]]:
+    """Read one reference table, record its header and rows read, and check its columns.
+
+    Args:
+        file: The :class:`~contacts311.pipeline.InputFile`.
+        ledger: The source's :class:`~contacts311.ledger.LedgerBuilder`.
+        columns: ``SourceResult.columns``, filled in for this file.
+        required: Column names (lower case) that must be present.
+        expected: The layout named in the error, e.g. ``date,end_date,label``.
+
+    Returns:
+        The column index and the ``(line, cells)`` rows.
+
+    Raises:
+        InputError: A required column is missing (line 1).
+    """
+    header, rows = read_table(Path(file.path))
+    columns[file.name] = header
+    ledger.read(file.name, len(rows))
+    index = header_index(header)
+    for col in required:
+        if col not in index:
+            raise InputError(file.name, f"no {col!r} column; expected {expected}", line=1)
+    return index, rows
 
 
 def header_names(head: str) -> set[str]:

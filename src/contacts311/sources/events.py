@@ -9,7 +9,6 @@ source_file`` (dates as ``datetime64``). Ledger: events are evidence, never cont
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -17,7 +16,7 @@ import pandas as pd
 from contacts311.errors import InputError
 from contacts311.ledger import LedgerBuilder
 from contacts311.sources._base import SourceResult
-from contacts311.sources.counts import cell, header_index, header_names, read_table
+from contacts311.sources.counts import cell, header_names, open_table
 
 FORMAT = "events"
 KIND = "events"
@@ -59,15 +58,7 @@ def read(files: list, profile: Any) -> SourceResult:
     columns: dict[str, list[str]] = {}
     out = []
     for file in files:
-        header, rows = read_table(Path(file.path))
-        columns[file.name] = header
-        ledger.read(file.name, len(rows))
-        index = header_index(header)
-        for col in ("date", "label"):
-            if col not in index:
-                raise InputError(
-                    file.name, f"no {col!r} column; expected date,end_date,label", line=1
-                )
+        index, rows = open_table(file, ledger, columns, ("date", "label"), "date,end_date,label")
         for line, cells in rows:
             start_text = cell(cells, index["date"])
             start = _date(start_text)

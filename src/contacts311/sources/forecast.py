@@ -14,7 +14,6 @@ source_file``. Ledger: forecast rows are targets, never contacts: ``excluded``/
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -22,7 +21,7 @@ import pandas as pd
 from contacts311.errors import InputError
 from contacts311.ledger import LedgerBuilder
 from contacts311.sources._base import SourceResult
-from contacts311.sources.counts import cell, header_index, header_names, parse_count, read_table
+from contacts311.sources.counts import cell, header_names, open_table, parse_count
 
 FORMAT = "forecast"
 KIND = "forecast"
@@ -96,15 +95,13 @@ def read(files: list, profile: Any) -> SourceResult:
     out = []
     start_month = getattr(profile, "fiscal_year_start_month", 7)
     for file in files:
-        header, rows = read_table(Path(file.path))
-        columns[file.name] = header
-        ledger.read(file.name, len(rows))
-        index = header_index(header)
-        for col in ("fiscal_year", "forecast_contacts"):
-            if col not in index:
-                raise InputError(
-                    file.name, f"no {col!r} column; expected fiscal_year,forecast_contacts", line=1
-                )
+        index, rows = open_table(
+            file,
+            ledger,
+            columns,
+            ("fiscal_year", "forecast_contacts"),
+            "fiscal_year,forecast_contacts",
+        )
         for line, cells in rows:
             label = cell(cells, index["fiscal_year"])
             key = parse_fiscal_year(label)
