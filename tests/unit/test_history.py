@@ -1,9 +1,10 @@
-import datetime as dt
 import json
 import sqlite3
 
-import pandas as pd
 import pytest
+from history_helpers import contacts_frame as _contacts
+from history_helpers import inputs_frame as _inputs
+from history_helpers import record as _record
 
 from contacts311.cli import main
 from contacts311.history import (
@@ -11,41 +12,8 @@ from contacts311.history import (
     figures_for_run,
     input_checks,
     read_history,
-    record_run,
     revisions,
 )
-
-AS_OF = dt.date(2030, 1, 1)
-
-
-def _contacts(rows):
-    return pd.DataFrame(rows, columns=["contact_date", "channel", "count", "source_file"]).assign(
-        contact_date=lambda d: pd.to_datetime(d["contact_date"])
-    )
-
-
-def _inputs(files):
-    return pd.DataFrame(
-        [
-            {"source_file": f, "format": fmt, "sha256": sha, "bytes": 1, "rows_read": 1}
-            for f, fmt, sha in files
-        ]
-    )
-
-
-def _record(path, run_id, contacts, inputs, columns=None):
-    figures = figures_for_run(contacts, inputs, as_of=AS_OF)
-    record_run(
-        path,
-        run_id,
-        dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
-        figures,
-        inputs,
-        columns or {},
-        data_as_of(contacts),
-        ["rule A"],
-    )
-    return figures
 
 
 def test_figures_name_contributing_inputs():

@@ -5,6 +5,10 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+from history_helpers import AS_OF
+from history_helpers import contacts_frame as _contacts
+from history_helpers import inputs_frame as _inputs
+from history_helpers import record as _record
 
 from contacts311 import measures, plots, reporting
 from contacts311.history import (
@@ -14,38 +18,6 @@ from contacts311.history import (
     figures_for_run,
     record_run,
 )
-
-AS_OF = dt.date(2030, 1, 1)
-
-
-def _contacts(rows):
-    return pd.DataFrame(rows, columns=["contact_date", "channel", "count", "source_file"]).assign(
-        contact_date=lambda d: pd.to_datetime(d["contact_date"])
-    )
-
-
-def _inputs(files):
-    return pd.DataFrame(
-        [
-            {"source_file": f, "format": fmt, "sha256": sha, "bytes": 1, "rows_read": 1}
-            for f, fmt, sha in files
-        ]
-    )
-
-
-def _record(path, run_id, contacts, inputs):
-    figures = figures_for_run(contacts, inputs, as_of=AS_OF)
-    record_run(
-        path,
-        run_id,
-        dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
-        figures,
-        inputs,
-        {},
-        data_as_of(contacts),
-        ["rule A"],
-    )
-
 
 FIRST = [
     ("2022-07-05", "phone", 100, "p.txt"),
