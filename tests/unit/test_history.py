@@ -2,6 +2,7 @@ import json
 import sqlite3
 
 import pytest
+from history_helpers import AS_OF
 from history_helpers import contacts_frame as _contacts
 from history_helpers import inputs_frame as _inputs
 from history_helpers import record as _record
