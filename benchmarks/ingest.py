@@ -382,11 +382,8 @@ def _label(n: int) -> str:
     return f"{n / 1000:g}k"
 
 
-def machine() -> dict[str, str]:
-    """What the figures were measured on."""
-    import duckdb
-    import pandas
-
+def host() -> dict[str, str]:
+    """The machine: CPU model, cores, memory, OS and Python (shared with report_build.py)."""
     cpu = "unknown"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -407,6 +404,16 @@ def machine() -> dict[str, str]:
         "memory": mem,
         "os": platform.platform(),
         "python": platform.python_version(),
+    }
+
+
+def machine() -> dict[str, str]:
+    """What the figures were measured on."""
+    import duckdb
+    import pandas
+
+    return {
+        **host(),
         "pyarrow": pa.__version__,
         "numpy": np.__version__,
         "pandas": pandas.__version__,

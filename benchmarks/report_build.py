@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import re
 import shutil
 import statistics
@@ -37,6 +36,8 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
+
+from ingest import host  # the sibling benchmark script (this folder is on sys.path)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT / "data" / "raw" / "sample"
@@ -347,26 +348,8 @@ def machine() -> dict[str, str]:
     """What the figures were measured on, and how busy it was."""
     from importlib import metadata
 
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = "unknown"
-    try:
-        kib = int(Path("/proc/meminfo").read_text().split()[1])
-        mem = f"{kib / 1024 / 1024:.1f} GiB"
-    except (OSError, ValueError, IndexError):
-        pass
     info = {
-        "cpu": cpu,
-        "nproc": str(os.cpu_count()),
-        "memory": mem,
-        "os": platform.platform(),
-        "python": platform.python_version(),
+        **host(),
         "load_average": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
     for lib in ("pandas", "numpy", "matplotlib", "statsmodels", "papermill", "nbconvert"):
