@@ -11,7 +11,13 @@ import pandas as pd
 
 from contacts311.errors import InputError
 
-__all__ = ["CHANNEL_ORDER", "CONTACT_COLUMNS", "empty_contacts", "validate_contacts"]
+__all__ = [
+    "CHANNEL_ORDER",
+    "CONTACT_COLUMNS",
+    "INTERVAL_COLUMNS",
+    "empty_contacts",
+    "validate_contacts",
+]
 
 CHANNEL_ORDER = ("phone", "email", "webform", "in_person")
 
@@ -24,6 +30,23 @@ CONTACT_COLUMNS = {
     "source_file": "string",
     "contact_id": "string",
     "queue": "string",
+}
+
+
+#: Column -> dtype of the ``intervals`` table (phone sources with interval data, for staffing).
+INTERVAL_COLUMNS = {
+    "contact_date": "datetime64[ns]",
+    "interval_start": "int64",
+    "interval_minutes": "int64",
+    "queue": "string",
+    "calls_offered": "Int64",
+    "acd_calls": "int64",
+    "abandoned_calls": "int64",
+    "acd_time_seconds": "Int64",
+    "acw_time_seconds": "Int64",
+    "staffed_seconds": "Int64",
+    "answer_wait_seconds": "Int64",
+    "abandon_wait_seconds": "Int64",
 }
 
 

@@ -38,6 +38,7 @@ import pandas as pd
 from contacts311.errors import InputError
 from contacts311.ledger import LedgerBuilder
 from contacts311.profile import Profile
+from contacts311.schema import INTERVAL_COLUMNS as SCHEMA_INTERVAL_COLUMNS
 from contacts311.sources._base import SourceResult, read_head
 
 __all__ = ["DESCRIPTION", "FORMAT", "KIND", "read", "sniff"]
@@ -66,18 +67,9 @@ _TIMESTAMPS = (INITIATED, UPDATED)
 _COUNTED, _NOT_VOICE, _NOT_ANSWERED = 0, 1, 2
 _REASONS = {_NOT_VOICE: "not_voice", _NOT_ANSWERED: "not_answered"}
 
-#: Columns of the ``intervals`` table (the Avaya CMS source's, without its wait totals).
+#: Columns of the ``intervals`` table; call records carry no CMS wait totals.
 INTERVAL_COLUMNS = {
-    "contact_date": "datetime64[ns]",
-    "interval_start": "int64",
-    "interval_minutes": "int64",
-    "queue": "string",
-    "calls_offered": "Int64",
-    "acd_calls": "int64",
-    "abandoned_calls": "int64",
-    "acd_time_seconds": "Int64",
-    "acw_time_seconds": "Int64",
-    "staffed_seconds": "Int64",
+    k: v for k, v in SCHEMA_INTERVAL_COLUMNS.items() if not k.endswith("_wait_seconds")
 }
 
 _BLOCK_BYTES = 4 << 20

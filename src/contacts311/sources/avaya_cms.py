@@ -56,7 +56,7 @@ import pandas as pd
 from contacts311.errors import InputError, warn_input
 from contacts311.ledger import LedgerBuilder
 from contacts311.profile import PHONE_FORMULAS, Profile
-from contacts311.schema import CONTACT_COLUMNS, empty_contacts
+from contacts311.schema import CONTACT_COLUMNS, INTERVAL_COLUMNS, empty_contacts
 from contacts311.sources._base import SourceResult, read_text, xlsx_rows
 
 __all__ = ["DESCRIPTION", "FORMAT", "INTERVAL_COLUMNS", "KIND", "read", "sniff"]
@@ -65,21 +65,6 @@ FORMAT = "avaya_cms"
 KIND = "contacts"
 DESCRIPTION = "Avaya CMS split/skill calls: CMS Supervisor report exports and hsplit dumps (phone)"
 
-#: Columns of the ``intervals`` table.
-INTERVAL_COLUMNS = {
-    "contact_date": "datetime64[ns]",
-    "interval_start": "int64",
-    "interval_minutes": "int64",
-    "queue": "string",
-    "calls_offered": "Int64",
-    "acd_calls": "int64",
-    "abandoned_calls": "int64",
-    "acd_time_seconds": "Int64",
-    "acw_time_seconds": "Int64",
-    "staffed_seconds": "Int64",
-    "answer_wait_seconds": "Int64",
-    "abandon_wait_seconds": "Int64",
-}
 
 # Field -> accepted header names, matched case-insensitively with spaces collapsed.
 _SUPERVISOR = {
