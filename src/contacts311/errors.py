@@ -31,6 +31,11 @@ class InputError(Exception):
     def __post_init__(self) -> None:
         super().__init__(str(self))
 
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        # Exceptions pickle as cls(*args) = cls(str(self)) by default, which this signature
+        # rejects; an error raised in a reader process must arrive whole in the runner.
+        return (type(self), (self.file, self.message, self.line, self.column))
+
     def __str__(self) -> str:
         where = []
         if self.file is not None:

@@ -9,7 +9,8 @@ import os
 import pickle
 import tempfile
 import warnings
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -277,14 +278,22 @@ def _cache_key(fmt: str, group: list[InputFile], prof: Profile, shas: dict[str, 
 
 
 def _read_group(
-    fmt: str, group: list[InputFile], prof: Profile, shas: dict[str, str], folder: Path | None
+    fmt: str,
+    group: list[InputFile],
+    prof: Profile,
+    digests: Mapping[str, Future[str]],
+    folder: Path | None,
 ) -> SourceResult:
     """Read one format's files, or take the result of an identical earlier read from the cache.
 
     The warnings a read raised are stored with it and raised again on a cache hit, so a
-    recovered problem is never silenced by caching.
+    recovered problem is never silenced by caching. Without a cache the files' ``digests``
+    are not waited for (they finish hashing while the files are read).
     """
-    entry = folder / f"{_cache_key(fmt, group, prof, shas)}.pickle" if folder else None
+    entry = None
+    if folder is not None:
+        shas = {f.name: digests[f.name].result() for f in group}
+        entry = folder / f"{_cache_key(fmt, group, prof, shas)}.pickle"
     if entry is not None and entry.is_file():
         try:
             with entry.open("rb") as fh:
@@ -364,12 +373,6 @@ def load(
     for f in files:
         by_format.setdefault(f.format, []).append(f)
 
-    # hashlib releases the GIL: hash the files in parallel threads (the hashes key the cache).
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        shas = dict(
-            zip((f.name for f in files), pool.map(lambda f: _sha256(f.path), files), strict=True)
-        )
-
     results: list[tuple[str, SourceResult]] = []
     bar = None
     if progress:
@@ -377,10 +380,20 @@ def load(
 
         bar = tqdm(total=len(files), desc="reading exports", unit="file", leave=False)
     folder = cache_dir() if cache else None
-    for fmt, group in by_format.items():
-        results.append((fmt, _read_group(fmt, group, prof, shas, folder)))
-        if bar is not None:
-            bar.update(len(group))
+    # hashlib releases the GIL: the files are hashed in background threads while they are
+    # read. A format's hashes are awaited before its read only when they key a cache lookup.
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        digests = {f.name: pool.submit(_sha256, f.path) for f in files}
+        try:
+            for fmt, group in by_format.items():
+                results.append((fmt, _read_group(fmt, group, prof, digests, folder)))
+                if bar is not None:
+                    bar.update(len(group))
+        except BaseException:
+            for future in digests.values():  # a failed read need not wait for every hash
+                future.cancel()
+            raise
+        shas = {name: future.result() for name, future in digests.items()}
     if bar is not None:
         bar.close()
 

@@ -99,6 +99,11 @@ def test_report_fails_fast_on_bad_input(case: Path, capsys, tmp_path):
     code, _, err = _run(capsys, ["report", *_args(case), "--out", str(tmp_path / "out")])
     assert code == 2, err
     assert "Traceback" not in err
+    # The exports are read in a child process: its error arrives whole (file, line, column).
+    errors = [line for line in err.splitlines() if line.startswith("contacts311: error:")]
+    assert len(errors) == 1, err
+    for text in _expect(case).get("stderr", []):
+        assert text in errors[0], (text, errors[0])
     out = tmp_path / "out"
     # The runs index at the top of --out may be rewritten; no run folder or page may appear.
     assert [p for p in out.rglob("*.html") if p.parent != out] == []
@@ -121,4 +126,8 @@ def test_report_on_recovered_input(name: str, capsys, tmp_path):
     # a success whose input checks warned (e.g. stale exports).
     assert code in (0, 3), err
     assert ".ipynb: failed" not in err, err
+    # The read's warnings, raised in the loader process, are shown by the runner.
+    if "warning" in _expect(case):
+        warnings = [line for line in err.splitlines() if line.startswith("contacts311: warning:")]
+        assert any(_expect(case)["warning"] in w for w in warnings), err
     assert [p for p in (tmp_path / "out").rglob("index.html") if p.parent != tmp_path / "out"]

@@ -339,3 +339,54 @@ def test_table_html_shows_dates_without_midnight():
     out = reporting.table_html(frame)
     assert "<td>2024-03-11</td>" in out
     assert "<td>2024-03-12 08:30:00</td>" in out
+
+
+# --- the loader process -----------------------------------------------------------------------
+
+BAD = Path(__file__).resolve().parents[1] / "data" / "bad"
+
+
+def test_loader_process_gives_the_dataset_and_publishes_it(tmp_path):
+    """The child's dataset equals an in-process load; publish() is what load_dataset reads."""
+    from contacts311.pipeline import load
+
+    case = BAD / "27-ticket-in-two-exports"
+    with reporting._Loader(case, None, tmp_path) as loader:
+        data = loader.result()
+    direct = load(case)
+    pd.testing.assert_frame_equal(data.contacts, direct.contacts)
+    pd.testing.assert_frame_equal(data.ledger, direct.ledger)
+    target = tmp_path / "dataset.pickle"
+    loader.publish(target)
+    shared = reporting.load_dataset(dataset_path=str(target))
+    pd.testing.assert_frame_equal(shared.contacts, direct.contacts)
+
+
+def test_loader_process_raises_the_childs_warnings_here(tmp_path):
+    from contacts311.errors import InputWarning
+
+    with (
+        reporting._Loader(BAD / "05-cp1252", None, tmp_path) as loader,
+        pytest.warns(InputWarning, match="Windows-1252"),
+    ):
+        loader.result()
+
+
+def test_loader_process_raises_the_childs_input_error_whole(tmp_path):
+    with (
+        reporting._Loader(BAD / "16-negative-counts", None, tmp_path) as loader,
+        pytest.raises(InputError) as caught,
+    ):
+        loader.result()
+    err = caught.value
+    assert Path(str(err.file)).name == "hsplit.csv"
+    assert (err.line, err.column) == (3, "abncalls")
+
+
+def test_loader_process_that_dies_is_an_error_not_a_hang(tmp_path):
+    loader = reporting._Loader(BAD / "04-utf8-bom", None, tmp_path)
+    loader._process.kill()
+    loader._process.join()
+    loader._file.unlink(missing_ok=True)
+    with pytest.raises(RuntimeError, match="stopped"):
+        loader.result()

@@ -180,12 +180,20 @@ def _ledger(result) -> dict:
     return out
 
 
-@pytest.fixture(params=["one_batch", "tiny_batches"])
+def _split(monkeypatch, parts: int = 3) -> None:
+    """Read every CSV in ``parts`` byte ranges at once, as big files are."""
+    monkeypatch.setattr(ac, "_SPLIT_BYTES", 0)
+    monkeypatch.setattr(ac, "_workers", lambda: parts)
+
+
+@pytest.fixture(params=["one_batch", "tiny_batches", "split_ranges"])
 def batching(request, monkeypatch):
-    if request.param == "tiny_batches":
+    if request.param in ("tiny_batches", "split_ranges"):
         # Batches of a few rows and a compaction after each: dedupe must not depend on batching.
         monkeypatch.setattr(ac, "_BLOCK_BYTES", 400)
         monkeypatch.setattr(ac, "_MIN_COMPACT_ROWS", 1)
+    if request.param == "split_ranges":
+        _split(monkeypatch)
     return request.param
 
 
@@ -405,7 +413,18 @@ def test_winners_exact_when_high_words_collide():
     hi = np.array([1, 1, 1, 2], dtype=np.uint64)
     lo = np.array([5, 6, 5, 7], dtype=np.uint64)
     updated = np.array([10, 30, 20, 1], dtype=np.int64)
-    assert ac._winners(hi, lo, updated).tolist() == [False, True, True, True]
+    segment = np.zeros(4, dtype=np.int32)
+    assert ac._winners(hi, lo, updated, segment).tolist() == [False, True, True, True]
+
+
+def test_winners_tie_goes_to_the_segment_read_first_whatever_the_arrival_order():
+    # Same id, same LastUpdateTimestamp: the copy from segment 0 wins even though the copy
+    # from segment 1 arrived (and sits) first; within one segment, the first position wins.
+    hi = np.array([9, 9, 4, 4], dtype=np.uint64)
+    lo = np.array([1, 1, 2, 2], dtype=np.uint64)
+    updated = np.array([50, 50, 7, 7], dtype=np.int64)
+    segment = np.array([1, 0, 3, 3], dtype=np.int32)
+    assert ac._winners(hi, lo, updated, segment).tolist() == [False, True, True, False]
 
 
 def test_pipeline_load_with_profile(tmp_path):
@@ -475,3 +494,72 @@ def test_zone_missing_only_far_down_the_file_names_its_line(tmp_path):
         ac.read(_files(a), Profile())
     assert err.value.line == 402  # header on line 1, 400 good rows, then the bad one
     assert err.value.column == "LastUpdateTimestamp"
+
+
+def _many(n: int, start: int = 100, queue: str = "General") -> list[str]:
+    return [
+        _row(
+            U.format(start + i),
+            "VOICE",
+            "2024-05-01T17:00:00Z",
+            queue,
+            "2024-05-01T17:01:00Z",
+            "2024-05-01T17:10:00Z",
+        )
+        for i in range(n)
+    ]
+
+
+def test_byte_ranges_end_at_line_ends_and_cover_every_data_row(tmp_path, monkeypatch):
+    monkeypatch.setattr(ac, "_SPLIT_BYTES", 0)
+    a = _write(tmp_path / "a.csv", _many(50))
+    data = a.read_bytes()
+    ranges = ac._byte_ranges(a, 4)
+    assert len(ranges) == 4
+    assert ranges[0][0] == len(HEADER) + 1 and ranges[-1][1] == len(data)
+    for (_, end), (start, _) in zip(ranges, ranges[1:], strict=False):
+        assert end == start and data[end - 1 : end] == b"\n"
+    assert sum(data[a:b].count(b"\n") for a, b in ranges) == 50
+
+
+def test_byte_ranges_one_stream_for_small_gzip_or_single_core(tmp_path, monkeypatch):
+    a = _write(tmp_path / "a.csv", _many(50))
+    assert ac._byte_ranges(a, 4) == [None]  # under _SPLIT_BYTES
+    monkeypatch.setattr(ac, "_SPLIT_BYTES", 0)
+    assert ac._byte_ranges(a, 1) == [None]
+    z = tmp_path / "z.csv"
+    z.write_bytes(gzip.compress(a.read_bytes()))
+    assert ac._byte_ranges(z, 4) == [None]  # a gzip stream cannot be entered mid-way
+
+
+def test_split_read_equals_one_stream_and_first_copy_in_the_file_wins_ties(tmp_path, monkeypatch):
+    # Contact 7 appears near the top (queue First) and near the end (queue Last) with the same
+    # LastUpdateTimestamp: the copy read first wins however the ranges' batches interleave.
+    first = _many(1, start=7, queue="First")
+    last = _many(1, start=7, queue="Last")
+    a = _write(tmp_path / "a.csv", [*first, *_many(300), *last])
+    whole = ac.read(_files(a), Profile())
+    monkeypatch.setattr(ac, "_BLOCK_BYTES", 2000)
+    monkeypatch.setattr(ac, "_MIN_COMPACT_ROWS", 1)
+    _split(monkeypatch, parts=4)
+    assert len(ac._byte_ranges(a, 4)) == 4
+    split = ac.read(_files(a), Profile())
+    assert _per_key(split) == _per_key(whole)
+    assert _ledger(split) == _ledger(whole) == {"a.csv": (302, 301, 0, 0, 1)}
+    queues = set(split.contacts["queue"])
+    assert "First" in queues and "Last" not in queues
+
+
+def test_split_read_error_in_a_later_range_names_the_line_in_the_file(tmp_path, monkeypatch):
+    bad = _row(U.format(9999), "VOICE", "2024-05-01 25:99", "General", "", "2024-05-01T17:10:00Z")
+    empty_id = _many(1, start=5)[0].replace(U.format(5), "")
+    _split(monkeypatch, parts=3)
+    monkeypatch.setattr(ac, "_BLOCK_BYTES", 2000)
+    a = _write(tmp_path / "a.csv", [*_many(400), bad, *_many(20, start=900)])
+    with pytest.raises(InputError) as err:
+        ac.read(_files(a), Profile())
+    assert (err.value.line, err.value.column) == (402, "InitiationTimestamp")
+    b = _write(tmp_path / "b.csv", [*_many(400), empty_id, *_many(20, start=900)])
+    with pytest.raises(InputError) as err:
+        ac.read(_files(b), Profile())
+    assert err.value.line == 402 and "ContactId" in err.value.message

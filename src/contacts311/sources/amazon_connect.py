@@ -28,6 +28,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,8 @@ INTERVAL_COLUMNS = {
 }
 
 _BLOCK_BYTES = 4 << 20
+#: Uncompressed CSVs at least this big are parsed in several ranges at once.
+_SPLIT_BYTES = 64 << 20
 #: Compact pending records into the per-contact state once they reach this many (or the state).
 _MIN_COMPACT_ROWS = 2_000_000
 _MS_PER_DAY = 86_400_000
@@ -122,24 +125,40 @@ def read(files: list[Any], profile: Profile, options: dict | None = None) -> Sou
             empty, or a timestamp cannot be read (the message names the file and line).
     """
     ledger = LedgerBuilder(FORMAT)
-    state = _Dedupe(n_files=len(files))
+    state = _Dedupe()
     queues = _Codes()
     columns: dict[str, list[str]] = {}
+    # Each file is read as one or more segments (consecutive byte ranges; big uncompressed CSVs
+    # are split so every core parses one). A record's "file" field holds its segment, whose
+    # global number follows reading order: ties between equal LastUpdateTimestamps go to the
+    # lower segment, i.e. the copy read first.
+    segment_file: list[int] = []
     for file_index, f in enumerate(files):
         path = Path(f.path)
         head = read_head(path)
-        reader = _open_json if head.lstrip("\ufeff").lstrip().startswith("{") else _open_csv
-        rows = 0
-        for batch in reader(path, head, columns, f.name):
-            part = _reduce(batch, file_index, queues, path, rows)
-            rows += len(part["hi"])
-            state.add(part)
+        if head.lstrip("\ufeff").lstrip().startswith("{"):
+            first = len(segment_file)
+            segment_file.append(file_index)
+            rows = 0
+            for batch in _open_json(path, head, columns, f.name):
+                part = _reduce(batch, first, queues, path, rows)
+                rows += len(part["hi"])
+                state.add(part)
+        else:
+            plan = _csv_plan(path, head, columns, f.name)
+            ranges = _byte_ranges(path, _workers())
+            first = len(segment_file)
+            segment_file.extend([file_index] * len(ranges))
+            rows = _read_csv_segments(path, plan, ranges, first, queues, state)
         ledger.read(f.name, rows)
     winners = state.finish()
+    to_file = np.asarray(segment_file, dtype=np.int32)
+    winners["file"] = to_file[winners["file"]]
+    duplicates = np.zeros(len(files), dtype=np.int64)
+    np.add.at(duplicates, to_file[: len(state.duplicates)], state.duplicates[: len(to_file)])
     names = [f.name for f in files]
     for file_index, name in enumerate(names):
-        dups = int(state.duplicates[file_index])
-        ledger.add(name, "duplicate", "duplicate", dups)
+        ledger.add(name, "duplicate", "duplicate", int(duplicates[file_index]))
     contacts, intervals = _tally(winners, names, queues.values, profile.timezone, ledger)
     notes = [
         "Amazon Connect: answered VOICE calls (Agent.ConnectedToAgentTimestamp present), "
@@ -210,8 +229,17 @@ def _has_zone(value: str) -> bool:
     return len(tail) == 6 and tail[0] in "+-" and tail[3] == ":"
 
 
-def _open_csv(path: Path, head: str, columns: dict[str, list[str]], name: str):
-    """Yield record batches of the needed columns of a contact-record CSV."""
+@dataclass
+class _CsvPlan:
+    """How to read a contact-record CSV: its header, the needed columns and their types."""
+
+    header: list[str]
+    actual: dict[str, str]  # meaning -> the header's spelling
+    convert: Any  # pyarrow.csv.ConvertOptions
+
+
+def _csv_plan(path: Path, head: str, columns: dict[str, list[str]], name: str) -> _CsvPlan:
+    """Check the header and choose the columns (and their Arrow types) to convert."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -240,29 +268,178 @@ def _open_csv(path: Path, head: str, columns: dict[str, list[str]], name: str):
     }
     if QUEUE in actual:
         types[actual[QUEUE]] = pa.dictionary(pa.int32(), pa.binary())
-    options = pacsv.ConvertOptions(
+    convert = pacsv.ConvertOptions(
         column_types=types,
         include_columns=list(types),
         strings_can_be_null=True,
         quoted_strings_can_be_null=True,
     )
-    rename = {v: k for k, v in actual.items()}
+    return _CsvPlan(header=header, actual=actual, convert=convert)
+
+
+def _csv_batches(path: Path, plan: _CsvPlan, byte_range: tuple[int, int] | None):
+    """Yield record batches of the needed columns: the whole file, or the data rows in a range."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    rename = {v: k for k, v in plan.actual.items()}
+    if byte_range is None:
+        stream = _input_stream(path)
+        read_options = pacsv.ReadOptions(block_size=_BLOCK_BYTES)
+    else:
+        # A range holds data rows only: the column names come from the header read earlier.
+        stream = _ByteRange(path, *byte_range)
+        read_options = pacsv.ReadOptions(
+            block_size=_BLOCK_BYTES, column_names=plan.header, use_threads=False
+        )
     reader = None
-    while True:
+    try:
+        while True:
+            try:
+                # Opening already converts the first block, so it can fail like any later batch.
+                if reader is None:
+                    reader = pacsv.open_csv(
+                        stream, read_options=read_options, convert_options=plan.convert
+                    )
+                batch = reader.read_next_batch()
+            except StopIteration:
+                return
+            except pa.ArrowInvalid as exc:
+                raise _locate(path, exc, plan.actual) from None
+            yield {rename[n]: batch.column(i) for i, n in enumerate(batch.schema.names)}
+    finally:
+        stream.close()
+
+
+class _ByteRange(io.RawIOBase):
+    """A read-only stream over bytes ``start`` to ``end`` of a file.
+
+    Plain reads, not a memory map: mapped pages would count as this process's memory.
+    """
+
+    def __init__(self, path: Path, start: int, end: int) -> None:
+        super().__init__()
+        self._fh = path.open("rb", buffering=0)
+        self._fh.seek(start)
+        self._left = end - start
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")[: self._left]
+        n = self._fh.readinto(view) or 0
+        self._left -= n
+        return n
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
+
+
+def _workers() -> int:
+    """Threads that parse one big CSV at once: one per core (at most 4)."""
+    import os
+
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _byte_ranges(path: Path, parts: int) -> list[tuple[int, int] | None]:
+    """Split an uncompressed CSV's data rows into ``parts`` ranges that end at line ends.
+
+    ``[None]`` (read the whole file as one stream) for a gzip file, a small file or one part.
+    Splitting at any line end is safe because the reader, like Amazon Connect's export, takes
+    line ends as record ends (a quoted line end inside a value is read as an error either way).
+    """
+    size = path.stat().st_size
+    if parts < 2 or size < _SPLIT_BYTES:
+        return [None]
+    with path.open("rb") as fh:
+        if fh.read(2) == b"\x1f\x8b":
+            return [None]
+        fh.seek(0)
+        starts = [len(fh.readline())]  # the data rows start after the header line
+        for i in range(1, parts):
+            fh.seek(max(size * i // parts, starts[-1]))
+            fh.readline()  # the rest of the line this offset falls in
+            starts.append(fh.tell())
+    bounds = sorted(set(starts)) + [size]
+    return [(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
+
+
+def _read_csv_segments(
+    path: Path,
+    plan: _CsvPlan,
+    ranges: list[tuple[int, int] | None],
+    first: int,
+    queues: _Codes,
+    state: _Dedupe,
+) -> int:
+    """Read a CSV's ranges (segments ``first``, ``first + 1``, ...) into ``state``; rows read.
+
+    One thread per range parses and reduces its records (Arrow and numpy release the GIL);
+    this thread deduplicates the reduced batches as they arrive. A bad record in a range
+    other than the first is found again by a plain sequential read, which names its line.
+    """
+    if len(ranges) == 1:
+        rows = 0
+        for batch in _csv_batches(path, plan, ranges[0]):
+            part = _reduce(batch, first, queues, path, rows)
+            rows += len(part["hi"])
+            state.add(part)
+        return rows
+
+    import queue
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    parts: queue.Queue = queue.Queue(maxsize=4 * len(ranges))
+    stop = threading.Event()
+    done = object()
+
+    def put(item: object) -> None:
+        while not stop.is_set():
+            try:
+                parts.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def work(offset: int) -> None:
+        rows = 0
         try:
-            # Opening already converts the first block, so it can fail like any later batch.
-            if reader is None:
-                reader = pacsv.open_csv(
-                    _input_stream(path),
-                    read_options=pacsv.ReadOptions(block_size=_BLOCK_BYTES),
-                    convert_options=options,
-                )
-            batch = reader.read_next_batch()
-        except StopIteration:
-            return
-        except pa.ArrowInvalid as exc:
-            raise _locate(path, exc, actual) from None
-        yield {rename[n]: batch.column(i) for i, n in enumerate(batch.schema.names)}
+            for batch in _csv_batches(path, plan, ranges[offset]):
+                if stop.is_set():
+                    return
+                put(_reduce(batch, first + offset, queues, path, rows))
+                rows += len(batch[ID])
+        finally:
+            put(done)
+
+    rows = 0
+    with ThreadPoolExecutor(max_workers=len(ranges), thread_name_prefix="connect-csv") as pool:
+        futures = [pool.submit(work, i) for i in range(len(ranges))]
+        try:
+            finished = 0
+            while finished < len(ranges):
+                item = parts.get()
+                if item is done:
+                    finished += 1
+                    continue
+                rows += len(item["hi"])
+                state.add(item)
+        finally:
+            stop.set()
+        failed = [f.exception() for f in futures if f.exception() is not None]
+    if failed and isinstance(failed[0], InputError):
+        # Line numbers inside a range are relative: read the file from the top to name the line.
+        before = 0
+        for batch in _csv_batches(path, plan, None):
+            _reduce(batch, first, queues, path, before)
+            before += len(batch[ID])
+    if failed:
+        raise failed[0]
+    return rows
 
 
 def _canonical(header_name: str, actual: dict[str, str]) -> str:
@@ -366,12 +543,15 @@ class _Codes:
 
     values: list[str] = field(default_factory=lambda: [""])
     index: dict[str, int] = field(default_factory=lambda: {"": 0})
+    # Reader threads of one file share the codes.
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def code(self, name: str) -> int:
-        if name not in self.index:
-            self.index[name] = len(self.values)
-            self.values.append(name)
-        return self.index[name]
+        with self._lock:
+            if name not in self.index:
+                self.index[name] = len(self.values)
+                self.values.append(name)
+            return self.index[name]
 
 
 def _text(raw: bytes | str) -> str:
@@ -531,11 +711,12 @@ class _Dedupe:
 
     _FIELDS = ("hi", "lo", "updated", "quarter", "file", "queue", "klass")
 
-    def __init__(self, n_files: int) -> None:
+    def __init__(self) -> None:
         self.state: dict[str, np.ndarray] | None = None
         self.pending: list[dict[str, np.ndarray]] = []
         self.pending_rows = 0
-        self.duplicates = np.zeros(max(n_files, 1), dtype=np.int64)
+        #: Copies that lost, per segment (the ``file`` field).
+        self.duplicates = np.zeros(0, dtype=np.int64)
 
     def add(self, part: dict[str, np.ndarray]) -> None:
         if not len(part["hi"]):
@@ -557,20 +738,22 @@ class _Dedupe:
     def _compact(self) -> None:
         if not self.pending:
             return
-        # State first, then pending in reading order: array position is reading order, which
-        # breaks ties between equal LastUpdateTimestamps in favour of the first copy read.
+        # State first, then pending in arrival order: within a segment, array position is
+        # reading order; between segments the lower segment was read first.
         parts = ([self.state] if self.state is not None else []) + self.pending
         self.state, self.pending, self.pending_rows = None, [], 0
         contest = {}
-        for k in ("hi", "lo", "updated"):
+        for k in ("hi", "lo", "updated", "file"):
             contest[k] = _concat(parts, k)
             for part in parts:
                 part[k] = None
-        keep = _winners(contest["hi"], contest["lo"], contest["updated"])
+        keep = _winners(contest["hi"], contest["lo"], contest["updated"], contest["file"])
         everyone = bool(keep.all())
         if not everyone:
-            lost = _concat(parts, "file")[~keep]
-            self.duplicates += np.bincount(lost, minlength=len(self.duplicates))
+            lost = np.bincount(contest["file"][~keep])
+            if len(lost) > len(self.duplicates):
+                self.duplicates = np.pad(self.duplicates, (0, len(lost) - len(self.duplicates)))
+            self.duplicates[: len(lost)] += lost
         # One field at a time, releasing the parts as we go, so the peak stays near one copy.
         state = {}
         for k in self._FIELDS:
@@ -586,8 +769,12 @@ def _concat(parts: list[dict[str, np.ndarray]], key: str) -> np.ndarray:
     return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
 
 
-def _winners(hi: np.ndarray, lo: np.ndarray, updated: np.ndarray) -> np.ndarray:
-    """Mask of the rows that survive deduplication by (hi, lo): latest ``updated``, then first.
+def _winners(
+    hi: np.ndarray, lo: np.ndarray, updated: np.ndarray, segment: np.ndarray
+) -> np.ndarray:
+    """Mask of the rows that survive deduplication by (hi, lo): latest ``updated``, first read.
+
+    "First read" is the lowest ``segment``, then the lowest position.
 
     Sorting uint64 values is far cheaper than hashing or arg-sorting them, so rows whose ``hi``
     is unique (almost all) are found with one sort and a table lookup, and only the few rows
@@ -611,8 +798,8 @@ def _winners(hi: np.ndarray, lo: np.ndarray, updated: np.ndarray) -> np.ndarray:
     pos = np.searchsorted(repeated, hi[cand])
     pos[pos == len(repeated)] = 0
     rows = cand[repeated[pos] == hi[cand]]
-    # Newest first within each id; position (reading order) breaks ties.
-    order = np.lexsort((rows, -updated[rows], lo[rows], hi[rows]))
+    # Newest first within each id; reading order (segment, then position) breaks ties.
+    order = np.lexsort((rows, segment[rows], -updated[rows], lo[rows], hi[rows]))
     sh, sl = hi[rows][order], lo[rows][order]
     first = np.ones(len(rows), dtype=bool)
     first[1:] = (sh[1:] != sh[:-1]) | (sl[1:] != sl[:-1])
