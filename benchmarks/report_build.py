@@ -232,8 +232,9 @@ def runner_workers(jobs: int) -> int:
 def run_floor(folder: Path) -> dict[str, float]:
     """Execute and convert every notebook in ``folder`` the way the report runner does.
 
-    Same kernel (:func:`contacts311.reporting._kernel`), same worker count, same papermill
-    call (``_execute``) and the same exporter and template (``_to_html``); nbconvert is imported
+    Same kernel (:func:`contacts311.reporting._kernel`), same worker count and start order
+    (``_longest_first``), same papermill call (``_execute``) and the same exporter and template
+    (``_to_html``); nbconvert is imported
     while the kernels run and each page is converted as soon as its notebook finishes, as the
     runner does. Only the data loading, the input checks, the history and the publishing of
     the run are absent: they are the runner's own work, not the floor's.
@@ -256,11 +257,13 @@ def run_floor(folder: Path) -> dict[str, float]:
             reporting._kernel(tmp) as kernel,
             ThreadPoolExecutor(max_workers=runner_workers(len(notebooks))) as pool,
         ):
-            futures = {}
+            jobs = []
             for nb in notebooks:
                 own = reporting.read_parameters(nb)
-                params = {k: v for k, v in values.items() if k in own}
-                out_nb = tmp / nb.name
+                jobs.append((nb, tmp / nb.name, {k: v for k, v in values.items() if k in own}))
+            futures = {}
+            # The runner's start order (longest first; with no earlier run, by file size).
+            for nb, out_nb, params in reporting._longest_first(jobs, tmp):
                 futures[pool.submit(reporting._execute, nb, out_nb, params, kernel, tmp)] = (
                     nb,
                     out_nb,

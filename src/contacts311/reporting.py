@@ -23,6 +23,7 @@ import difflib
 import hashlib
 import html
 import json
+import math
 import os
 import re
 import shutil
@@ -824,6 +825,31 @@ def _kernel(tmp: Path) -> Iterator[str]:
             os.environ["JUPYTER_PATH"] = before
 
 
+def _longest_first(
+    jobs: Sequence[tuple[Path, Path, dict[str, Any]]], out: Path
+) -> list[tuple[Path, Path, dict[str, Any]]]:
+    """The notebooks in the order to start them: the longest first (LPT scheduling).
+
+    With fewer workers than notebooks, starting the longest ones first keeps a core from idling
+    while the last long notebook runs alone. "Longest" is the time a notebook took in the
+    latest run that ran it; a notebook never run here goes first, and file size (a rough
+    measure of how much a notebook computes and draws) breaks ties.
+    """
+    seconds: dict[str, float] = {}
+    for run in _read_runs(out):  # oldest first: later runs overwrite
+        for entry in run.get("notebooks") or []:
+            if isinstance(entry, dict) and isinstance(entry.get("seconds"), int | float):
+                seconds[str(entry.get("name"))] = float(entry["seconds"])
+    return sorted(
+        jobs,
+        key=lambda job: (
+            -seconds.get(job[0].name, math.inf),
+            -job[0].stat().st_size,
+            job[0].name,
+        ),
+    )
+
+
 def _headline_period(data, as_of: dt.date) -> str:
     from contacts311.measures import period_totals
 
@@ -1114,7 +1140,7 @@ def _run_locked(
             # each notebook's load_dataset() waits for the pickle (or the failure marker).
             futures = {
                 pool.submit(_execute, nb, out_nb, params, kernel, tmp): (nb, out_nb, params)
-                for nb, out_nb, params in jobs
+                for nb, out_nb, params in _longest_first(jobs, out_dir)
             }
             try:
                 data = loader.result()

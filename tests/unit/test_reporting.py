@@ -390,3 +390,35 @@ def test_loader_process_that_dies_is_an_error_not_a_hang(tmp_path):
     loader._file.unlink(missing_ok=True)
     with pytest.raises(RuntimeError, match="stopped"):
         loader.result()
+
+
+# --- scheduling -------------------------------------------------------------------------------
+
+
+def _jobs(tmp_path: Path, sizes: dict[str, int]) -> list[tuple[Path, Path, dict]]:
+    jobs = []
+    for name, size in sizes.items():
+        nb = tmp_path / name
+        nb.write_text("x" * size, encoding="utf-8")
+        jobs.append((nb, tmp_path / f"out-{name}", {}))
+    return jobs
+
+
+def test_longest_first_without_history_orders_by_size(tmp_path):
+    jobs = _jobs(tmp_path, {"a.ipynb": 10, "b.ipynb": 30, "c.ipynb": 20})
+    order = reporting._longest_first(jobs, tmp_path / "reports")
+    assert [nb.name for nb, _, _ in order] == ["b.ipynb", "c.ipynb", "a.ipynb"]
+
+
+def test_longest_first_uses_the_latest_seconds_and_starts_new_notebooks_first(tmp_path):
+    out = tmp_path / "reports"
+    out.mkdir()
+    runs = [
+        {"notebooks": [{"name": "a.ipynb", "seconds": 1.0}, {"name": "b.ipynb", "seconds": 9.0}]},
+        # The latest run wins: b got faster, a slower; c was not in it.
+        {"notebooks": [{"name": "a.ipynb", "seconds": 5.0}, {"name": "b.ipynb", "seconds": 2.0}]},
+    ]
+    (out / reporting.RUNS_FILE).write_text(json.dumps(runs), encoding="utf-8")
+    jobs = _jobs(tmp_path, {"a.ipynb": 10, "b.ipynb": 30, "c.ipynb": 1})
+    order = reporting._longest_first(jobs, out)
+    assert [nb.name for nb, _, _ in order] == ["c.ipynb", "a.ipynb", "b.ipynb"]

@@ -644,3 +644,12 @@ def test_local_times_with_an_explicit_offset_use_it():
     # 23:30 at UTC-5 = 04:30Z on the 6th = 20:30 PST on the 5th; 09:00 PST = 17:00Z
     assert [str(t) for t in utc] == ["2024-03-06 04:30:00", "2024-03-05 17:00:00"]
     assert [str(t) for t in local] == ["2024-03-05 20:30:00", "2024-03-05 09:00:00"]
+
+
+def test_same_widths_fast_check_agrees_with_the_record_scan():
+    from contacts311.sources.zendesk import _same_widths
+
+    ok = 'ID,Subject,Status\n1,"two\nlines, and a comma",solved\r\n2,"say ""hi""",open\n\n'
+    assert _same_widths(ok, 3)
+    assert not _same_widths("ID,Subject,Status\n1,a,b,c\n", 3)  # wider: shifted cells
+    assert not _same_widths("ID,Subject,Status\n1,a\n", 3)  # narrower: left to the scan
