@@ -792,24 +792,14 @@ def _lock(out: Path, wait_seconds: float) -> Iterator[None]:
 def _kernel(tmp: Path) -> Iterator[str]:
     """The name of a kernel that runs this interpreter, registering nothing globally.
 
-    ``python3`` is used when it resolves to ``sys.executable`` (jupyter_client swaps a bare
-    ``python`` for the running interpreter); otherwise a kernelspec is written into the run's
-    temp folder and ``JUPYTER_PATH`` points there for the run only.
+    A kernelspec written into the run's temp folder (``JUPYTER_PATH`` points there for the run
+    only) starts :mod:`contacts311._kernel`: ipykernel with this interpreter, at a lower CPU
+    priority than the runner and its loader process.
     """
-    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
-
-    try:
-        argv0 = KernelSpecManager().get_kernel_spec("python3").argv[0]
-    except NoSuchKernel:
-        argv0 = ""
-    bare = {"python", "python3", f"python{sys.version_info[0]}.{sys.version_info[1]}"}
-    if argv0 in bare or (argv0 and Path(argv0).absolute() == Path(sys.executable).absolute()):
-        yield "python3"
-        return
     spec_dir = tmp / "jupyter" / "kernels" / "contacts311-python"
     spec_dir.mkdir(parents=True)
     spec = {
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "argv": [sys.executable, "-m", "contacts311._kernel", "-f", "{connection_file}"],
         "display_name": "contacts311 (this environment)",
         "language": "python",
     }
