@@ -847,6 +847,7 @@ def undercount(
     low_rule: str = "flagged",
     events: pd.DataFrame | None = None,
     style: str = "fy",
+    days: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Likely missed hand-logged contacts per fiscal year and channel: a low and a high estimate.
 
@@ -865,6 +866,8 @@ def undercount(
         events: Optional ``date``, ``end_date``, ``label`` table; low days inside an event are
             excused.
         style: Period labels, ``fy`` or ``ending-year``.
+        days: What :func:`undercount_days` returned for the same contacts, profile and settings,
+            when the caller already has it (a report shows both); computed here otherwise.
 
     Returns:
         One row per period and channel: ``period_key``, ``period``, ``channel``, ``counted``
@@ -896,17 +899,18 @@ def undercount(
     ]
     if contacts.empty:
         return pd.DataFrame(columns=columns)
-    days = undercount_days(
-        contacts,
-        profile,
-        channels,
-        window=window,
-        flag_ratio=flag_ratio,
-        low_quantile=low_quantile,
-        min_expected=min_expected,
-        low_rule=low_rule,
-        events=events,
-    )
+    if days is None:
+        days = undercount_days(
+            contacts,
+            profile,
+            channels,
+            window=window,
+            flag_ratio=flag_ratio,
+            low_quantile=low_quantile,
+            min_expected=min_expected,
+            low_rule=low_rule,
+            events=events,
+        )
     if days.empty:
         # No hand-logged contact at all (e.g. phone data only): nothing to estimate, rather
         # than a row of zeros per channel that would read as "no contacts were missed".

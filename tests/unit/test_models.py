@@ -372,6 +372,12 @@ def test_undercount_per_period_and_sentence():
     assert undercount_sentence(table, "FY 2023-24") == sentence
     with pytest.raises(ValueError, match="no period"):
         undercount_sentence(table, 2030)
+    # Days the caller already computed (a report also shows them) give the same estimate.
+    days = undercount_days(_front_desk_weeks(), channels=("in_person",), low_rule="zero_days")
+    again = undercount(
+        _front_desk_weeks(), channels=("in_person",), low_rule="zero_days", days=days
+    )
+    pd.testing.assert_frame_equal(again, table)
 
 
 def test_undercount_ignores_thin_channels_and_reports_zero():

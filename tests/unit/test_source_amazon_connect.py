@@ -530,6 +530,10 @@ def test_byte_ranges_one_stream_for_small_gzip_or_single_core(tmp_path, monkeypa
     z = tmp_path / "z.csv"
     z.write_bytes(gzip.compress(a.read_bytes()))
     assert ac._byte_ranges(z, 4) == [None]  # a gzip stream cannot be entered mid-way
+    cr = tmp_path / "cr.csv"
+    cr.write_bytes(a.read_bytes().replace(b"\n", b"\r"))
+    assert ac._byte_ranges(cr, 4) == [None]  # no line feed to split at
+    assert sum(_per_key(ac.read(_files(cr), Profile())).values()) == 50
 
 
 def test_split_read_equals_one_stream_and_first_copy_in_the_file_wins_ties(tmp_path, monkeypatch):

@@ -364,7 +364,9 @@ def _byte_ranges(path: Path, parts: int) -> list[tuple[int, int] | None]:
             fh.readline()  # the rest of the line this offset falls in
             starts.append(fh.tell())
     bounds = sorted(set(starts)) + [size]
-    return [(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
+    ranges = [(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
+    # Too few line ends to split (e.g. a file ending lines with a bare CR): one stream.
+    return ranges if len(ranges) > 1 else [None]
 
 
 def _read_csv_segments(
