@@ -1329,7 +1329,7 @@ class _Loader:
             return pickle.load(fh)  # noqa: S301
 
     def publish(self, dataset_path: Path) -> None:
-        """Make the read dataset the one the notebooks load (a rename: no second pickling)."""
+        """Make the read dataset the one the notebooks load (a byte copy, not a re-pickling)."""
         import pickle
 
         part = dataset_path.with_name(dataset_path.name + ".part")
@@ -1353,6 +1353,11 @@ def _load_to_file(data_path: Path | None, profile_path: Path | None, out: Path) 
             data = load(data_path, profile_path)
         except Exception as exc:  # carried to the runner, which raises it there
             error = exc
+    if error is not None:
+        try:
+            pickle.dumps(error)
+        except Exception:  # an exception that cannot travel still arrives as one line
+            error = RuntimeError(f"{type(error).__name__}: {error}")
     caught = [(str(w.message), w.category) for w in records]
     part = out.with_name(out.name + ".part")
     with part.open("wb") as fh:
