@@ -1283,43 +1283,52 @@ def _convert_one(
 
 
 class _Loader:
-    """``pipeline.load`` run in a child process; :meth:`result` waits for the dataset.
+    """``pipeline.load`` run in a child interpreter; :meth:`result` waits for the dataset.
 
-    The child writes the dataset (or the exception that stopped it) with the warnings it raised
-    to a pickle in the run's temp folder; :meth:`result` raises those warnings again here, so
-    the command line shows them as if the read had run in this process. ``spawn`` starts a
-    fresh interpreter: safe whatever threads the caller runs, on every platform.
+    The child (:mod:`contacts311._loader`) writes the dataset (or the exception that stopped
+    it) with the warnings it raised to a pickle in the run's temp folder; :meth:`result` raises
+    those warnings again here, so the command line shows them as if the read had run in this
+    process. The child gets this process's ``sys.path``, so it imports the same package.
     """
 
     def __init__(self, data_path: Path | None, profile_path: Path | None, tmp: Path) -> None:
-        import multiprocessing
-
         self._file = tmp / "loaded.pickle"
-        self._process = multiprocessing.get_context("spawn").Process(
-            target=_load_to_file,
-            args=(data_path, profile_path, self._file),
-            name="contacts311-loader",
-        )
-        self._process.start()
+        self._log = tmp / "loader.log"
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+        with self._log.open("wb") as log:
+            self._process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "contacts311._loader",
+                    str(data_path or ""),
+                    str(profile_path or ""),
+                    str(self._file),
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                env=env,
+            )
 
     def __enter__(self) -> _Loader:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        if self._process.is_alive():  # the run stopped early (a kernel failed, Ctrl-C)
+        if self._process.poll() is None:  # the run stopped early (a kernel failed, Ctrl-C)
             self._process.terminate()
-        self._process.join()
+        self._process.wait()
 
     def result(self) -> Any:
         """The :class:`~contacts311.pipeline.Dataset`; raises what stopped the read."""
         import pickle
         import warnings
 
-        self._process.join()
+        code = self._process.wait()
         if not self._file.is_file():
-            raise RuntimeError(
-                f"the process reading the exports stopped (exit code {self._process.exitcode})"
-            )
+            lines = self._log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+            last = f": {lines[-1].strip()}" if lines else ""
+            raise RuntimeError(f"the process reading the exports stopped (exit code {code}){last}")
         with self._file.open("rb") as fh:
             error, caught = pickle.load(fh)  # noqa: S301 - written by this run's child
             for message, category in caught:
@@ -1337,33 +1346,6 @@ class _Loader:
             pickle.load(src)  # noqa: S301 - skip the (error, warnings) header
             dst.write(src.read())
         os.replace(part, dataset_path)
-
-
-def _load_to_file(data_path: Path | None, profile_path: Path | None, out: Path) -> None:
-    """Child-process side of :class:`_Loader`."""
-    import pickle
-    import warnings
-
-    from contacts311.pipeline import load
-
-    data, error = None, None
-    with warnings.catch_warnings(record=True) as records:
-        warnings.simplefilter("always")
-        try:
-            data = load(data_path, profile_path)
-        except Exception as exc:  # carried to the runner, which raises it there
-            error = exc
-    if error is not None:
-        try:
-            pickle.dumps(error)
-        except Exception:  # an exception that cannot travel still arrives as one line
-            error = RuntimeError(f"{type(error).__name__}: {error}")
-    caught = [(str(w.message), w.category) for w in records]
-    part = out.with_name(out.name + ".part")
-    with part.open("wb") as fh:
-        pickle.dump((error, caught), fh, protocol=pickle.HIGHEST_PROTOCOL)
-        pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(part, out)
 
 
 def _publish(dataset_path: Path, data: Any) -> None:

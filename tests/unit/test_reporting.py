@@ -386,10 +386,33 @@ def test_loader_process_raises_the_childs_input_error_whole(tmp_path):
 def test_loader_process_that_dies_is_an_error_not_a_hang(tmp_path):
     loader = reporting._Loader(BAD / "04-utf8-bom", None, tmp_path)
     loader._process.kill()
-    loader._process.join()
+    loader._process.wait()
     loader._file.unlink(missing_ok=True)
     with pytest.raises(RuntimeError, match="stopped"):
         loader.result()
+
+
+def test_loader_process_does_not_rerun_the_callers_script(tmp_path):
+    """A script calling run_report without a __main__ guard must not be run again by the read."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "nightly.py"
+    script.write_text(
+        "from pathlib import Path\n"
+        "from contacts311 import reporting\n"
+        "marker = Path(__file__).with_name('ran.txt')\n"
+        "marker.write_text(marker.read_text() + 'x' if marker.exists() else 'x')\n"
+        f"with reporting._Loader(Path({str(BAD / '04-utf8-bom')!r}), None, Path(__file__).parent) as loader:\n"
+        "    print(len(loader.result().contacts))\n",
+        encoding="utf-8",
+    )
+    out = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout.strip()) > 0
+    assert (tmp_path / "ran.txt").read_text() == "x"
 
 
 # --- scheduling -------------------------------------------------------------------------------
