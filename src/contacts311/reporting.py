@@ -298,11 +298,8 @@ def parse_overrides(pairs: Sequence[str], declared: Mapping[str, Parameter]) -> 
 
 def _sha256_file(path: Path) -> str:
     # Not pipeline._sha256: importing pipeline loads pandas, which the up-to-date path avoids.
-    h = hashlib.sha256()
     with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def input_files(data_dir: str | Path | None, profile: str | Path | None) -> list[tuple[str, Path]]:
