@@ -158,6 +158,23 @@ def _per_key(result) -> dict:
     }
 
 
+def _many(
+    n: int, start: int = 100, queue: str = "General", agent: str = "2024-05-01T17:01:00Z"
+) -> list[str]:
+    """``n`` voice calls with distinct ids from ``start`` (answered unless ``agent`` is "")."""
+    return [
+        _row(
+            U.format(start + i),
+            "VOICE",
+            "2024-05-01T17:00:00Z",
+            queue,
+            agent,
+            "2024-05-01T17:10:00Z",
+        )
+        for i in range(n)
+    ]
+
+
 def _ledger(result) -> dict:
     frame = result.ledger.frame()
     out = {}
@@ -357,17 +374,7 @@ def test_bad_timestamp_names_line_and_column(tmp_path):
 
 def test_bad_timestamp_far_down_the_file_names_its_line(tmp_path):
     # Beyond the first 16 KiB the fast reader meets it; the error still names the line.
-    good = [
-        _row(
-            U.format(100 + i),
-            "VOICE",
-            "2024-05-01T17:00:00Z",
-            "General",
-            "",
-            "2024-05-01T17:10:00Z",
-        )
-        for i in range(400)
-    ]
+    good = _many(400, agent="")
     bad = _row(U.format(9999), "VOICE", "2024-05-01 25:99", "General", "", "2024-05-01T17:10:00Z")
     a = _write(tmp_path / "a.csv", [*good, bad])
     with pytest.raises(InputError) as err:
@@ -475,17 +482,7 @@ def test_no_voice_calls_gives_no_rows_but_a_full_ledger(tmp_path):
 
 
 def test_zone_missing_only_far_down_the_file_names_its_line(tmp_path):
-    good = [
-        _row(
-            U.format(100 + i),
-            "VOICE",
-            "2024-05-01T17:00:00Z",
-            "General",
-            "",
-            "2024-05-01T17:10:00Z",
-        )
-        for i in range(400)
-    ]
+    good = _many(400, agent="")
     late = _row(
         U.format(9999), "VOICE", "2024-05-01T17:00:00Z", "General", "", "2024-05-01 17:10:00"
     )
@@ -494,20 +491,6 @@ def test_zone_missing_only_far_down_the_file_names_its_line(tmp_path):
         ac.read(_files(a), Profile())
     assert err.value.line == 402  # header on line 1, 400 good rows, then the bad one
     assert err.value.column == "LastUpdateTimestamp"
-
-
-def _many(n: int, start: int = 100, queue: str = "General") -> list[str]:
-    return [
-        _row(
-            U.format(start + i),
-            "VOICE",
-            "2024-05-01T17:00:00Z",
-            queue,
-            "2024-05-01T17:01:00Z",
-            "2024-05-01T17:10:00Z",
-        )
-        for i in range(n)
-    ]
 
 
 def test_byte_ranges_end_at_line_ends_and_cover_every_data_row(tmp_path, monkeypatch):
