@@ -1,6 +1,7 @@
 import warnings
 
 import pandas as pd
+import pytest
 
 from contacts311.errors import InputWarning
 from contacts311.pipeline import cache_dir, load
@@ -62,3 +63,24 @@ def test_damaged_cache_entry_is_ignored(tmp_path, monkeypatch):
     for entry in (tmp_path / "cache").glob("*.pickle"):
         entry.write_bytes(b"not a pickle")
     assert int(load(data).contacts["count"].sum()) == 17
+
+
+@pytest.mark.parametrize("cache", ["off", "on"])
+def test_inputs_carry_each_files_sha256_with_or_without_the_cache(tmp_path, monkeypatch, cache):
+    """Provenance: the digests are hashed beside the read (no cache) or before it (cache)."""
+    import hashlib
+
+    if cache == "off":
+        monkeypatch.setenv("CONTACTS311_CACHE_DIR", "off")
+    else:
+        monkeypatch.setenv("CONTACTS311_CACHE_DIR", str(tmp_path / "cache"))
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "calls.csv").write_text(HSPLIT)
+    (data / "more.csv").write_text(HSPLIT.replace("2023", "2024"))
+    for _ in range(2):  # with the cache on, the second load is a cache hit
+        inputs = load(data).inputs.set_index("source_file")["sha256"].to_dict()
+        assert inputs == {
+            name: hashlib.sha256((data / name).read_bytes()).hexdigest()
+            for name in ("calls.csv", "more.csv")
+        }
