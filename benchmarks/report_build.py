@@ -167,11 +167,13 @@ def probe_modules(notebooks: list[Path], data_dir: Path, folder: Path) -> dict[s
         Notebook name -> module names in the order the kernel loaded them.
     """
     from contacts311 import reporting
-    from contacts311.pipeline import load
 
     folder.mkdir(parents=True, exist_ok=True)
     dataset_path = folder / "dataset.pickle"
-    reporting._publish(dataset_path, load(data_dir))
+    # Written the way a run writes it: the runner's loader process, then its publish step.
+    with reporting._Loader(Path(data_dir).resolve(), None, folder) as loader:
+        loader.result()
+        loader.publish(dataset_path)
     jobs = []
     for nb in notebooks:
         doc = json.loads(nb.read_text(encoding="utf-8"))

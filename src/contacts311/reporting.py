@@ -1345,16 +1345,6 @@ class _Loader:
         os.replace(part, dataset_path)
 
 
-def _publish(dataset_path: Path, data: Any) -> None:
-    """Write the shared dataset atomically, so a waiting notebook never reads half a file."""
-    import pickle
-
-    part = dataset_path.with_name(dataset_path.name + ".part")
-    with part.open("wb") as fh:
-        pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(part, dataset_path)
-
-
 def _abandon(
     out_dir: Path,
     run: dict[str, Any],
