@@ -434,6 +434,99 @@ def test_winners_tie_goes_to_the_segment_read_first_whatever_the_arrival_order()
     assert ac._winners(hi, lo, updated, segment).tolist() == [False, True, True, False]
 
 
+@pytest.mark.parametrize("partitions", [1, 2, 3])
+def test_result_does_not_depend_on_the_number_of_key_partitions(tmp_path, monkeypatch, partitions):
+    # Contacts are deduplicated and counted in one partition per core; a contact's copies
+    # always share a partition (2: a bit mask, 3: a remainder), so the result is the same.
+    monkeypatch.setattr(ac, "_workers", lambda: partitions)
+    monkeypatch.setattr(ac, "_BLOCK_BYTES", 400)
+    monkeypatch.setattr(ac, "_MIN_COMPACT_ROWS", 1)
+    a = _write(tmp_path / "a.csv", FILE_A)
+    b = _write(tmp_path / "b.csv", FILE_B)
+    result = ac.read(_files(a, b), Profile())
+    assert _per_key(result) == EXPECTED
+    assert _ledger(result) == EXPECTED_LEDGER
+
+
+def _parts():
+    """Two partitions of (file, queue, klass) keys; by hand: (0,1,0) x3, (0,2,2) x2, (1,1,0) x1."""
+    return [
+        {
+            "file": np.array([0, 0, 1], dtype=np.int32),
+            "queue": np.array([1, 2, 1], dtype=np.int32),
+            "klass": np.array([0, 2, 0], dtype=np.int8),
+        },
+        {
+            "file": np.array([0, 0, 0], dtype=np.int32),
+            "queue": np.array([1, 1, 2], dtype=np.int32),
+            "klass": np.array([0, 0, 2], dtype=np.int8),
+        },
+    ]
+
+
+GROUPED = {(0, 1, 0): 3, (0, 2, 2): 2, (1, 1, 0): 1}
+
+
+def _as_dict(frame) -> dict:
+    return {
+        (int(f), int(q), int(k)): int(n)
+        for f, q, k, n in frame[["file", "queue", "klass", "count"]].itertuples(index=False)
+    }
+
+
+def test_group_counts_over_partitions_dense_or_sorted(monkeypatch):
+    assert _as_dict(ac._group(_parts())) == GROUPED
+    monkeypatch.setattr(ac, "_DENSE_GROUPS", 0)  # the sort-based path for large key spaces
+    assert _as_dict(ac._group(_parts())) == GROUPED
+
+
+def test_group_key_space_too_large_for_one_integer():
+    parts = _parts()
+    # Spans of 2**40 and 2**30 would overflow a combined int64 key.
+    parts[0]["file"] = parts[0]["file"].astype(np.int64) * 2**40
+    parts[1]["queue"] = parts[1]["queue"].astype(np.int64) * 2**30
+    got = ac._group(parts)
+    assert _as_dict(got) == {
+        (0, 1, 0): 1,
+        (0, 2, 2): 1,
+        (2**40, 1, 0): 1,
+        (0, 2**30, 0): 2,
+        (0, 2**31, 2): 1,
+    }
+
+
+def test_group_of_nothing_is_an_empty_frame():
+    empty = {k: v[:0] for k, v in _parts()[0].items()}
+    assert list(ac._group([empty, empty]).columns) == ["file", "queue", "klass", "count"]
+
+
+def _state_part(ids: list[int]) -> dict:
+    n = len(ids)
+    return {
+        "hi": np.asarray(ids, dtype=np.uint64),
+        "lo": np.zeros(n, dtype=np.uint64),
+        "updated": np.arange(n, dtype=np.int64),
+        "quarter": np.zeros(n, dtype=np.int32),
+        "file": np.zeros(n, dtype=np.int32),
+        "queue": np.zeros(n, dtype=np.int32),
+        "klass": np.zeros(n, dtype=np.int8),
+    }
+
+
+def test_dedupe_compacts_less_often_while_duplicates_are_rare(monkeypatch):
+    monkeypatch.setattr(ac, "_MIN_COMPACT_ROWS", 4)
+    state = ac._Dedupe()
+    state.add(_state_part([1, 2, 3, 4]))  # compacted: no duplicates
+    assert state.growth == ac._SPARSE_GROWTH and len(state.state["hi"]) == 4
+    state.add(_state_part([5, 6, 7, 8]))  # 4 pending < 4 x 4 state: waits
+    assert state.pending_rows == 4
+    state.add(_state_part([1, 1, 1, 1, 2, 2, 2, 2, 9, 9, 9, 9]))  # 16 pending: compacted
+    assert state.pending_rows == 0
+    # 20 rows in, 9 distinct kept: duplicates are common again, so compact as often as before.
+    assert len(state.state["hi"]) == 9 and state.growth == 1
+    assert int(state.duplicates.sum()) == 11
+
+
 def test_pipeline_load_with_profile(tmp_path):
     from contacts311.pipeline import load
 

@@ -78,6 +78,11 @@ _BLOCK_BYTES = 4 << 20
 _SPLIT_BYTES = 64 << 20
 #: Compact pending records into the per-contact state once they reach this many (or the state).
 _MIN_COMPACT_ROWS = 2_000_000
+#: After a compaction that kept at least this share of its rows (few duplicates), wait until
+#: pending rows reach ``_SPARSE_GROWTH`` times the state: another compaction would barely
+#: shrink it, and every compaction re-sorts the whole state.
+_SPARSE_KEPT = 0.875
+_SPARSE_GROWTH = 4
 _MS_PER_DAY = 86_400_000
 _QUARTER_HOUR_MS = 900_000
 _INTERVAL_MINUTES = 30
@@ -86,6 +91,7 @@ _MISSING_MS = np.iinfo(np.int64).min  # a missing LastUpdateTimestamp loses to a
 #: Runs of hex digits in a canonical UUID ``8-4-4-4-12``.
 _UUID_RUNS = ((0, 8), (9, 13), (14, 18), (19, 23), (24, 36))
 _ALL_ONES = np.uint64(0x0101010101010101)
+_DASH = ord("-")
 
 
 def sniff(head: str) -> bool:
@@ -125,7 +131,9 @@ def read(files: list[Any], profile: Profile, options: dict | None = None) -> Sou
             empty, or a timestamp cannot be read (the message names the file and line).
     """
     ledger = LedgerBuilder(FORMAT)
-    state = _Dedupe()
+    # Contacts are split by key into one partition per core, deduplicated and counted apart:
+    # the last compaction and the counting then run on every core, not on one.
+    states = [_Dedupe() for _ in range(_workers())]
     queues = _Codes()
     columns: dict[str, list[str]] = {}
     # Each file is read as one or more segments (consecutive byte ranges; big uncompressed CSVs
@@ -143,19 +151,20 @@ def read(files: list[Any], profile: Profile, options: dict | None = None) -> Sou
             for batch in _open_json(path, head, columns, f.name):
                 part = _reduce(batch, first, queues, path, rows)
                 rows += len(part["hi"])
-                state.add(part)
+                _add(states, _partition(part, len(states)))
         else:
             plan = _csv_plan(path, head, columns, f.name)
             ranges = _byte_ranges(path, _workers())
             first = len(segment_file)
             segment_file.extend([file_index] * len(ranges))
-            rows = _read_csv_segments(path, plan, ranges, first, queues, state)
+            rows = _read_csv_segments(path, plan, ranges, first, queues, states)
         ledger.read(f.name, rows)
-    winners = state.finish()
+    winners = _on_threads(_Dedupe.finish, states)
     to_file = np.asarray(segment_file, dtype=np.int32)
-    winners["file"] = to_file[winners["file"]]
     duplicates = np.zeros(len(files), dtype=np.int64)
-    np.add.at(duplicates, to_file[: len(state.duplicates)], state.duplicates[: len(to_file)])
+    for state, part in zip(states, winners, strict=True):
+        part["file"] = to_file[part["file"]]
+        np.add.at(duplicates, to_file[: len(state.duplicates)], state.duplicates[: len(to_file)])
     names = [f.name for f in files]
     for file_index, name in enumerate(names):
         ledger.add(name, "duplicate", "duplicate", int(duplicates[file_index]))
@@ -375,9 +384,9 @@ def _read_csv_segments(
     ranges: list[tuple[int, int] | None],
     first: int,
     queues: _Codes,
-    state: _Dedupe,
+    states: list[_Dedupe],
 ) -> int:
-    """Read a CSV's ranges (segments ``first``, ``first + 1``, ...) into ``state``; rows read.
+    """Read a CSV's ranges (segments ``first``, ``first + 1``, ...) into ``states``; rows read.
 
     One thread per range parses and reduces its records (Arrow and numpy release the GIL);
     this thread deduplicates the reduced batches as they arrive. A bad record in a range
@@ -388,7 +397,7 @@ def _read_csv_segments(
         for batch in _csv_batches(path, plan, ranges[0]):
             part = _reduce(batch, first, queues, path, rows)
             rows += len(part["hi"])
-            state.add(part)
+            _add(states, _partition(part, len(states)))
         return rows
 
     import queue
@@ -413,7 +422,8 @@ def _read_csv_segments(
             for batch in _csv_batches(path, plan, ranges[offset]):
                 if stop.is_set():
                     return
-                put(_reduce(batch, first + offset, queues, path, rows))
+                part = _reduce(batch, first + offset, queues, path, rows)
+                put(_partition(part, len(states)))
                 rows += len(batch[ID])
         finally:
             put(done)
@@ -428,8 +438,8 @@ def _read_csv_segments(
                 if item is done:
                     finished += 1
                     continue
-                rows += len(item["hi"])
-                state.add(item)
+                rows += sum(len(part["hi"]) for part in item)
+                _add(states, item)
         finally:
             stop.set()
         failed = [f.exception() for f in futures if f.exception() is not None]
@@ -657,15 +667,25 @@ def _uuid_words(ids) -> tuple[np.ndarray, np.ndarray]:
     digits = np.concatenate([chars[:, a:b] for a, b in _UUID_RUNS], axis=1)
     # Arithmetic hex decoding on uint8 (far cheaper than a lookup table or np.where here):
     # '0'-'9' -> low nibble; 'a'-'f' and 'A'-'F' -> low nibble + 9 (bit 6 marks letters).
-    lower = digits | 0x20
-    nibbles = (digits & 0x0F) + (digits >> 6) * 9
-    valid = ((digits - 48) < 10) | ((lower - 97) < 6)
+    # In place on one scratch array: at this size every fresh temporary costs page faults.
+    scratch = digits - 48  # wraps below '0'
+    valid = scratch < 10
+    np.bitwise_or(digits, 0x20, out=scratch)
+    scratch -= 97
+    valid |= scratch < 6
+    nibbles = digits & 0x0F
+    np.right_shift(digits, 6, out=scratch)
+    scratch *= 9
+    nibbles += scratch
     # All 32 flags true <=> every 8-byte word of them equals 0x0101010101010101.
     words = valid.view(np.uint64)
     all_valid = (words[:, 0] & words[:, 1] & words[:, 2] & words[:, 3]) == _ALL_ONES
-    dashes = (chars[:, [8, 13, 18, 23]] == ord("-")).all(axis=1)
-    packed = np.ascontiguousarray((nibbles[:, 0::2] << 4) | nibbles[:, 1::2])
-    return dashes & all_valid, packed.view(np.uint64)
+    all_valid &= chars[:, 8] == _DASH
+    for column in (13, 18, 23):
+        all_valid &= chars[:, column] == _DASH
+    packed = nibbles[:, 0::2] << 4
+    packed |= nibbles[:, 1::2]
+    return all_valid, packed.view(np.uint64)
 
 
 def _id_keys(ids) -> tuple[np.ndarray, np.ndarray]:
@@ -686,7 +706,12 @@ def _id_keys(ids) -> tuple[np.ndarray, np.ndarray]:
         offsets = np.frombuffer(ids.buffers()[1], dtype=np.int32)[ids.offset : ids.offset + n + 1]
         is_36 = np.diff(offsets) == 36
         # The decision is per id, never per batch, so one id always gets the same key.
-        subset = ids if is_36.all() else pc.filter(ids, pa.array(is_36))
+        if is_36.all():  # the usual case: every id is UUID-sized
+            is_uuid, words = _uuid_words(ids)
+            hi, lo = words[:, 0].copy(), words[:, 1].copy()
+            subset = ids[:0]
+        else:
+            subset = pc.filter(ids, pa.array(is_36))
         if len(subset):
             ok, words = _uuid_words(subset)
             where = np.flatnonzero(is_36)
@@ -717,6 +742,8 @@ class _Dedupe:
         self.state: dict[str, np.ndarray] | None = None
         self.pending: list[dict[str, np.ndarray]] = []
         self.pending_rows = 0
+        #: Pending rows, as a multiple of the state, that trigger the next compaction.
+        self.growth = 1
         #: Copies that lost, per segment (the ``file`` field).
         self.duplicates = np.zeros(0, dtype=np.int64)
 
@@ -727,8 +754,11 @@ class _Dedupe:
         self.pending_rows += len(part["hi"])
         state_rows = 0 if self.state is None else len(self.state["hi"])
         # Compacting when pending rows outnumber the state keeps memory within about twice the
-        # distinct contacts and the total work within a small multiple of one pass.
-        if self.pending_rows >= max(state_rows, _MIN_COMPACT_ROWS):
+        # distinct contacts and the total work within a small multiple of one pass. When the
+        # last compaction found few duplicates, pending rows are nearly all distinct contacts
+        # themselves, so letting them grow further costs little memory beyond what
+        # deduplication needs and saves re-sorting the state.
+        if self.pending_rows >= max(self.growth * state_rows, _MIN_COMPACT_ROWS):
             self._compact()
 
     def finish(self) -> dict[str, np.ndarray]:
@@ -750,20 +780,52 @@ class _Dedupe:
             for part in parts:
                 part[k] = None
         keep = _winners(contest["hi"], contest["lo"], contest["updated"], contest["file"])
-        everyone = bool(keep.all())
+        kept = int(np.count_nonzero(keep))
+        self.growth = _SPARSE_GROWTH if kept >= _SPARSE_KEPT * len(keep) else 1
+        everyone = kept == len(keep)
         if not everyone:
             lost = np.bincount(contest["file"][~keep])
             if len(lost) > len(self.duplicates):
                 self.duplicates = np.pad(self.duplicates, (0, len(lost) - len(self.duplicates)))
             self.duplicates[: len(lost)] += lost
         # One field at a time, releasing the parts as we go, so the peak stays near one copy.
+        rows = None if everyone else np.flatnonzero(keep)
         state = {}
         for k in self._FIELDS:
             merged = contest.pop(k) if k in contest else _concat(parts, k)
             for part in parts:
                 part[k] = None
-            state[k] = merged if everyone else merged[keep]
+            state[k] = merged if rows is None else merged[rows]
         self.state = state
+
+
+def _partition(part: dict[str, np.ndarray], n: int) -> list[dict[str, np.ndarray]]:
+    """``part`` split into ``n`` by key: a contact's copies always land in the same partition."""
+    if n == 1:
+        return [part]
+    hi = part["hi"]
+    which = hi & np.uint64(n - 1) if n & (n - 1) == 0 else hi % np.uint64(n)
+    out = []
+    for k in range(n):
+        # Row numbers, then a take per field: ~10x cheaper than a boolean mask per field.
+        rows = np.flatnonzero(which == k)
+        out.append({name: values[rows] for name, values in part.items()})
+    return out
+
+
+def _add(states: list[_Dedupe], parts: list[dict[str, np.ndarray]]) -> None:
+    for state, part in zip(states, parts, strict=True):
+        state.add(part)
+
+
+def _on_threads(fn: Any, items: list) -> list:
+    """``[fn(item) for item in items]``, one thread per item (numpy's heavy steps release the GIL)."""
+    if len(items) < 2:
+        return [fn(item) for item in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=len(items), thread_name_prefix="connect-part") as pool:
+        return list(pool.map(fn, items))
 
 
 def _concat(parts: list[dict[str, np.ndarray]], key: str) -> np.ndarray:
@@ -835,35 +897,33 @@ def _local_millis(ms: np.ndarray, timezone: str) -> np.ndarray:
 
 
 def _tally(
-    winners: dict[str, np.ndarray],
+    winners: list[dict[str, np.ndarray]],
     names: list[str],
     queue_names: list[str],
     timezone: str,
     ledger: LedgerBuilder,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Ledger buckets of the surviving records, core rows and the intervals table."""
+    """Ledger buckets of the surviving records (in partitions), core rows and the intervals table."""
+    # Every modern UTC offset is a whole number of quarter hours, so a record's local date and
+    # local half hour depend only on its UTC quarter hour: count the records per file, quarter
+    # hour, queue and class first, then convert the few thousand groups, not each record.
+    groups = _group(
+        [{k: part[k] for k in ("file", "quarter", "queue", "klass")} for part in winners]
+    )
     n_files = max(len(names), 1)
-    klass = winners["klass"]
-    files = winners["file"]
-    per_class = np.bincount(files.astype(np.int64) * 3 + klass, minlength=3 * n_files)
-    per_class = per_class.reshape(n_files, 3)
+    per_class = np.zeros((n_files, 3), dtype=np.int64)
+    np.add.at(
+        per_class,
+        (groups["file"].to_numpy(), groups["klass"].to_numpy()),
+        groups["count"].to_numpy(),
+    )
     for i, name in enumerate(names):
         ledger.add(name, "counted", "", int(per_class[i, _COUNTED]), int(per_class[i, _COUNTED]))
         for value, reason in _REASONS.items():
             ledger.add(name, "excluded", reason, int(per_class[i, value]))
 
-    # Every modern UTC offset is a whole number of quarter hours, so a record's local date and
-    # local half hour depend only on its UTC quarter hour: group the voice calls by that (with
-    # file, queue and answered) first, then convert the few thousand groups, not each record.
-    voice = klass != _NOT_VOICE
-    groups = _group(
-        {
-            "file": files[voice],
-            "quarter": winners["quarter"][voice],
-            "queue": winners["queue"][voice],
-            "answered": klass[voice] == _COUNTED,
-        },
-    )
+    groups = groups[groups["klass"] != _NOT_VOICE].reset_index(drop=True)
+    groups["answered"] = groups["klass"] == _COUNTED
     local = _local_millis(groups["quarter"].to_numpy() * _QUARTER_HOUR_MS, timezone)
     groups["day"] = local // _MS_PER_DAY
     groups["slot"] = (local - groups["day"].to_numpy() * _MS_PER_DAY) // (
@@ -872,71 +932,98 @@ def _tally(
 
     answered = groups[groups["answered"]]
     days = answered.groupby(["file", "day", "queue"], sort=True, as_index=False)["count"].sum()
+    queue_text = np.array(queue_names, dtype=object)
+    queue_text[0] = None  # code 0: no queue
     core = pd.DataFrame(
         {
             "contact_date": pd.to_datetime(days["day"].to_numpy(), unit="D"),
-            "channel": "phone",
+            "channel": pd.Series("phone", index=days.index, dtype="string"),
             "count": days["count"].to_numpy(dtype=np.int64),
-            "source": FORMAT,
-            "source_file": [names[i] for i in days["file"]],
-            "contact_id": pd.NA,
-            "queue": [queue_names[q] or pd.NA for q in days["queue"]],
+            "source": pd.Series(FORMAT, index=days.index, dtype="string"),
+            "source_file": pd.array(np.array(names, dtype=object)[days["file"]], dtype="string"),
+            "contact_id": pd.Series(pd.NA, index=days.index, dtype="string"),
+            "queue": pd.array(queue_text[days["queue"]], dtype="string"),
             # One counted record per answered call: the pipeline moves this many ledger rows
             # when a day turns out to be in the future.
             "ledger_rows": days["count"].to_numpy(dtype=np.int64),
         }
     )
-    for col in ("channel", "source", "source_file", "contact_id", "queue"):
-        core[col] = core[col].astype("string")
 
     # Intervals (for staffing): voice calls that reached a queue, per local half hour.
     queued = groups[groups["queue"] > 0].assign(acd=lambda g: g["count"] * g["answered"])
     slots = queued.groupby(["day", "slot", "queue"], sort=True, as_index=False)[
         ["count", "acd"]
     ].sum()
+    unknown = pd.array(np.zeros(len(slots), dtype=np.int64), dtype="Int64")
+    unknown[:] = pd.NA
     intervals = pd.DataFrame(
         {
             "contact_date": pd.to_datetime(slots["day"].to_numpy(), unit="D"),
             "interval_start": slots["slot"].to_numpy() * _INTERVAL_MINUTES,
             "interval_minutes": _INTERVAL_MINUTES,
-            "queue": [queue_names[q] for q in slots["queue"]],
+            "queue": pd.array(queue_text[slots["queue"]], dtype="string"),
             "calls_offered": slots["count"].to_numpy(),
             "acd_calls": slots["acd"].to_numpy(),
             "abandoned_calls": (slots["count"] - slots["acd"]).to_numpy(),
             # Handle and staffed times are not in contact records in a comparable form.
-            "acd_time_seconds": pd.NA,
-            "acw_time_seconds": pd.NA,
-            "staffed_seconds": pd.NA,
+            "acd_time_seconds": unknown,
+            "acw_time_seconds": unknown.copy(),
+            "staffed_seconds": unknown.copy(),
         },
         columns=list(INTERVAL_COLUMNS),
     ).astype(INTERVAL_COLUMNS)
     return core, intervals
 
 
-def _group(keys: dict[str, np.ndarray]) -> pd.DataFrame:
-    """Rows per distinct combination of integer ``keys``, as a frame with a ``count`` column.
+#: Largest key space counted with one dense ``bincount`` per partition (else sort-based).
+_DENSE_GROUPS = 20_000_000
 
-    A dense ``bincount`` over the combined key when the key space is small (the usual case:
-    files x quarter hours x queues x 2), else a sort-based ``np.unique``.
+
+def _group(parts: list[dict[str, np.ndarray]]) -> pd.DataFrame:
+    """Rows per distinct combination of integer keys, over partitions with the same keys.
+
+    The keys are combined into one integer per row (in place, a partition per thread), then
+    counted with a dense ``bincount`` when the key space is small (the usual case: files x
+    quarter hours x queues x classes), else with a sort-based ``np.unique``.
     """
-    names = list(keys)
-    cols = {k: np.asarray(v).astype(np.int64, copy=False) for k, v in keys.items()}
-    if not len(cols[names[0]]):
-        frame = pd.DataFrame({k: np.empty(0, np.int64) for k in [*names, "count"]})
-        return frame.astype({"answered": bool}) if "answered" in frame else frame
-    lows = {k: int(v.min()) for k, v in cols.items()}
-    spans = {k: int(v.max()) - lows[k] + 1 for k, v in cols.items()}
-    flat = np.zeros(len(cols[names[0]]), dtype=np.int64)
-    for k in names:
-        flat *= spans[k]
-        flat += cols[k] - lows[k]
+    names = list(parts[0])
+    parts = [p for p in parts if len(p[names[0]])]
+    if not parts:
+        return pd.DataFrame({k: np.empty(0, np.int64) for k in [*names, "count"]})
+    lows = {k: min(int(p[k].min()) for p in parts) for k in names}
+    spans = {k: max(int(p[k].max()) for p in parts) - lows[k] + 1 for k in names}
     size = float(np.prod([float(spans[k]) for k in names]))
-    if size <= 20_000_000:
-        counts = np.bincount(flat, minlength=int(size))
-        idx = np.flatnonzero(counts)
-        counts = counts[idx]
+    if size >= 2.0**62:  # a combined key would overflow int64: count the rows of keys instead
+        stacked = np.concatenate(
+            [np.column_stack([p[k].astype(np.int64) for k in names]) for p in parts]
+        )
+        rows, counts = np.unique(stacked, axis=0, return_counts=True)
+        frame = pd.DataFrame({k: rows[:, i] for i, k in enumerate(names)})
+        frame["count"] = counts.astype(np.int64)
+        return frame
+
+    def count(part: dict[str, np.ndarray]):
+        key = part[names[0]].astype(np.int64)
+        key -= lows[names[0]]
+        for k in names[1:]:
+            key *= spans[k]
+            key += part[k]
+            key -= lows[k]
+        if size <= _DENSE_GROUPS:
+            return np.bincount(key, minlength=int(size))
+        return np.unique(key, return_counts=True)
+
+    counted = _on_threads(count, parts)
+    if size <= _DENSE_GROUPS:
+        dense = counted[0]
+        for more in counted[1:]:
+            dense += more
+        idx = np.flatnonzero(dense)
+        counts = dense[idx]
     else:
-        idx, counts = np.unique(flat, return_counts=True)
+        keys = np.concatenate([k for k, _ in counted])
+        idx, inverse = np.unique(keys, return_inverse=True)
+        counts = np.bincount(inverse, weights=np.concatenate([c for _, c in counted]))
     out: dict[str, np.ndarray] = {}
     rest = idx
     for k in reversed(names):
@@ -944,6 +1031,4 @@ def _group(keys: dict[str, np.ndarray]) -> pd.DataFrame:
         out[k] = digit + lows[k]
     frame = pd.DataFrame({k: out[k] for k in names})
     frame["count"] = counts.astype(np.int64)
-    if "answered" in frame:
-        frame["answered"] = frame["answered"].astype(bool)
     return frame
