@@ -3,43 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
-import glob
 import hashlib
 import os
 import pickle
 import tempfile
 import warnings
 from collections.abc import Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from concurrent.futures import Future
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from contacts311 import sources
-from contacts311.errors import InputError, ProfileError, warn_input
+from contacts311.errors import warn_input
+from contacts311.inputs import InputFile, discover, sha256_future
 from contacts311.ledger import LEDGER_COLUMNS
 from contacts311.profile import Profile, default_profile, load_profile
 from contacts311.schema import empty_contacts, validate_contacts
-from contacts311.sources._base import SourceResult, read_head, xlsx_rows
+from contacts311.sources._base import SourceResult
 
 __all__ = ["Dataset", "InputFile", "cache_dir", "discover", "load"]
 
 #: Bump when the cached form of a source's result changes.
 _CACHE_VERSION = 1
-
-#: Files skipped when scanning a folder: documentation and anything hidden or private.
-_SKIP_SUFFIXES = {".md", ".txt.md", ".rst", ".yml", ".yaml", ".gitkeep", ".lock"}
-
-
-@dataclass
-class InputFile:
-    """One file to read: where it is, how it is named in outputs, and its format."""
-
-    path: Path
-    name: str
-    format: str
-    options: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -71,87 +58,6 @@ def _resolve_profile(profile: Profile | str | Path | None) -> Profile:
     if isinstance(profile, Profile):
         return profile
     return load_profile(profile)
-
-
-def discover(data_dir: str | Path | None, profile: Profile) -> list[InputFile]:
-    """List the files to read and the format of each.
-
-    With ``sources`` in the profile, their globs are resolved against ``data_dir`` when given,
-    else against the profile's folder. Without, ``data_dir`` is scanned recursively (hidden
-    files, names starting with ``_`` and documentation are skipped) and each file is
-    recognised by its header.
-
-    Raises:
-        InputError: A file no format recognises, or a folder or glob that matches nothing.
-    """
-    if profile.sources:
-        base = Path(data_dir) if data_dir is not None else (profile.base_dir or Path.cwd())
-        found: list[InputFile] = []
-        for entry in profile.sources:
-            pattern = entry.path if Path(entry.path).is_absolute() else str(base / entry.path)
-            matches = sorted(
-                Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file()
-            )
-            if not matches:
-                raise ProfileError(
-                    profile.path, f"sources entry {entry.path!r} matches no file under {base}"
-                )
-            for p in matches:
-                found.append(InputFile(p, _name(p, base), entry.format, entry.options))
-        return found
-    if data_dir is None:
-        raise InputError(None, "no DATA_DIR given and the profile lists no sources")
-    root = Path(data_dir)
-    if not root.is_dir():
-        raise InputError(root, "data folder does not exist")
-    files = [
-        p
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-        and not any(part.startswith((".", "_")) for part in p.relative_to(root).parts)
-        and p.suffix.lower() not in _SKIP_SUFFIXES
-        and p.name.lower() != "readme"
-    ]
-    out = []
-    for p in files:
-        head = read_head(p)
-        fmt = sources.sniff(head)
-        if fmt is None:
-            raise _unrecognised(p, head)
-        out.append(InputFile(p, _name(p, root), fmt))
-    return out
-
-
-def _unrecognised(path: Path, head: str) -> InputError:
-    """The clearest error for a file no format accepts: empty, binary, wrong delimiter, other."""
-    known = "known formats: " + ", ".join(sources.FORMATS)
-    if path.stat().st_size == 0:
-        return InputError(
-            path,
-            "empty file (0 bytes); expected an export with a header row (re-export it)",
-            line=1,
-        )
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        try:
-            xlsx_rows(path, limit=1)
-        except Exception:  # openpyxl raises many types for a damaged zip; all mean the same here
-            return InputError(
-                path, "not a readable .xlsx workbook; expected an Excel workbook (first worksheet)"
-            )
-    elif not head:
-        return InputError(
-            path, "not a text export (binary content); expected CSV, TSV, JSON or .xlsx", line=1
-        )
-    first = next((line for line in head.splitlines() if line.strip()), "")
-    hint = ""
-    for delimiter, label in ((";", "semicolon"), ("|", "pipe")):
-        if delimiter in first and "," not in first and "\t" not in first:
-            hint = f"; the header looks {label}-delimited, expected comma- or tab-delimited"
-    return InputError(
-        path,
-        f"not recognised as any known export (looked at the header){hint}; {known}",
-        line=1,
-    )
 
 
 def _exclude_future(result: SourceResult, today: dt.date) -> dict[str, tuple[int, int]]:
@@ -327,18 +233,6 @@ def _write_cache(entry: Path, value: object) -> None:
         pass
 
 
-def _name(path: Path, base: Path) -> str:
-    try:
-        return path.resolve().relative_to(base.resolve()).as_posix()
-    except ValueError:
-        return path.name
-
-
-def _sha256(path: Path) -> str:
-    with path.open("rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
-
-
 def load(
     data_dir: str | Path | None = None,
     profile: Profile | str | Path | None = None,
@@ -377,20 +271,20 @@ def load(
 
         bar = tqdm(total=len(files), desc="reading exports", unit="file", leave=False)
     folder = cache_dir() if cache else None
-    # hashlib releases the GIL: the files are hashed in background threads while they are
-    # read. A format's hashes are awaited before its read only when they key a cache lookup.
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        digests = {f.name: pool.submit(_sha256, f.path) for f in files}
-        try:
-            for fmt, group in by_format.items():
-                results.append((fmt, _read_group(fmt, group, prof, digests, folder)))
-                if bar is not None:
-                    bar.update(len(group))
-        except BaseException:
-            for future in digests.values():  # a failed read need not wait for every hash
-                future.cancel()
-            raise
-        shas = {name: future.result() for name, future in digests.items()}
+    # The files are hashed in background threads while they are read (or were already, when
+    # the caller prefetched the digests). A format's hashes are awaited before its read only
+    # when they key a cache lookup.
+    digests = {f.name: sha256_future(f.path) for f in files}
+    try:
+        for fmt, group in by_format.items():
+            results.append((fmt, _read_group(fmt, group, prof, digests, folder)))
+            if bar is not None:
+                bar.update(len(group))
+    except BaseException:
+        for future in digests.values():  # a failed read need not wait for every hash
+            future.cancel()
+        raise
+    shas = {name: future.result() for name, future in digests.items()}
     if bar is not None:
         bar.close()
 

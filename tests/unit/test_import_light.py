@@ -44,3 +44,9 @@ def test_report_runner_imports_no_data_library(module):
     # The up-to-date path answers from these modules alone; pandas would cost ~0.7 s.
     heavy = (*NOT_AT_IMPORT, "pandas", "pandera", "numpy")
     assert _loaded_after(f"import {module}", heavy) == []
+
+
+def test_finding_and_hashing_inputs_loads_no_pandas():
+    # A command finds its files and starts hashing them before pandas loads (the import then
+    # overlaps the hashing): contacts311.inputs must not load pandas itself.
+    assert _loaded_after("import contacts311.inputs", ("pandas", "numpy", "pyarrow")) == []

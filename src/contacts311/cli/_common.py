@@ -31,9 +31,29 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
 
 def load_dataset(args: argparse.Namespace):
     """Load the dataset the arguments name, with a progress bar when stderr is a terminal."""
+    _prefetch_digests(args.data_dir, args.profile)
     from contacts311.pipeline import load
 
     return load(args.data_dir, args.profile, progress=sys.stderr.isatty())
+
+
+def _prefetch_digests(data_dir: Path | None, profile: Path | None) -> None:
+    """Start hashing the files a profile's ``sources`` name before pandas loads.
+
+    The import then overlaps the hashing instead of one core idling through it. Without
+    ``sources`` the files are recognised by their headers, which loads the source modules
+    (and pandas) anyway: nothing to gain. A problem is left to ``load`` to report.
+    """
+    from contacts311.errors import InputError, ProfileError
+    from contacts311.inputs import discover, prefetch_digests
+    from contacts311.profile import default_profile, load_profile
+
+    try:
+        prof = load_profile(profile) if profile else default_profile()
+        if prof.sources:
+            prefetch_digests(discover(data_dir, prof))
+    except (InputError, ProfileError, OSError):
+        return
 
 
 def _neutral_cell(value: object) -> object:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import codecs
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from contacts311.errors import InputError, warn_input
-from contacts311.ledger import LedgerBuilder
+
+if TYPE_CHECKING:  # annotations only: finding and sniffing files must not load pandas
+    import pandas as pd
+
+    from contacts311.ledger import LedgerBuilder
 
 HEAD_BYTES = 16_384
 

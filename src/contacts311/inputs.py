@@ -1,0 +1,175 @@
+"""The input files of a run: finding them, recognising their format, and their SHA-256.
+
+Kept free of pandas, so a command can find its files and start hashing them (in background
+threads) before the heavy libraries load.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import os
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from contacts311 import sources
+from contacts311.errors import InputError, ProfileError
+from contacts311.profile import Profile
+from contacts311.sources._base import read_head, xlsx_rows
+
+__all__ = ["InputFile", "discover", "prefetch_digests", "sha256_file", "sha256_future"]
+
+#: Files skipped when scanning a folder: documentation and anything hidden or private.
+_SKIP_SUFFIXES = {".md", ".txt.md", ".rst", ".yml", ".yaml", ".gitkeep", ".lock"}
+
+
+@dataclass
+class InputFile:
+    """One file to read: where it is, how it is named in outputs, and its format."""
+
+    path: Path
+    name: str
+    format: str
+    options: dict = field(default_factory=dict)
+
+
+def discover(data_dir: str | Path | None, profile: Profile) -> list[InputFile]:
+    """List the files to read and the format of each.
+
+    With ``sources`` in the profile, their globs are resolved against ``data_dir`` when given,
+    else against the profile's folder. Without, ``data_dir`` is scanned recursively (hidden
+    files, names starting with ``_`` and documentation are skipped) and each file is
+    recognised by its header.
+
+    Raises:
+        InputError: A file no format recognises, or a folder or glob that matches nothing.
+    """
+    if profile.sources:
+        base = Path(data_dir) if data_dir is not None else (profile.base_dir or Path.cwd())
+        found: list[InputFile] = []
+        for entry in profile.sources:
+            pattern = entry.path if Path(entry.path).is_absolute() else str(base / entry.path)
+            matches = sorted(
+                Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file()
+            )
+            if not matches:
+                raise ProfileError(
+                    profile.path, f"sources entry {entry.path!r} matches no file under {base}"
+                )
+            for p in matches:
+                found.append(InputFile(p, _name(p, base), entry.format, entry.options))
+        return found
+    if data_dir is None:
+        raise InputError(None, "no DATA_DIR given and the profile lists no sources")
+    root = Path(data_dir)
+    if not root.is_dir():
+        raise InputError(root, "data folder does not exist")
+    files = [
+        p
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+        and not any(part.startswith((".", "_")) for part in p.relative_to(root).parts)
+        and p.suffix.lower() not in _SKIP_SUFFIXES
+        and p.name.lower() != "readme"
+    ]
+    out = []
+    for p in files:
+        head = read_head(p)
+        fmt = sources.sniff(head)
+        if fmt is None:
+            raise _unrecognised(p, head)
+        out.append(InputFile(p, _name(p, root), fmt))
+    return out
+
+
+def _unrecognised(path: Path, head: str) -> InputError:
+    """The clearest error for a file no format accepts: empty, binary, wrong delimiter, other."""
+    known = "known formats: " + ", ".join(sources.FORMATS)
+    if path.stat().st_size == 0:
+        return InputError(
+            path,
+            "empty file (0 bytes); expected an export with a header row (re-export it)",
+            line=1,
+        )
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        try:
+            xlsx_rows(path, limit=1)
+        except Exception:  # openpyxl raises many types for a damaged zip; all mean the same here
+            return InputError(
+                path, "not a readable .xlsx workbook; expected an Excel workbook (first worksheet)"
+            )
+    elif not head:
+        return InputError(
+            path, "not a text export (binary content); expected CSV, TSV, JSON or .xlsx", line=1
+        )
+    first = next((line for line in head.splitlines() if line.strip()), "")
+    hint = ""
+    for delimiter, label in ((";", "semicolon"), ("|", "pipe")):
+        if delimiter in first and "," not in first and "\t" not in first:
+            hint = f"; the header looks {label}-delimited, expected comma- or tab-delimited"
+    return InputError(
+        path,
+        f"not recognised as any known export (looked at the header){hint}; {known}",
+        line=1,
+    )
+
+
+def _name(path: Path, base: Path) -> str:
+    try:
+        return path.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return path.name
+
+
+# --------------------------------------------------------------------------- SHA-256
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+#: Digests started ahead of a load, by (path, size, modification time): taken by the load.
+_PREFETCHED: dict[tuple[str, int, int], Future[str]] = {}
+
+
+def sha256_file(path: Path) -> str:
+    """The SHA-256 of a file's bytes, as hex."""
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            # hashlib releases the GIL: files hash on other cores while this thread works.
+            _POOL = ThreadPoolExecutor(
+                max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="contacts311-sha256"
+            )
+        return _POOL
+
+
+def _stat_key(path: Path) -> tuple[str, int, int]:
+    st = path.stat()
+    return str(path.resolve()), st.st_size, st.st_mtime_ns
+
+
+def sha256_future(path: Path) -> Future[str]:
+    """The SHA-256 (hex) of ``path``, computed in a background thread.
+
+    A digest :func:`prefetch_digests` started for the same unchanged file (same size and
+    modification time) is handed over instead of hashing the file again.
+    """
+    prefetched = _PREFETCHED.pop(_stat_key(path), None)
+    return prefetched if prefetched is not None else _pool().submit(sha256_file, path)
+
+
+def prefetch_digests(files: list[InputFile]) -> None:
+    """Start hashing ``files`` now, for the next :func:`sha256_future` of each to take.
+
+    For a command that knows its files before it imports pandas: the hashing then overlaps
+    the import (one core would otherwise idle through it).
+    """
+    for f in files:
+        key = _stat_key(f.path)
+        if key not in _PREFETCHED:
+            _PREFETCHED[key] = _pool().submit(sha256_file, f.path)

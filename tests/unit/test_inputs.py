@@ -1,0 +1,95 @@
+"""Finding the input files, recognising them, and their SHA-256 (started ahead of a load)."""
+
+import hashlib
+
+import pytest
+
+from contacts311 import inputs
+from contacts311.cli import main
+from contacts311.errors import InputError, ProfileError
+from contacts311.inputs import discover, prefetch_digests, sha256_file, sha256_future
+from contacts311.profile import default_profile, load_profile
+
+HSPLIT = "row_date,split,acdcalls,abncalls\n2023-07-03,1,10,2\n2023-07-04,1,7,1\n"
+
+
+def test_unrecognised_file_names_it_and_lists_formats(tmp_path):
+    (tmp_path / "mystery.csv").write_text("alpha,beta\n1,2\n")
+    with pytest.raises(InputError) as err:
+        discover(tmp_path, default_profile())
+    msg = str(err.value)
+    assert "mystery.csv" in msg and "avaya_cms" in msg and "zendesk" in msg
+
+
+def test_profile_glob_matching_nothing(tmp_path):
+    (tmp_path / "p.yml").write_text("sources:\n  - format: avaya_cms\n    path: phone/*.txt\n")
+    with pytest.raises(ProfileError, match="matches no file"):
+        discover(None, load_profile(tmp_path / "p.yml"))
+
+
+def _counting(monkeypatch) -> list:
+    """Record every file :mod:`contacts311.inputs` hashes."""
+    hashed = []
+
+    def counted(path):
+        hashed.append(path.name)
+        return sha256_file(path)
+
+    monkeypatch.setattr(inputs, "sha256_file", counted)
+    return hashed
+
+
+def test_sha256_file_is_the_files_sha256(tmp_path):
+    path = tmp_path / "calls.csv"
+    path.write_text(HSPLIT)
+    assert sha256_file(path) == hashlib.sha256(HSPLIT.encode()).hexdigest()
+
+
+def test_a_prefetched_digest_is_handed_over_not_computed_again(tmp_path, monkeypatch):
+    hashed = _counting(monkeypatch)
+    path = tmp_path / "calls.csv"
+    path.write_text(HSPLIT)
+    files = discover(tmp_path, default_profile())
+    prefetch_digests(files)
+    prefetch_digests(files)  # asking twice starts nothing more
+    assert sha256_future(path).result() == hashlib.sha256(HSPLIT.encode()).hexdigest()
+    assert hashed == ["calls.csv"]
+    # Taken once: the next request hashes afresh.
+    assert sha256_future(path).result() == hashlib.sha256(HSPLIT.encode()).hexdigest()
+    assert hashed == ["calls.csv", "calls.csv"]
+
+
+def test_a_file_changed_after_the_prefetch_is_hashed_again(tmp_path, monkeypatch):
+    hashed = _counting(monkeypatch)
+    path = tmp_path / "calls.csv"
+    path.write_text(HSPLIT)
+    prefetch_digests(discover(tmp_path, default_profile()))
+    changed = HSPLIT + "2023-07-05,1,4,0\n"
+    path.write_text(changed)
+    assert sha256_future(path).result() == hashlib.sha256(changed.encode()).hexdigest()
+    assert len(hashed) == 2
+    inputs._PREFETCHED.clear()  # the stale prefetch is never taken; do not leak it to others
+
+
+def test_command_line_hashes_each_source_once_with_the_digest_in_the_inputs(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setenv("CONTACTS311_CACHE_DIR", "off")
+    hashed = _counting(monkeypatch)
+    taken = []
+
+    class Prefetched(dict):
+        def pop(self, key, default=None):
+            found = super().pop(key, default)
+            taken.append(found is not None)
+            return found
+
+    monkeypatch.setattr(inputs, "_PREFETCHED", Prefetched())
+    (tmp_path / "calls.csv").write_text(HSPLIT)
+    profile = tmp_path / "p.yml"
+    profile.write_text("sources:\n  - format: avaya_cms\n    path: calls.csv\n")
+    assert main(["totals", str(tmp_path), "--profile", str(profile), "--format", "csv"]) == 0
+    assert "17" in capsys.readouterr().out
+    # Hashed once, before pandas loaded; the load took that digest instead of hashing again.
+    assert hashed == ["calls.csv"]
+    assert taken == [True]
