@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from contacts311.errors import InputError
+from contacts311.errors import InputError, InputWarning
 from contacts311.pipeline import InputFile, load
 from contacts311.profile import Profile, TicketRules
 from contacts311.sources import zendesk
@@ -282,6 +282,30 @@ def test_contact_type_field_id_picks_that_field(tmp_path):
     assert first_match.contacts["channel"].tolist() == ["email"]
 
 
+@pytest.mark.parametrize("field_id", [None, 360])
+def test_contact_type_arrow_and_json_paths_pick_the_same(field_id):
+    # The Arrow path picks without a Python loop; it must agree with the per-record picker on
+    # every shape: no fields, empty and null values, two candidates (the first wins), unknowns.
+    import pyarrow as pa
+
+    records = [
+        {"custom_fields": []},
+        {"custom_fields": [{"id": 360, "value": ""}, {"id": 11, "value": "email"}]},
+        {"custom_fields": [{"id": 360, "value": None}, {"id": 12, "value": "Walk-in"}]},
+        {"custom_fields": [{"id": 11, "value": "nonsense"}, {"id": 360, "value": "in_person"}]},
+        {"custom_fields": [{"id": 11, "value": "web_form"}, {"id": 12, "value": "email"}]},
+        {"custom_fields": [{"id": 360, "value": "email"}, {"id": 360, "value": "web_form"}]},
+        {"custom_fields": [{"id": 99, "value": "nonsense"}]},
+    ]
+    lookup = zendesk._contact_type_lookup(_profile().tickets)
+    kinds = pa.list_(pa.struct([("id", pa.int64()), ("value", pa.string())]))
+    table = pa.table({"custom_fields": pa.array([r["custom_fields"] for r in records], kinds)})
+    arrow = zendesk._ArrowColumns(table).contact_types(field_id, lookup)
+    per_record = zendesk._DictColumns(records).contact_types(field_id, lookup)
+    assert arrow.tolist() == per_record.tolist()
+    assert arrow.notna().sum() >= 2  # the comparison is not between two empty columns
+
+
 # --------------------------------------------------------------------------- JSON documents
 
 
@@ -441,6 +465,39 @@ def test_missing_required_column_names_file_line_and_column(tmp_path):
     err = info.value
     assert (err.file, err.line, err.column) == ("bad.csv", 1, "Created at")
     assert "account's time zone" in err.message
+
+
+def _created_dates(tmp_path, created: list[str]) -> list[str]:
+    """Local contact dates (America/Los_Angeles, the default) of tickets created at ``created``."""
+    tickets = [_ticket(i + 1, c, status="solved") for i, c in enumerate(created)]
+    result = zendesk.read(_files(tmp_path, {"t.ndjson": _ndjson(tickets)}), _profile())
+    frame = result.contacts.sort_values("contact_id")
+    return [d.strftime("%Y-%m-%d") for d in frame["contact_date"]]
+
+
+def test_json_times_with_a_zone_or_an_offset_are_utc(tmp_path):
+    # 07:30Z and 09:30+02:00 are the same instant: 23:30 the evening before in Portland.
+    assert _created_dates(tmp_path, ["2024-03-10T07:30:00Z", "2024-03-10T09:30:00+02:00"]) == [
+        "2024-03-09",
+        "2024-03-09",
+    ]
+
+
+def test_json_time_without_a_zone_is_taken_as_utc_with_a_warning(tmp_path):
+    with pytest.warns(InputWarning) as caught:
+        dates = _created_dates(tmp_path, ["2024-03-10T07:30:00Z", "2024-03-10T07:30:00"])
+    assert dates == ["2024-03-09", "2024-03-09"]
+    messages = [str(w.message) for w in caught]
+    for column in ("created_at", "updated_at"):  # the ticket's updated_at defaults to created_at
+        assert any(f"1 {column} time(s) have no time zone" in m for m in messages), messages
+
+
+def test_unreadable_json_time_names_line_and_column(tmp_path):
+    with pytest.raises(InputError) as info:
+        _created_dates(tmp_path, ["2024-03-10T07:30:00Z", "yesterday"])
+    err = info.value
+    assert (err.file, err.line, err.column) == ("t.ndjson", 2, "created_at")
+    assert "'yesterday'" in err.message
 
 
 def test_missing_contact_type_column_is_an_error(tmp_path):

@@ -443,10 +443,11 @@ def _ticket_table(
     )
     out = pd.DataFrame(
         {
-            "ticket_id": frame["ticket_id"].astype(object).to_numpy(),
-            "status": frame["status"].str.lower().astype(object).to_numpy(),
-            "tags": tags.astype(object).to_numpy(),
-            "contact_type": frame["contact_type"].replace("", None).astype(object).to_numpy(),
+            # Text columns go in as pandas text arrays (no round trip through Python objects).
+            "ticket_id": frame["ticket_id"].array,
+            "status": frame["status"].str.lower().array,
+            "tags": tags.astype("str").array,
+            "contact_type": frame["contact_type"].replace("", None).array,
             "replies": replies.to_numpy(dtype="float64"),
             "created_utc": created_utc.to_numpy(),
             "updated_utc": updated_utc.to_numpy(),
@@ -475,7 +476,9 @@ def _parse_local_times(
         parsed = pd.to_datetime(values, format="ISO8601", errors="coerce", utc=True)
         naive = pd.to_datetime(values.where(~has_offset), format="ISO8601", errors="coerce")
     else:  # the usual Zendesk CSV: every time naive, parse once
-        naive = pd.to_datetime(values, format="ISO8601", errors="coerce")
+        naive = _arrow_times(values, None)
+        if naive is None:
+            naive = pd.to_datetime(values, format="ISO8601", errors="coerce")
         parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
     for fmt in _LOCAL_FORMATS:
         missing = naive.isna() & ~has_offset
@@ -727,7 +730,7 @@ class _ArrowColumns:
         col = self._table.column(key)
         if pa.types.is_integer(col.type):
             col = pc.cast(col, pa.string())
-        return pd.Series(col.to_pylist() if col.null_count else col.to_numpy(), dtype=object)
+        return pd.Series(col.to_numpy(zero_copy_only=False), dtype=object)
 
     def tags(self, key: str) -> pd.Series:
         """Each record's tags as one lower-case, space-separated string."""
@@ -737,37 +740,43 @@ class _ArrowColumns:
         return pd.Series(joined.fill_null("").to_numpy(), dtype=object)
 
     def contact_types(self, field_id: int | None, lookup: dict[str, str]) -> pd.Series:
-        """The contact type of each ticket, picked from ``custom_fields`` without a Python loop."""
+        """The contact type of each ticket, picked from ``custom_fields`` without a Python loop.
+
+        As :func:`_contact_type_picker` picks it: the first field with ``field_id`` (an empty
+        value is none), else the first value that names a known contact type.
+        """
         import pyarrow as pa
         import pyarrow.compute as pc
 
         col = self._table.column("custom_fields").combine_chunks()
-        n = len(col)
-        out = pd.Series([None] * n, dtype=object)
-        flat = pc.list_flatten(col)
-        if len(flat) == 0:
-            return out
-        fields = pd.DataFrame(
-            {
-                "parent": pc.list_parent_indices(col).to_numpy(),
-                "id": pd.Series(pc.cast(flat.field("id"), pa.string()).to_pylist(), dtype=object),
-                "value": pd.Series(flat.field("value").to_pylist(), dtype=object),
-            }
-        )
-        if field_id is not None:
-            chosen = fields[fields["id"] == str(field_id)]
-            chosen = chosen.assign(value=chosen["value"].replace("", None))
-        else:
-            known = _channels(fields["value"], lookup).notna()
-            chosen = fields[known.to_numpy()]
-        chosen = chosen.drop_duplicates("parent", keep="first")
-        out.iloc[chosen["parent"].to_numpy()] = chosen["value"].to_numpy()
-        return out
+        out = np.full(len(col), None, dtype=object)
+        fields = pc.list_flatten(col)
+        if len(fields):
+            parent = pc.list_parent_indices(col).to_numpy()
+            values = fields.field("value")
+            if field_id is not None:
+                pick = pc.equal(pc.cast(fields.field("id"), pa.string()), str(field_id))
+                pick = pick.fill_null(False).to_numpy(zero_copy_only=False)
+            else:
+                # Few distinct values: normalise each once.
+                codes = pc.dictionary_encode(values)
+                known = [
+                    lookup.get(_norm_text(v)) is not None for v in codes.dictionary.to_pylist()
+                ]
+                table = np.array([*known, False])  # the last entry: a missing value
+                pick = table[codes.indices.fill_null(len(known)).to_numpy()]
+            rows = np.flatnonzero(pick)
+            # Fields are in ticket order: the first picked field of each ticket wins.
+            first = rows[np.r_[True, parent[rows][1:] != parent[rows][:-1]]] if len(rows) else rows
+            chosen = values.take(pa.array(first)).to_numpy(zero_copy_only=False)
+            chosen[chosen == ""] = None
+            out[parent[first]] = chosen
+        return pd.Series(out, dtype=object)
 
 
 def _required(values: pd.Series, key: str, lines: Any, name: str, what: str) -> pd.Series:
     """``values`` of ``key``; a missing or empty value is an error naming the line."""
-    missing = (values.isna() | (values.astype(str) == "")).to_numpy()
+    missing = (values.isna() | (values == "")).to_numpy()
     if missing.any():
         i = int(np.flatnonzero(missing)[0])
         line = int(lines[i]) if lines[i] > 0 else None
@@ -797,8 +806,10 @@ def _ticket_records(
     updated_utc = _parse_utc(updated, name, "updated_at", lines)
     return pd.DataFrame(
         {
-            "ticket_id": ids.astype(object).to_numpy(),
-            "status": statuses.astype(object).to_numpy(),
+            # Text columns go in as pandas text arrays: an object array would be converted
+            # back to text by the constructor, one Python string at a time.
+            "ticket_id": ids.array,
+            "status": statuses.array,
             "tags": cols.tags("tags").to_numpy(),
             "contact_type": cols.contact_types(rules.contact_type_field_id, lookup).to_numpy(),
             "replies": np.nan,
@@ -848,8 +859,8 @@ def _event_records(cols: Any, lines: Any, name: str) -> pd.DataFrame:
     created = _required(cols.get("created_at"), "created_at", lines, name, "ticket event")
     return pd.DataFrame(
         {
-            "ticket_id": tickets.astype(str).astype(object).to_numpy(),
-            "updater_id": cols.get("updater_id").astype(str).astype(object).to_numpy(),
+            "ticket_id": tickets.astype(str).array,
+            "updater_id": cols.get("updater_id").astype(str).array,
             "created_utc": _parse_utc(created, name, "created_at", lines).to_numpy(),
         }
     )
@@ -868,10 +879,35 @@ def _user_records(cols: Any, lines: Any, name: str) -> pd.DataFrame:
     )
 
 
+def _arrow_times(values: pd.Series, zone: str | None) -> pd.Series | None:
+    """Naive datetimes read by Arrow's C++ ISO-8601 parser, or ``None`` unless every value reads.
+
+    With ``zone="UTC"`` every value must carry its zone (Z or an offset) and comes back as UTC;
+    with ``None`` no value may carry one. Anything Arrow rejects (a UTC time without a zone,
+    which is warned about, or an unreadable time, which is an error) takes the slower pandas
+    path that says so.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        text = pa.array(values, type=pa.string(), from_pandas=True)
+        if text.null_count:
+            return None
+        stamps = pc.cast(text, pa.timestamp("ns", tz=zone))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return None
+    nanos = stamps.cast(pa.int64()).to_numpy(zero_copy_only=False)
+    return pd.Series(nanos.view("datetime64[ns]"), index=values.index)
+
+
 def _parse_utc(values: pd.Series, name: str, column: str, lines: Any) -> pd.Series:
     """Parse ISO-8601 UTC times (a value without an offset is taken as UTC) to naive UTC."""
     if len(values) == 0:
         return pd.Series(pd.DatetimeIndex([], dtype="datetime64[ns]"))
+    zoned = _arrow_times(values, "UTC")
+    if zoned is not None:
+        return zoned
     text = values.astype(str)
     parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
     bad = parsed.isna()
@@ -926,7 +962,7 @@ def _has_tag(tags: pd.Series, wanted: set[str]) -> pd.Series:
 
     alternatives = "|".join(re.escape(w) for w in sorted(wanted))
     pattern = rf"(?:^|\s)(?:{alternatives})(?:\s|$)"
-    text = pa.array(tags.fillna("").to_numpy(dtype=object), type=pa.string())
+    text = pa.array(tags.fillna(""), type=pa.string(), from_pandas=True)
     hit = pc.match_substring_regex(text, pattern).to_numpy(zero_copy_only=False)
     return pd.Series(hit.astype(bool), index=tags.index)
 
@@ -936,8 +972,12 @@ def _isin(values: pd.Series, wanted: Any) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    left = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-    right = pa.array([str(w) for w in wanted], type=pa.string())
+    # Straight from the Series: zero-copy for Arrow-backed text, no Python objects per row.
+    left = pa.array(values, type=pa.string(), from_pandas=True)
+    if isinstance(wanted, pd.Series):
+        right = pc.cast(pa.array(wanted, from_pandas=True), pa.string())
+    else:
+        right = pa.array([str(w) for w in wanted], type=pa.string())
     hit = pc.is_in(left, value_set=right, skip_nulls=True)
     return hit.fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
 
