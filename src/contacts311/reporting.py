@@ -39,6 +39,7 @@ from typing import Any
 
 from contacts311 import __version__
 from contacts311.errors import InputError
+from contacts311.inputs import sha256_file
 
 __all__ = [
     "LockTimeout",
@@ -294,12 +295,6 @@ def parse_overrides(pairs: Sequence[str], declared: Mapping[str, Parameter]) -> 
 
 # ----------------------------------------------------------------------------------------------
 # Up-to-date key
-
-
-def _sha256_file(path: Path) -> str:
-    # Not pipeline._sha256: importing pipeline loads pandas, which the up-to-date path avoids.
-    with path.open("rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def input_files(data_dir: str | Path | None, profile: str | Path | None) -> list[tuple[str, Path]]:
@@ -1025,8 +1020,8 @@ def run_report(
 
     with _lock(out_dir, wait_seconds):
         env = _environment()
-        hashed = [(name, _sha256_file(p)) for name, p in files]
-        profile_sha = _sha256_file(profile_path) if profile_path else "default"
+        hashed = [(name, sha256_file(p)) for name, p in files]
+        profile_sha = sha256_file(profile_path) if profile_path else "default"
         code_sha = code_fingerprint()
         key = run_key(hashed, profile_sha, effective, code_sha, env)
         # Per-part digests, kept with the run, say *why* a later run was not skipped.
@@ -1119,7 +1114,7 @@ def _run_locked(
             # The exports are read in a process of their own, started before any kernel: in
             # this process the read would compete for the GIL with the threads that drive the
             # kernels (measured: a cold run on 2 cores took ~4 s longer that way).
-            _Loader(data_path, profile_path, tmp) as loader,
+            _Loader(data_path, profile_path, tmp, out_dir) as loader,
             _kernel(tmp) as kernel,
             ThreadPoolExecutor(max_workers=_default_workers(len(jobs), workers)) as pool,
         ):
@@ -1130,15 +1125,15 @@ def _run_locked(
                 for nb, out_nb, params in _longest_first(jobs, out_dir)
             }
             try:
-                data = loader.result()
+                # The input checks ran in the loader, before any notebook can see the data: a
+                # check set to "fail" stops the run here (history and latest/ untouched);
+                # "warn" reaches the reports.
+                warnings_found, failures = loader.checks()
             except BaseException as exc:
                 _abandon(
                     out_dir, run, dataset_path, futures, exc, f"exports did not load: {exc}", t0
                 )
                 raise
-            # The input checks run before any notebook sees the data: a check set to "fail"
-            # stops the run here (history and latest/ untouched); "warn" reaches the reports.
-            warnings_found, failures = _input_checks(out_dir, data)
             for line in warnings_found:
                 say(f"warning: {line}")
             if failures:
@@ -1150,8 +1145,10 @@ def _run_locked(
                 dataset_path.with_name(dataset_path.name + _WARNINGS_SUFFIX),
                 json.dumps(warnings_found),
             )
-            # The loader's pickle is the dataset the notebooks read: publish it by renaming.
+            # The loader's pickle is the dataset the notebooks read: published before this
+            # process reads its own copy (for the period and provenance), so they start sooner.
             loader.publish(dataset_path)
+            data = loader.result()
             as_of = (
                 dt.date.fromisoformat(effective["as_of"])
                 if effective.get("as_of")
@@ -1283,14 +1280,22 @@ class _Loader:
     """``pipeline.load`` run in a child interpreter; :meth:`result` waits for the dataset.
 
     The child (:mod:`contacts311._loader`) writes the dataset (or the exception that stopped
-    it) with the warnings it raised to a pickle in the run's temp folder; :meth:`result` raises
-    those warnings again here, so the command line shows them as if the read had run in this
+    it) with the warnings it raised and, given ``reports_dir``, the input checks against that
+    folder's history, to a pickle in the run's temp folder; :meth:`checks` raises those
+    warnings again here, so the command line shows them as if the read had run in this
     process. The child gets this process's ``sys.path``, so it imports the same package.
     """
 
-    def __init__(self, data_path: Path | None, profile_path: Path | None, tmp: Path) -> None:
+    def __init__(
+        self,
+        data_path: Path | None,
+        profile_path: Path | None,
+        tmp: Path,
+        reports_dir: Path | None = None,
+    ) -> None:
         self._file = tmp / "loaded.pickle"
         self._log = tmp / "loader.log"
+        self._checks: tuple[list[str], list[str]] | None = None
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
         with self._log.open("wb") as log:
             self._process = subprocess.Popen(
@@ -1301,6 +1306,7 @@ class _Loader:
                     str(data_path or ""),
                     str(profile_path or ""),
                     str(self._file),
+                    str(reports_dir or ""),
                 ],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
@@ -1316,23 +1322,41 @@ class _Loader:
             self._process.terminate()
         self._process.wait()
 
-    def result(self) -> Any:
-        """The :class:`~contacts311.pipeline.Dataset`; raises what stopped the read."""
+    def checks(self) -> tuple[list[str], list[str]]:
+        """Wait for the read: raise its warnings and what stopped it; the input checks' result.
+
+        Returns:
+            ``(warnings, failures)`` of the input checks (both empty without ``reports_dir``),
+            read without loading the dataset itself.
+        """
         import pickle
         import warnings
 
-        code = self._process.wait()
-        if not self._file.is_file():
-            lines = self._log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
-            last = f": {lines[-1].strip()}" if lines else ""
-            raise RuntimeError(f"the process reading the exports stopped (exit code {code}){last}")
-        with self._file.open("rb") as fh:
-            error, caught = pickle.load(fh)  # noqa: S301 - written by this run's child
+        if self._checks is None:
+            code = self._process.wait()
+            if not self._file.is_file():
+                log = self._log.read_text(encoding="utf-8", errors="replace").strip()
+                last = f": {log.splitlines()[-1].strip()}" if log else ""
+                raise RuntimeError(
+                    f"the process reading the exports stopped (exit code {code}){last}"
+                )
+            with self._file.open("rb") as fh:
+                error, caught, checks = pickle.load(fh)  # noqa: S301 - written by this run's child
             for message, category in caught:
                 warnings.warn(message, category, stacklevel=2)
             if error is not None:
                 raise error
-            return pickle.load(fh)  # noqa: S301
+            self._checks = checks
+        return self._checks
+
+    def result(self) -> Any:
+        """The :class:`~contacts311.pipeline.Dataset`; raises what stopped the read."""
+        import pickle
+
+        self.checks()
+        with self._file.open("rb") as fh:
+            pickle.load(fh)  # noqa: S301 - skip the header
+            return pickle.load(fh)  # noqa: S301 - written by this run's child
 
     def publish(self, dataset_path: Path) -> None:
         """Make the read dataset the one the notebooks load (a byte copy, not a re-pickling)."""
@@ -1340,7 +1364,7 @@ class _Loader:
 
         part = dataset_path.with_name(dataset_path.name + ".part")
         with self._file.open("rb") as src, part.open("wb") as dst:
-            pickle.load(src)  # noqa: S301 - skip the (error, warnings) header
+            pickle.load(src)  # noqa: S301 - skip the header (error, warnings, checks)
             dst.write(src.read())
         os.replace(part, dataset_path)
 

@@ -362,6 +362,33 @@ def test_loader_process_gives_the_dataset_and_publishes_it(tmp_path):
     pd.testing.assert_frame_equal(shared.contacts, direct.contacts)
 
 
+def test_loader_process_runs_the_input_checks_against_the_reports_history(tmp_path):
+    """The runner gets the checks' verdict from the loader, without reading the dataset."""
+    from history_helpers import record
+
+    from contacts311.history import HISTORY_FILE
+    from contacts311.pipeline import load
+
+    case = BAD / "27-ticket-in-two-exports"
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    direct = load(case)
+    # The previous run saw one more column in every file: a layout change this time.
+    wider = {name: [*cols, "Extra Column"] for name, cols in direct.columns.items()}
+    record(reports / HISTORY_FILE, "run1", direct.contacts, direct.inputs, wider)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    with reporting._Loader(case, None, tmp_path / "a", reports) as loader:
+        warned, failed = loader.checks()
+        data = loader.result()
+    assert failed == []
+    assert warned and all("Extra Column" in w for w in warned)
+    pd.testing.assert_frame_equal(data.contacts, direct.contacts)
+    # Without a reports folder there is no history to check against.
+    with reporting._Loader(case, None, tmp_path / "b") as loader:
+        assert loader.checks() == ([], [])
+
+
 def test_loader_process_raises_the_childs_warnings_here(tmp_path):
     from contacts311.errors import InputWarning
 
