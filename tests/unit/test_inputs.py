@@ -93,3 +93,30 @@ def test_command_line_hashes_each_source_once_with_the_digest_in_the_inputs(
     # Hashed once, before pandas loaded; the load took that digest instead of hashing again.
     assert hashed == ["calls.csv"]
     assert taken == [True]
+
+
+@pytest.mark.parametrize("command", ["totals", "summary", "ledger"])
+def test_command_line_starts_hashing_before_pandas_loads(tmp_path, command):
+    # Checked in a fresh interpreter: this test process has long since imported pandas.
+    import subprocess
+    import sys
+
+    (tmp_path / "calls.csv").write_text(HSPLIT)
+    profile = tmp_path / "p.yml"
+    profile.write_text("sources:\n  - format: avaya_cms\n    path: calls.csv\n")
+    code = (
+        "import sys\n"
+        "from contacts311 import inputs\n"
+        "started = inputs.prefetch_digests\n"
+        "def spy(files):\n"
+        "    print('pandas loaded:', 'pandas' in sys.modules, file=sys.stderr)\n"
+        "    started(files)\n"
+        "inputs.prefetch_digests = spy\n"
+        "from contacts311.cli import main\n"
+        f"sys.exit(main([{command!r}, {str(tmp_path)!r}, '--profile', {str(profile)!r}]))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert out.returncode == 0, out.stderr
+    assert "pandas loaded: False" in out.stderr

@@ -33,7 +33,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Write one row per complete fiscal year."""
     from contacts311.errors import InputError
-    from contacts311.measures import clearimpact_rows, period_totals
 
     measure_id = str(args.measure_id).strip()
     if not measure_id.isdigit():
@@ -41,7 +40,9 @@ def run(args: argparse.Namespace) -> int:
             None,
             f"--measure-id must be a number (the end of the measure's URL), got {measure_id!r}",
         )
-    data = load_dataset(args)
+    data = load_dataset(args)  # first: it starts hashing the inputs before pandas loads
+    from contacts311.measures import clearimpact_rows, period_totals
+
     totals = period_totals(
         data.contacts, "fiscal", data.profile.fiscal_year_start_month, args.as_of
     )

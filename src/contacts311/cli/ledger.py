@@ -19,9 +19,9 @@ def run(args: argparse.Namespace) -> int:
     """Print the wide ledger, then the notes on rules used."""
     import sys
 
+    data = load_dataset(args)  # first: it starts hashing the inputs before pandas loads
     from contacts311.ledger import ledger_wide
 
-    data = load_dataset(args)
     emit(ledger_wide(data.ledger), args.format)
     if args.format == "table":
         for line in data.profile.rules_text() + data.notes:

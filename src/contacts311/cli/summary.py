@@ -93,9 +93,9 @@ def render_table(result: dict[str, Any]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Load the data and print the summary as JSON or a table."""
+    data = load_dataset(args)  # first: it starts hashing the inputs before pandas loads
     from contacts311.measures import summary
 
-    data = load_dataset(args)
     result = summary(
         data, as_of=args.as_of, style=args.labels, bundled_population=not args.no_bundled_population
     )
