@@ -6,7 +6,7 @@ import datetime as dt
 
 import pandas as pd
 
-__all__ = ["assign_periods", "period_bounds", "period_label", "periods_table"]
+__all__ = ["assign_periods", "federal_holidays", "period_bounds", "period_label", "periods_table"]
 
 
 def period_label(
@@ -100,3 +100,14 @@ def periods_table(
             }
         )
     return pd.DataFrame(rows, columns=cols)
+
+
+def federal_holidays(first: dt.date, last: dt.date) -> set[dt.date]:
+    """U.S. federal holidays, observed days included, of every year from ``first`` to ``last``.
+
+    Whole calendar years: callers test membership of any day in their span. Dates or
+    Timestamps are accepted (only ``.year`` is read).
+    """
+    import holidays
+
+    return set(holidays.country_holidays("US", years=range(first.year, last.year + 1)))

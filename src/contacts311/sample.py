@@ -215,19 +215,15 @@ def allocate_largest_remainder(total: int, weights: Sequence[float]) -> list[int
     return parts
 
 
-def _federal_holidays(first: dt.date, last: dt.date) -> set[dt.date]:
-    import holidays
-
-    return set(holidays.US(years=range(first.year, last.year + 1)).keys())
-
-
 def open_days(first: dt.date, last: dt.date) -> list[dt.date]:
     """Days the 311 phone lines are open between ``first`` and ``last`` (inclusive).
 
     Weekdays only before Saturday 1 July 2023, every day from then; closed on U.S. federal
     holidays (including observed days).
     """
-    closed = _federal_holidays(first, last)
+    from contacts311.calendar import federal_holidays
+
+    closed = federal_holidays(first, last)
     days = []
     day = first
     while day <= last:

@@ -12,7 +12,7 @@ import datetime as dt
 
 import pandas as pd
 
-from contacts311.calendar import assign_periods, period_bounds, period_label
+from contacts311.calendar import assign_periods, federal_holidays, period_bounds, period_label
 from contacts311.measures import channel_columns
 from contacts311.profile import ServiceRules
 
@@ -22,13 +22,6 @@ __all__ = ["FRONT_DESK_CHANNEL", "service_days", "service_rates"]
 FRONT_DESK_CHANNEL = "in_person"
 
 _DateLike = str | dt.date | pd.Timestamp
-
-
-def _federal_holidays(start: pd.Timestamp, end: pd.Timestamp) -> set[dt.date]:
-    import holidays
-
-    years = range(start.year, end.year + 1)
-    return set(holidays.country_holidays("US", years=years).keys())
 
 
 def service_days(
@@ -68,7 +61,7 @@ def service_days(
     else:
         weekend_closed = weekend & (dates < weekends_from)
     if rules.closed_on_federal_holidays:
-        fed = _federal_holidays(first, last)
+        fed = federal_holidays(first, last)
         holiday = pd.Series([d.date() in fed for d in dates], index=dates)
     else:
         holiday = pd.Series(False, index=dates)

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from contacts311.calendar import period_bounds, period_label
+from contacts311.calendar import federal_holidays, period_bounds, period_label
 from contacts311.errors import InputError
 
 if TYPE_CHECKING:
@@ -735,9 +735,7 @@ def open_days_by_weekday(
     start, end = period_bounds(fiscal_year_end, "fiscal", start_month)
     closed = set(closed_dates)
     if closed_on_federal_holidays:
-        import holidays
-
-        closed |= set(holidays.country_holidays("US", years=range(start.year, end.year + 1)))
+        closed |= federal_holidays(start, end)
     counts = dict.fromkeys(range(7), 0)
     day = start
     while day <= end:

@@ -55,3 +55,16 @@ def test_gap_year_is_listed_as_partial():
     table = periods_table(_contacts(["2020-08-01", "2022-08-01"]), as_of=dt.date(2030, 1, 1))
     assert list(table["period"]) == ["FY 2020-21", "FY 2021-22", "FY 2022-23"]
     assert table["is_partial"].all()
+
+
+def test_federal_holidays_include_observed_days_of_every_year_in_the_span():
+    import datetime as dt
+
+    from contacts311.calendar import federal_holidays
+
+    days = federal_holidays(dt.date(2023, 12, 15), dt.date(2024, 1, 15))
+    # New Year's Day 2023 fell on a Sunday: observed Monday 2 January; whole years are covered.
+    assert dt.date(2023, 1, 2) in days and dt.date(2023, 7, 4) in days
+    assert dt.date(2024, 11, 28) in days  # Thanksgiving 2024
+    assert dt.date(2024, 6, 19) in days  # Juneteenth
+    assert dt.date(2025, 1, 1) not in days and dt.date(2024, 3, 11) not in days

@@ -114,13 +114,12 @@ def sniff(head: str) -> bool:
     return _norm(ID) in names and _norm(INITIATED) in names
 
 
-def read(files: list[Any], profile: Profile, options: dict | None = None) -> SourceResult:
+def read(files: list[Any], profile: Profile) -> SourceResult:
     """Count answered voice calls per local day, file and queue.
 
     Args:
         files: ``InputFile``-like objects (``path``, ``name``) of this format.
         profile: Supplies the time zone of the local dates.
-        options: Unused; accepted for the common source signature.
 
     Returns:
         Aggregated core rows, the ledger and an ``intervals`` table (calls offered, answered
