@@ -159,7 +159,10 @@ def sha256_future(path: Path) -> Future[str]:
     A digest :func:`prefetch_digests` started for the same unchanged file (same size and
     modification time) is handed over instead of hashing the file again.
     """
-    prefetched = _PREFETCHED.pop(_stat_key(path), None)
+    try:
+        prefetched = _PREFETCHED.pop(_stat_key(path), None)
+    except OSError:  # gone or unreadable: the read reports it, in the reader's words
+        prefetched = None
     return prefetched if prefetched is not None else _pool().submit(sha256_file, path)
 
 
@@ -170,6 +173,9 @@ def prefetch_digests(files: list[InputFile]) -> None:
     the import (one core would otherwise idle through it).
     """
     for f in files:
-        key = _stat_key(f.path)
+        try:
+            key = _stat_key(f.path)
+        except OSError:  # left for the load to report
+            continue
         if key not in _PREFETCHED:
             _PREFETCHED[key] = _pool().submit(sha256_file, f.path)
