@@ -19,7 +19,7 @@ from contacts311 import sources
 from contacts311.errors import warn_input
 from contacts311.inputs import InputFile, discover, sha256_future
 from contacts311.ledger import LEDGER_COLUMNS
-from contacts311.profile import Profile, default_profile, load_profile
+from contacts311.profile import Profile, resolve_profile
 from contacts311.schema import empty_contacts, validate_contacts
 from contacts311.sources._base import SourceResult
 
@@ -50,14 +50,6 @@ class Dataset:
     tables: dict[str, pd.DataFrame]
     columns: dict[str, list[str]]
     profile: Profile
-
-
-def _resolve_profile(profile: Profile | str | Path | None) -> Profile:
-    if profile is None:
-        return default_profile()
-    if isinstance(profile, Profile):
-        return profile
-    return load_profile(profile)
 
 
 def _exclude_future(result: SourceResult, today: dt.date) -> dict[str, tuple[int, int]]:
@@ -258,7 +250,7 @@ def load(
     Raises:
         InputError: A file cannot be read as its format (names file, line, column, expectation).
     """
-    prof = _resolve_profile(profile)
+    prof = resolve_profile(profile)
     files = discover(data_dir, prof)
     by_format: dict[str, list[InputFile]] = {}
     for f in files:

@@ -30,6 +30,7 @@ __all__ = [
     "TicketRules",
     "default_profile",
     "load_profile",
+    "resolve_profile",
 ]
 
 PHONE_FORMULAS = {
@@ -240,6 +241,15 @@ def default_profile() -> Profile:
         profile = load_profile(p)
     profile.path = None
     return profile
+
+
+def resolve_profile(profile: Profile | str | Path | None) -> Profile:
+    """``profile`` itself, the profile at that path, or the bundled one for ``None``."""
+    if profile is None:
+        return default_profile()
+    if isinstance(profile, Profile):
+        return profile
+    return load_profile(profile)
 
 
 def load_profile(path: str | Path) -> Profile:

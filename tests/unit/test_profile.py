@@ -95,3 +95,13 @@ def test_sources_keep_options(tmp_path):
     assert prof.sources[0].format == "avaya_cms"
     assert prof.sources[0].path == "phone/*.txt"
     assert prof.sources[0].options == {"formula": "calls_offered"}
+
+
+def test_resolve_profile_takes_a_profile_a_path_or_nothing(tmp_path):
+    from contacts311.profile import resolve_profile
+
+    (tmp_path / "p.yml").write_text("timezone: UTC\n")
+    given = resolve_profile(tmp_path / "p.yml")
+    assert given.timezone == "UTC"
+    assert resolve_profile(given) is given
+    assert resolve_profile(None).timezone == "America/Los_Angeles"  # the bundled PDX 311 one

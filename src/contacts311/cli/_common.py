@@ -46,10 +46,10 @@ def _prefetch_digests(data_dir: Path | None, profile: Path | None) -> None:
     """
     from contacts311.errors import InputError, ProfileError
     from contacts311.inputs import discover, prefetch_digests
-    from contacts311.profile import default_profile, load_profile
+    from contacts311.profile import resolve_profile
 
     try:
-        prof = load_profile(profile) if profile else default_profile()
+        prof = resolve_profile(profile)
         if prof.sources:
             prefetch_digests(discover(data_dir, prof))
     except (InputError, ProfileError, OSError):
