@@ -2,6 +2,6 @@
 
 import sys
 
-from contacts311.cli import main
+from contacts311.cli import console
 
-sys.exit(main())
+sys.exit(console())

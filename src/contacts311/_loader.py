@@ -16,6 +16,8 @@ import sys
 import warnings
 from pathlib import Path
 
+from contacts311._startup import skip_data_synthesis
+
 
 def load_to_file(data_dir: str, profile: str, out: Path, reports_dir: str = "") -> None:
     """Read the exports; write ``(error, warnings, checks)`` then the dataset to ``out``."""
@@ -55,4 +57,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    skip_data_synthesis()  # the runner's child: the process is ours
     sys.exit(main())

@@ -853,6 +853,12 @@ def _default_workers(jobs: int, workers: int | None = None) -> int:
     return max(1, min(workers or max(2, os.cpu_count() or 2), jobs))
 
 
+#: Tries to start a notebook's kernel. A kernel can die before it answers when the port the
+#: client picked for it was taken in between by another program (a kernel of another run).
+_KERNEL_STARTS = 3
+_KERNEL_NEVER_STARTED = "Kernel died before replying to kernel_info"
+
+
 def _execute(
     nb: Path, out_nb: Path, params: dict[str, Any], kernel: str, cwd: Path
 ) -> tuple[str, str, float]:
@@ -863,36 +869,41 @@ def _execute(
     # papermill logs every injected parameter and kernel detail; the runner reports per notebook.
     logging.getLogger("papermill").setLevel(logging.ERROR)
     start = time.perf_counter()
-    try:
-        pm.execute_notebook(
-            str(nb),
-            str(out_nb),
-            parameters=params,
-            kernel_name=kernel,
-            # Not papermill's cwd=: it os.chdir()s the whole process, which races between the
-            # threads and can leave the runner in a deleted temp folder. The kernel alone
-            # starts in ``cwd`` (nbclient's resources path).
-            resources={"metadata": {"path": str(cwd)}},
-            progress_bar=False,
-            log_output=False,
-            request_save_on_cell_execute=False,
-            execution_timeout=1800,
-            # Keep the kernels' own start-up and shutdown chatter out of the operator's log.
-            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
-        )
-    except pm.PapermillExecutionError as exc:
-        return (
-            "failed",
-            f"{exc.ename}: {' '.join(str(exc.evalue).split())}",
-            time.perf_counter() - start,
-        )
-    except Exception as exc:  # kernel died, timeout: still a failed notebook, not a crash
-        return (
-            "failed",
-            f"{type(exc).__name__}: {' '.join(str(exc).split())}",
-            time.perf_counter() - start,
-        )
-    return "succeeded", "", time.perf_counter() - start
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            pm.execute_notebook(
+                str(nb),
+                str(out_nb),
+                parameters=params,
+                kernel_name=kernel,
+                # Not papermill's cwd=: it os.chdir()s the whole process, which races between
+                # the threads and can leave the runner in a deleted temp folder. The kernel
+                # alone starts in ``cwd`` (nbclient's resources path).
+                resources={"metadata": {"path": str(cwd)}},
+                progress_bar=False,
+                log_output=False,
+                request_save_on_cell_execute=False,
+                execution_timeout=1800,
+                # Keep the kernels' own start-up and shutdown chatter out of the operator's log.
+                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+            )
+        except pm.PapermillExecutionError as exc:
+            return (
+                "failed",
+                f"{exc.ename}: {' '.join(str(exc.evalue).split())}",
+                time.perf_counter() - start,
+            )
+        except Exception as exc:  # kernel died, timeout: still a failed notebook, not a crash
+            if _KERNEL_NEVER_STARTED in str(exc) and attempt < _KERNEL_STARTS:
+                continue  # no cell ran: starting a fresh kernel is safe
+            return (
+                "failed",
+                f"{type(exc).__name__}: {' '.join(str(exc).split())}",
+                time.perf_counter() - start,
+            )
+        return "succeeded", "", time.perf_counter() - start
 
 
 def _template_file() -> Path:

@@ -513,3 +513,51 @@ def test_kernel_launcher_lowers_its_priority_before_starting_ipykernel():
     from contacts311 import _kernel
 
     assert int(out.stdout.strip()) == min(os.nice(0) + _kernel.NICENESS, 19)
+
+
+# --- executing one notebook -------------------------------------------------------------------
+
+
+def _fake_papermill(monkeypatch, outcomes: list[Exception | None]) -> list[str]:
+    """``papermill.execute_notebook`` raising (or not) each of ``outcomes`` in turn."""
+    import papermill
+
+    calls: list[str] = []
+
+    def execute_notebook(nb, out_nb, **kwargs):
+        calls.append(nb)
+        outcome = outcomes[len(calls) - 1]
+        if outcome is not None:
+            raise outcome
+
+    monkeypatch.setattr(papermill, "execute_notebook", execute_notebook)
+    return calls
+
+
+def test_a_kernel_that_never_started_is_started_again(monkeypatch, tmp_path):
+    # Its port was taken before it could bind it: no cell ran, so a fresh kernel is safe.
+    died = RuntimeError("Kernel died before replying to kernel_info")
+    calls = _fake_papermill(monkeypatch, [died, None])
+    status, message, _ = reporting._execute(tmp_path / "a.ipynb", tmp_path / "o", {}, "k", tmp_path)
+    assert (status, message, len(calls)) == ("succeeded", "", 2)
+
+
+def test_a_kernel_that_never_starts_fails_after_the_last_try(monkeypatch, tmp_path):
+    died = RuntimeError("Kernel died before replying to kernel_info")
+    calls = _fake_papermill(monkeypatch, [died] * reporting._KERNEL_STARTS)
+    status, message, _ = reporting._execute(tmp_path / "a.ipynb", tmp_path / "o", {}, "k", tmp_path)
+    assert status == "failed" and "Kernel died" in message
+    assert len(calls) == reporting._KERNEL_STARTS == 3
+
+
+def test_a_failing_cell_or_a_kernel_dying_later_is_not_run_again(monkeypatch, tmp_path):
+    import papermill
+
+    error = papermill.PapermillExecutionError(0, 1, "x = f()", "ValueError", "bad value", [])
+    calls = _fake_papermill(monkeypatch, [error])
+    status, message, _ = reporting._execute(tmp_path / "a.ipynb", tmp_path / "o", {}, "k", tmp_path)
+    assert (status, message, len(calls)) == ("failed", "ValueError: bad value", 1)
+
+    calls = _fake_papermill(monkeypatch, [RuntimeError("Kernel died"), None])
+    status, message, _ = reporting._execute(tmp_path / "a.ipynb", tmp_path / "o", {}, "k", tmp_path)
+    assert (status, message, len(calls)) == ("failed", "RuntimeError: Kernel died", 1)

@@ -12,9 +12,10 @@ import sys
 import warnings
 
 from contacts311 import __version__
+from contacts311._startup import skip_data_synthesis
 from contacts311.errors import InputError, InputWarning
 
-__all__ = ["main"]
+__all__ = ["console", "main"]
 
 #: Command name -> module (one line per command).
 COMMANDS = {
@@ -84,5 +85,16 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def console() -> int:
+    """Entry point of the ``contacts311`` command and ``python -m contacts311``.
+
+    The process is the command's alone, so its start-up may be trimmed (see
+    :func:`contacts311._startup.skip_data_synthesis`); :func:`main` leaves the caller's
+    process as it is.
+    """
+    skip_data_synthesis()
+    return main()
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    sys.exit(console())

@@ -161,7 +161,15 @@ def read(files: list, profile: Profile) -> SourceResult:
     columns: dict[str, list[str]] = {}
     rules: dict[str, _Rules] = {}
     headers: dict[str, dict[str, str]] = {}
-    parts = []
+    # Cells of every file are gathered as arrays and framed once: a frame per file (there can
+    # be hundreds of small monthly exports) costs more than parsing them.
+    texts: dict[str, list[np.ndarray]] = {}
+    meta: dict[str, list[np.ndarray]] = {
+        "source_file": [],
+        "line": [],
+        "file_order": [],
+        "kind": [],
+    }
     for order, f in enumerate(sorted(files, key=lambda f: f.name)):
         rules[f.name] = _file_rules(f, profile)
         layout, cells, header_line = _read_cells(Path(f.path), f.name)
@@ -174,8 +182,27 @@ def read(files: list, profile: Profile) -> SourceResult:
                 "'callsoffered'); this export has none",
                 line=header_line,
             )
-        parts.append(cells.assign(source_file=f.name, file_order=order, kind=layout.kind))
-    cells = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=_CELL_BASE)
+        n = len(cells["first_cell"])
+        # A column a file does not have stays missing (None), unlike an empty cell ("").
+        for key in [k for k in cells if k not in texts]:
+            texts[key] = [np.full(len(part), None, dtype=object) for part in meta["line"]]
+        for key, parts in texts.items():
+            parts.append(cells[key] if key in cells else np.full(n, None, dtype=object))
+        meta["source_file"].append(np.full(n, f.name, dtype=object))
+        meta["line"].append(header_line + 1 + np.arange(n, dtype=np.int64))
+        meta["file_order"].append(np.full(n, order, dtype=np.int64))
+        meta["kind"].append(np.full(n, layout.kind, dtype=object))
+    if meta["line"]:
+        # Explicitly object: pandas would otherwise convert every text column to Arrow strings,
+        # which the parsers below turn straight back into objects.
+        cells = pd.DataFrame(
+            {
+                **{k: np.concatenate(v) for k, v in meta.items()},
+                **{k: pd.Series(np.concatenate(v), dtype=object) for k, v in texts.items()},
+            }
+        )
+    else:
+        cells = pd.DataFrame(columns=[*meta, "first_cell"])
     cells = _drop_blank_rows(cells)
     per_file = cells["source_file"].value_counts()
     for name in columns:
@@ -275,15 +302,13 @@ def _no_header(name: str) -> InputError:
 
 # --- reading one file ---------------------------------------------------------------------
 
-_CELL_BASE = ["source_file", "line", "file_order", "kind", "first_cell"]
 
-
-def _read_cells(path: Path, name: str) -> tuple[_Layout, pd.DataFrame, int]:
-    """The header and the text cells below it, one column per field (blank rows included).
+def _read_cells(path: Path, name: str) -> tuple[_Layout, dict[str, np.ndarray], int]:
+    """The header and the text cells below it, one array per field (blank rows included).
 
     Returns:
-        The layout, the cells (columns: field names, ``first_cell`` and ``line``) and the
-        header's line number.
+        The layout, the cells (field name -> one text per row, and ``first_cell``) and the
+        header's line number; row ``i`` is on line ``header_line + 1 + i``.
     """
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         layout, raw, header_line = _xlsx_cells(path, name)
@@ -303,15 +328,25 @@ def _read_cells(path: Path, name: str) -> tuple[_Layout, pd.DataFrame, int]:
             column=wanted[missing[0]][0],
         )
     # A short row's missing cells are empty cells (an error where a value is required), unlike
-    # a column the file does not have, which stays missing (NA) after files are joined.
-    text = raw.drop(columns="line").fillna("")
-    cells = pd.DataFrame({f: text[i] for f, i in layout.fields.items()})
-    cells["first_cell"] = text[0]
-    cells["line"] = raw["line"].astype("int64")
+    # a column the file does not have, which stays missing (None) after files are joined.
+    by_position = {i: _filled(raw[i]) for i in raw}
+    cells = {f: by_position[i] for f, i in layout.fields.items()}
+    cells["first_cell"] = by_position[0]
     return layout, cells, header_line
 
 
-def _text_cells(path: Path, name: str) -> tuple[_Layout, pd.DataFrame, int]:
+def _filled(values: np.ndarray) -> np.ndarray:
+    """Object cells with every missing one (a short row's) as ``""``."""
+    values = np.asarray(values, dtype=object)
+    gaps = pd.isna(values)
+    if gaps.any():
+        values = values.copy()
+        values[gaps] = ""
+    return values
+
+
+def _text_cells(path: Path, name: str) -> tuple[_Layout, dict[int, np.ndarray], int]:
+    """The layout, the used columns' cells by position and the header's line number."""
     text = read_text(path)
     pos = 0
     layout = None
@@ -330,43 +365,36 @@ def _text_cells(path: Path, name: str) -> tuple[_Layout, pd.DataFrame, int]:
     usecols = sorted(set(layout.fields.values()) | {0})
     body = text[pos:]
     if not body.strip():
-        cells = pd.DataFrame({i: pd.Series(dtype="str") for i in usecols})
-    else:
-        # With usecols, cells right of the last header column are ignored: CMS Supervisor
-        # writes a trailing delimiter on some rows.
-        cells = pd.read_csv(
-            io.StringIO(body),
-            sep=layout.delimiter,
-            header=None,
-            names=list(range(len(layout.header))),
-            usecols=usecols,
-            # object, not str: one conversion to str after all files are joined is cheaper
-            dtype=object,
-            na_filter=False,
-            skip_blank_lines=False,  # keeps row i on line header_line + 1 + i
-            index_col=False,
-            engine="c",
-        )
-    cells["line"] = header_line + 1 + np.arange(len(cells))
-    return layout, cells, header_line
+        return layout, {i: np.empty(0, dtype=object) for i in usecols}, header_line
+    # With usecols, cells right of the last header column are ignored: CMS Supervisor writes a
+    # trailing delimiter on some rows.
+    raw = pd.read_csv(
+        io.StringIO(body),
+        sep=layout.delimiter,
+        header=None,
+        names=list(range(len(layout.header))),
+        usecols=usecols,
+        dtype=object,  # cells stay objects: the parsers work on each column's distinct texts
+        na_filter=False,
+        skip_blank_lines=False,  # keeps row i on line header_line + 1 + i
+        index_col=False,
+        engine="c",
+    )
+    return layout, {i: raw[i].to_numpy() for i in usecols}, header_line
 
 
-def _xlsx_cells(path: Path, name: str) -> tuple[_Layout, pd.DataFrame, int]:
+def _xlsx_cells(path: Path, name: str) -> tuple[_Layout, dict[int, np.ndarray], int]:
     rows = xlsx_rows(path)
     for i, row in enumerate(rows[:_MAX_TITLE_LINES]):
         found = _match_cells(row)
         if found is not None:
             kind, fields = found
             layout = _Layout(kind, fields, [c.strip() for c in row], ",")
-            usecols = sorted(set(fields.values()) | {0})
             body = rows[i + 1 :]
-            cells = pd.DataFrame(
-                {
-                    c: pd.Series([r[c] if c < len(r) else "" for r in body], dtype="str")
-                    for c in usecols
-                }
-            )
-            cells["line"] = i + 2 + np.arange(len(cells))
+            cells = {
+                c: np.array([r[c] if c < len(r) else "" for r in body], dtype=object)
+                for c in sorted(set(fields.values()) | {0})
+            }
             return layout, cells, i + 1
     raise _no_header(name)
 

@@ -249,12 +249,53 @@ def _parse_file(
 
 
 def _parse_csv(text: str, name: str, rules: TicketRules, tz: str) -> _Parsed:
-    """Parse a Support CSV export with pandas' C reader, keeping only the needed columns."""
+    """Parse a Support CSV export, converting only the needed columns."""
     header = next((cells for _, cells in _csv_records(text, name) if cells), None)
     if header is None:
         return _Parsed("empty", pd.DataFrame(), [], 0)
     index = _table_index(header, name, rules)
     positions = sorted(set(index.values()))
+    cells = _arrow_cells(text, header, positions)
+    if cells is None:
+        cells = _pandas_cells(text, name, header, positions)
+    frame = pd.DataFrame({key: cells[pos] for key, pos in index.items()})
+    return _ticket_table(frame, header, _CsvLines(text, name), name, tz)
+
+
+def _arrow_cells(text: str, header: list[str], positions: list[int]) -> dict[int, pd.Series] | None:
+    """The cells of the columns at ``positions``, read by Arrow's C++ CSV parser, or ``None``.
+
+    The fast path: Arrow tokenises every record (quoted line ends included) but converts only
+    these columns, straight to pandas text, and fails on any record whose width differs from the
+    header's (a wider one has shifted cells). ``None`` then, or for a header that spans lines,
+    leaves the file to :func:`_pandas_cells`, which says which record is wrong.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    end = text.find("\n")
+    first_line = (text if end < 0 else text[:end]).rstrip("\r")
+    if next(csv.reader([first_line]), None) != header:
+        return None  # a quoted line end in the header: skipping one line would not skip it
+    names = [f"c{i}" for i in range(len(header))]
+    wanted = [names[p] for p in positions]
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(text.encode("utf-8")),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=wanted, column_types=dict.fromkeys(wanted, pa.string())
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeEncodeError):
+        return None
+    frame = table.to_pandas()
+    return {p: frame[names[p]] for p in positions}
+
+
+def _pandas_cells(text: str, name: str, header: list[str], positions: list[int]) -> dict:
+    """The cells of the columns at ``positions`` by pandas' C reader; narrower rows padded."""
     try:
         # usecols: the other columns (requester, subject, ...) are skipped by the parser.
         raw = pd.read_csv(
@@ -268,46 +309,12 @@ def _parse_csv(text: str, name: str, rules: TicketRules, tz: str) -> _Parsed:
     except (ValueError, pd.errors.ParserError) as exc:
         raise _csv_error(text, name, exc) from None
     # With usecols the C parser silently drops cells beyond the header, so a row shifted by an
-    # unquoted comma would be read from the wrong columns: check every row's width once.
-    _check_widths(text, name, len(header))
-    by_pos = dict(zip(positions, raw.columns, strict=True))
-    frame = pd.DataFrame({key: raw[by_pos[pos]].fillna("") for key, pos in index.items()})
-    return _ticket_table(frame, header, _CsvLines(text, name), name, tz)
-
-
-def _check_widths(text: str, name: str, width: int) -> None:
-    """Raise for the first record with more cells than the header (its cells are shifted)."""
-    if _same_widths(text, width):
-        return
-    # Some record is wider or narrower (a narrower one is allowed): find a wider one, by line.
+    # unquoted comma would be read from the wrong columns: find a wider record, by line.
+    width = len(header)
     for line, cells in _csv_records(text, name):
         if len(cells) > width:
             raise _too_wide(name, line, len(cells), width)
-
-
-def _same_widths(text: str, width: int) -> bool:
-    """Whether every record has exactly ``width`` cells, checked by Arrow's C++ CSV parser.
-
-    The fast path of :func:`_check_widths`: Arrow tokenises every record (quoted line ends
-    included) even when it converts a single column, and fails on any record whose width
-    differs. Only then does the slower per-record scan in Python run.
-    """
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    names = [f"c{i}" for i in range(width)]
-    try:
-        pacsv.read_csv(
-            pa.py_buffer(text.encode("utf-8")),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, use_threads=False),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(
-                include_columns=names[:1], column_types={names[0]: pa.string()}
-            ),
-        )
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeEncodeError):
-        return False
-    return True
+    return {pos: raw[col].fillna("") for pos, col in zip(positions, raw.columns, strict=True)}
 
 
 def _too_wide(name: str, line: int, cells: int, width: int) -> InputError:
@@ -432,10 +439,7 @@ def _ticket_table(
     created_utc, created_local = _parse_local_times(frame["created"], name, "Created at", lines, tz)
     upd = frame["updated"].where(frame["updated"] != "", frame["created"])
     updated_utc, _ = _parse_local_times(upd, name, "Updated at", lines, tz)
-    if "tags" in frame:
-        tags = frame["tags"].str.lower().str.replace(r"[\s,]+", " ", regex=True).str.strip()
-    else:
-        tags = pd.Series("", index=frame.index)
+    tags = _normalise_tags(frame["tags"]) if "tags" in frame else pd.Series("", index=frame.index)
     replies = (
         pd.to_numeric(frame["replies"].replace("", np.nan), errors="coerce")
         if "replies" in frame
@@ -456,6 +460,22 @@ def _ticket_table(
         }
     )
     return _Parsed("tickets", out, [h.lstrip("\ufeff") for h in header], n)
+
+
+#: What splits tags in a CSV cell: commas and whitespace as Python's ``\s`` has it (every
+#: character for which ``str.isspace`` is true), spelled for Arrow's RE2, whose own ``\s`` is
+#: narrower.
+_TAG_SEPARATORS = r"[\t\n\v\f\r \x1c-\x1f\x85\p{Z},]+"
+
+
+def _normalise_tags(tags: pd.Series) -> pd.Series:
+    """Lower-case tags separated by single spaces, as the JSON exports' tag lists are joined."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pc.utf8_lower(pa.array(tags, type=pa.string(), from_pandas=True))
+    text = pc.utf8_trim_whitespace(pc.replace_substring_regex(text, _TAG_SEPARATORS, " "))
+    return pd.Series(text.to_pandas().array, index=tags.index)
 
 
 def _parse_local_times(
@@ -723,14 +743,15 @@ class _ArrowColumns:
         self._table = table
 
     def get(self, key: str) -> pd.Series:
-        """The values of ``key`` as text (ids included), ``None`` where missing."""
+        """The values of ``key`` as text (ids included), missing ones as NaN."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
         col = self._table.column(key)
         if pa.types.is_integer(col.type):
             col = pc.cast(col, pa.string())
-        return pd.Series(col.to_numpy(zero_copy_only=False), dtype=object)
+        # Arrow-backed text (missing as NaN): no Python object per value.
+        return col.to_pandas().reset_index(drop=True)
 
     def tags(self, key: str) -> pd.Series:
         """Each record's tags as one lower-case, space-separated string."""
@@ -988,6 +1009,9 @@ def _channels(contact_types: pd.Series, lookup: dict[str, str]) -> pd.Series:
     return contact_types.map(mapping).astype(object).where(lambda c: c.notna(), None)
 
 
+_NAT = np.datetime64("NaT", "ns").view(np.int64)
+
+
 def _apply_rules(
     tickets: pd.DataFrame,
     events: pd.DataFrame | None,
@@ -997,10 +1021,15 @@ def _apply_rules(
 ) -> pd.DataFrame:
     """Dedupe ticket copies and put each in one bucket with a reason (vectorised)."""
     t = tickets.reset_index(drop=True)
-    order = t.sort_values(["ticket_id", "updated_utc", "file_order", "row"], kind="stable").index
-    winner = pd.Series(False, index=t.index)
-    last = t.loc[order, "ticket_id"].duplicated(keep="last")
-    winner.loc[order] = ~last.to_numpy()
+    # The winner of each ticket is its last copy by (updated_utc, file_order, row): one sort of
+    # integer keys (the ticket ids as codes; a missing update time sorts last).
+    ticket = pd.factorize(t["ticket_id"])[0]
+    updated = t["updated_utc"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    updated = np.where(updated == _NAT, np.iinfo(np.int64).max, updated)
+    order = np.lexsort((t["row"].to_numpy(), t["file_order"].to_numpy(), updated, ticket))
+    ends = np.append(ticket[order][1:] != ticket[order][:-1], True)
+    winner = np.zeros(len(t), dtype=bool)
+    winner[order[ends]] = True
     t["is_winner"] = winner
 
     channel = _channels(t["contact_type"], lookup)
@@ -1042,15 +1071,17 @@ def _apply_rules(
         "agent_event",
         "not_handled",
     ]
-    t["reason"] = np.select(conditions, reasons, default="handled_fallback")
-    t["bucket"] = np.select(
-        [t["reason"] == "duplicate", t["reason"].isin(["agent_event", "handled_fallback"])],
-        ["duplicate", "counted"],
-        default="excluded",
-    )
+    reasons.append("handled_fallback")
+    # Categories from integer codes: a text column per row would cost more than the rules.
+    reason = np.select(conditions, range(len(reasons) - 1), default=len(reasons) - 1)
+    t["reason"] = pd.Categorical.from_codes(reason, reasons)
+    counted = np.isin(reason, [reasons.index("agent_event"), reasons.index("handled_fallback")])
+    bucket = np.select([reason == reasons.index("duplicate"), counted], [0, 1], default=2)
+    t["bucket"] = pd.Categorical.from_codes(bucket, ["duplicate", "counted", "excluded"])
     # Which handling rule decided a ticket that reached it (for the notes).
     reached = t["is_winner"] & ~(deleted | merged | spam | phone_type | no_type)
-    t["decided_by"] = np.where(reached, np.where(in_span, "agent_event", "fallback"), "")
+    decided_by = np.where(reached, np.where(in_span, 1, 2), 0)
+    t["decided_by"] = pd.Categorical.from_codes(decided_by, ["", "agent_event", "fallback"])
     return t
 
 
