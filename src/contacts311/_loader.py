@@ -16,7 +16,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from contacts311._startup import skip_data_synthesis
+from contacts311._startup import skip_data_synthesis, skip_final_collections
 
 
 def load_to_file(data_dir: str, profile: str, out: Path, reports_dir: str = "") -> None:
@@ -58,4 +58,6 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     skip_data_synthesis()  # the runner's child: the process is ours
-    sys.exit(main())
+    code = main()
+    skip_final_collections()
+    sys.exit(code)

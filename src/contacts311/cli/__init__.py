@@ -12,7 +12,7 @@ import sys
 import warnings
 
 from contacts311 import __version__
-from contacts311._startup import skip_data_synthesis
+from contacts311._startup import skip_data_synthesis, skip_final_collections
 from contacts311.errors import InputError, InputWarning
 
 __all__ = ["console", "main"]
@@ -88,12 +88,14 @@ def main(argv: list[str] | None = None) -> int:
 def console() -> int:
     """Entry point of the ``contacts311`` command and ``python -m contacts311``.
 
-    The process is the command's alone, so its start-up may be trimmed (see
-    :func:`contacts311._startup.skip_data_synthesis`); :func:`main` leaves the caller's
-    process as it is.
+    The process is the command's alone, so its start-up and its end may be trimmed (see
+    :mod:`contacts311._startup`); :func:`main` leaves the caller's process as it is.
     """
     skip_data_synthesis()
-    return main()
+    try:
+        return main()
+    finally:
+        skip_final_collections()
 
 
 if __name__ == "__main__":  # pragma: no cover

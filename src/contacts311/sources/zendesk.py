@@ -274,8 +274,11 @@ def _arrow_cells(text: str, header: list[str], positions: list[int]) -> dict[int
     import pyarrow.csv as pacsv
 
     end = text.find("\n")
-    first_line = (text if end < 0 else text[:end]).rstrip("\r")
-    if next(csv.reader([first_line]), None) != header:
+    try:
+        first = next(csv.reader([(text if end < 0 else text[:end]).rstrip("\r")]), None)
+    except csv.Error:
+        return None
+    if first != header:
         return None  # a quoted line end in the header: skipping one line would not skip it
     names = [f"c{i}" for i in range(len(header))]
     wanted = [names[p] for p in positions]
