@@ -182,6 +182,31 @@ def test_heatmap_writes_every_number_in_its_cell_with_contrasting_text():
     assert colorbar_axes.get_ylabel() == "Agents"
 
 
+def test_a_finished_chart_is_drawn_once_when_saved(monkeypatch):
+    import io
+
+    from matplotlib.figure import Figure
+
+    fig = plots.heatmap(
+        _agents(), title="t", xlabel="x", ylabel="y", source="s", colorbar_label="c"
+    )
+    # tight_layout's placeholder engine would make savefig lay every text out twice.
+    assert fig.get_layout_engine() is None
+    # The numbers sit inside the axes: the layout need not measure them.
+    assert not any(t.get_in_layout() for t in fig.axes[0].texts)
+    draws = []
+    draw = Figure.draw
+
+    def counted(self, renderer):
+        draws.append(renderer)
+        return draw(self, renderer)
+
+    monkeypatch.setattr(Figure, "draw", counted)
+    fig.savefig(io.BytesIO(), format="png")
+    plt.close(fig)
+    assert len(draws) == 1
+
+
 def test_heatmap_decimals_missing_cells_and_centred_scale():
     frame = pd.DataFrame({"a": [-1.25, float("nan")], "b": [0.5, 3.0]}, index=["x", "y"])
     fig = plots.heatmap(
