@@ -30,6 +30,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -853,6 +854,12 @@ def _default_workers(jobs: int, workers: int | None = None) -> int:
     return max(1, min(workers or max(2, os.cpu_count() or 2), jobs))
 
 
+#: The runner's threads import papermill (each notebook's) and nbconvert (the conversions),
+#: which share jupyter_client and nbclient but reach them in different orders: two threads
+#: importing them at once can meet a half-initialised module (an ImportError seen on 2 cores).
+#: One of these imports at a time.
+_IMPORTING = threading.Lock()
+
 #: Tries to start a notebook's kernel. A kernel can die before it answers when the port the
 #: client picked for it was taken in between by another program (a kernel of another run).
 _KERNEL_STARTS = 3
@@ -864,7 +871,8 @@ def _execute(
 ) -> tuple[str, str, float]:
     import logging
 
-    import papermill as pm
+    with _IMPORTING:
+        import papermill as pm
 
     # papermill logs every injected parameter and kernel detail; the runner reports per notebook.
     logging.getLogger("papermill").setLevel(logging.ERROR)
@@ -911,8 +919,9 @@ def _template_file() -> Path:
 
 
 def _to_html(executed: Path, prov: Mapping[str, Any], title: str) -> str:
-    import nbformat
-    from nbconvert import HTMLExporter
+    with _IMPORTING:
+        import nbformat
+        from nbconvert import HTMLExporter
 
     nb = nbformat.read(str(executed), as_version=4)
     nb.metadata["title"] = title
@@ -1192,7 +1201,8 @@ def _run_locked(
                 "warnings": warnings_found,
             }
             # Load nbconvert while the kernels work: its import is slow and the threads are idle.
-            import nbconvert  # noqa: F401
+            with _IMPORTING:
+                import nbconvert  # noqa: F401
 
             entries: dict[str, dict[str, Any]] = {}
             for done, fut in enumerate(as_completed(futures), start=1):

@@ -561,3 +561,23 @@ def test_a_failing_cell_or_a_kernel_dying_later_is_not_run_again(monkeypatch, tm
     calls = _fake_papermill(monkeypatch, [RuntimeError("Kernel died"), None])
     status, message, _ = reporting._execute(tmp_path / "a.ipynb", tmp_path / "o", {}, "k", tmp_path)
     assert (status, message, len(calls)) == ("failed", "RuntimeError: Kernel died", 1)
+
+
+def test_papermill_is_imported_one_thread_at_a_time(monkeypatch, tmp_path):
+    # papermill and nbconvert reach jupyter_client in different orders: imported by two
+    # threads at once they can meet a half-initialised module. _execute waits for the lock.
+    import threading
+
+    calls = _fake_papermill(monkeypatch, [None])
+    result: list = []
+    with reporting._IMPORTING:
+        worker = threading.Thread(
+            target=lambda: result.append(
+                reporting._execute(tmp_path / "a.ipynb", tmp_path / "o", {}, "k", tmp_path)
+            )
+        )
+        worker.start()
+        worker.join(timeout=0.5)
+        assert worker.is_alive() and not calls  # held at the import
+    worker.join(timeout=10)
+    assert result[0][0] == "succeeded" and len(calls) == 1
