@@ -297,7 +297,9 @@ def _arrow_cells(text: str, header: list[str], positions: list[int]) -> dict[int
     return {p: frame[names[p]] for p in positions}
 
 
-def _pandas_cells(text: str, name: str, header: list[str], positions: list[int]) -> dict:
+def _pandas_cells(
+    text: str, name: str, header: list[str], positions: list[int]
+) -> dict[int, pd.Series]:
     """The cells of the columns at ``positions`` by pandas' C reader; narrower rows padded."""
     try:
         # usecols: the other columns (requester, subject, ...) are skipped by the parser.
@@ -1074,12 +1076,12 @@ def _apply_rules(
         "agent_event",
         "not_handled",
     ]
-    reasons.append("handled_fallback")
+    labels = [*reasons, "handled_fallback"]  # the last one: no condition held
     # Categories from integer codes: a text column per row would cost more than the rules.
-    reason = np.select(conditions, range(len(reasons) - 1), default=len(reasons) - 1)
-    t["reason"] = pd.Categorical.from_codes(reason, reasons)
-    counted = np.isin(reason, [reasons.index("agent_event"), reasons.index("handled_fallback")])
-    bucket = np.select([reason == reasons.index("duplicate"), counted], [0, 1], default=2)
+    reason = np.select(conditions, list(range(len(reasons))), default=len(reasons))
+    t["reason"] = pd.Categorical.from_codes(reason, labels)
+    counted = np.isin(reason, [labels.index("agent_event"), labels.index("handled_fallback")])
+    bucket = np.select([reason == labels.index("duplicate"), counted], [0, 1], default=2)
     t["bucket"] = pd.Categorical.from_codes(bucket, ["duplicate", "counted", "excluded"])
     # Which handling rule decided a ticket that reached it (for the notes).
     reached = t["is_winner"] & ~(deleted | merged | spam | phone_type | no_type)
