@@ -43,6 +43,18 @@ def test_the_command_validates_with_pandera_without_importing_hypothesis(tmp_pat
     assert "frozen: True" in out.stderr
 
 
+def test_the_report_loader_child_trims_its_process_too(tmp_path):
+    # The report runner starts ``python -m contacts311._loader``: its process is ours as well.
+    pytest.importorskip("hypothesis")
+    out_file = tmp_path / "dataset.pickle"
+    entry = f"import runpy\nsys.argv = ['_loader', {str(tmp_path)!r}, '', {str(out_file)!r}]"
+    out = _run(tmp_path, entry, "runpy.run_module('contacts311._loader', run_name='__main__')")
+    assert out.returncode == 0, out.stderr
+    assert out_file.is_file()
+    assert "pandera: True" in out.stderr and "hypothesis: False" in out.stderr
+    assert "frozen: True" in out.stderr
+
+
 def test_main_leaves_the_callers_process_alone(tmp_path):
     # A notebook or script calling main() may use hypothesis itself (or pandera's strategies).
     pytest.importorskip("hypothesis")
@@ -52,7 +64,7 @@ def test_main_leaves_the_callers_process_alone(tmp_path):
     assert "frozen: False" in out.stderr
 
 
-def test_skip_data_synthesis_leaves_an_imported_hypothesis_in_place(monkeypatch):
+def test_skip_data_synthesis_leaves_an_imported_hypothesis_in_place():
     import hypothesis
 
     from contacts311._startup import skip_data_synthesis
