@@ -19,7 +19,14 @@ from contacts311.errors import InputError, ProfileError
 from contacts311.profile import Profile
 from contacts311.sources._base import read_head, xlsx_rows
 
-__all__ = ["InputFile", "discover", "prefetch_digests", "sha256_file", "sha256_future"]
+__all__ = [
+    "InputFile",
+    "cache_dir",
+    "discover",
+    "prefetch_digests",
+    "sha256_file",
+    "sha256_future",
+]
 
 #: Files skipped when scanning a folder: documentation and anything hidden or private.
 _SKIP_SUFFIXES = {".md", ".txt.md", ".rst", ".yml", ".yaml", ".gitkeep", ".lock"}
@@ -146,6 +153,24 @@ def _pool() -> ThreadPoolExecutor:
                 max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="contacts311-sha256"
             )
         return _POOL
+
+
+def cache_dir() -> Path | None:
+    """Where parsed exports are cached, or ``None`` when caching is off.
+
+    ``CONTACTS311_CACHE_DIR`` names the folder (``off`` disables the cache); the default is
+    ``$XDG_CACHE_HOME/contacts311`` (``~/.cache/contacts311``). The cache holds only what the
+    loaders keep - counts, dates, ids, queue names, the ledger - never personal data, and is
+    keyed by the files' SHA-256, the rules in force and the package's code, so a changed
+    input, rule or release is always read afresh.
+    """
+    env = os.environ.get("CONTACTS311_CACHE_DIR", "")
+    if env.lower() in ("off", "0", "false", "no"):
+        return None
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "contacts311"
 
 
 def _stat_key(path: Path) -> tuple[str, int, int]:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from contacts311 import sources
 from contacts311.errors import warn_input
-from contacts311.inputs import InputFile, discover, sha256_future
+from contacts311.inputs import InputFile, cache_dir, discover, sha256_future
 from contacts311.ledger import LEDGER_COLUMNS
 from contacts311.profile import Profile, resolve_profile
 from contacts311.schema import empty_contacts, validate_contacts
@@ -36,7 +36,8 @@ class Dataset:
     Attributes:
         contacts: The validated core table.
         ledger: Long ledger: ``source_file, format, bucket, reason, rows, contacts``.
-        inputs: One row per file: ``source_file, format, sha256, bytes, rows_read``.
+        inputs: One row per file: ``source_file, format, sha256, bytes, rows_read``
+            (``sha256`` is ``None`` when loaded with ``digests=False`` and no cache).
         notes: Sentences about rules and fallbacks, for reports.
         tables: Extra tables by kind (``intervals``, ``population``, ``forecast``, ``events``).
         columns: Each file's header, by ``source_file``.
@@ -131,24 +132,6 @@ def _move_to_future(ledger: pd.DataFrame, moved: dict[str, tuple[int, int]]) -> 
     return out.astype({"rows": "int64", "contacts": "int64"})
 
 
-def cache_dir() -> Path | None:
-    """Where parsed exports are cached, or ``None`` when caching is off.
-
-    ``CONTACTS311_CACHE_DIR`` names the folder (``off`` disables the cache); the default is
-    ``$XDG_CACHE_HOME/contacts311`` (``~/.cache/contacts311``). The cache holds only what the
-    loaders keep - counts, dates, ids, queue names, the ledger - never personal data, and is
-    keyed by the files' SHA-256, the rules in force and the package's code, so a changed
-    input, rule or release is always read afresh.
-    """
-    env = os.environ.get("CONTACTS311_CACHE_DIR", "")
-    if env.lower() in ("off", "0", "false", "no"):
-        return None
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "contacts311"
-
-
 def _code_digest() -> str:
     """Digest of the package's source files: a new release or a local edit invalidates the cache."""
     global _CODE_DIGEST
@@ -232,6 +215,7 @@ def load(
     progress: bool = False,
     today: dt.date | None = None,
     cache: bool = True,
+    digests: bool = True,
 ) -> Dataset:
     """Read every export in ``data_dir`` (or the profile's sources) into one :class:`Dataset`.
 
@@ -243,6 +227,9 @@ def load(
             the profile's time zone).
         cache: Reuse what an earlier run read from byte-identical files under the same rules
             (see :func:`cache_dir`); the result is the same either way, only faster.
+        digests: Hash every input (the ``sha256`` column of ``inputs``, which run history and
+            reports record). ``False`` skips the hashing when no cache needs it as a key: the
+            column is then empty (``None``) and no file is read twice.
 
     Returns:
         The validated core table with its ledger, inputs and notes.
@@ -266,17 +253,19 @@ def load(
     # The files are hashed in background threads while they are read (or were already, when
     # the caller prefetched the digests). A format's hashes are awaited before its read only
     # when they key a cache lookup.
-    digests = {f.name: sha256_future(f.path) for f in files}
+    hashing = (
+        {f.name: sha256_future(f.path) for f in files} if digests or folder is not None else {}
+    )
     try:
         for fmt, group in by_format.items():
-            results.append((fmt, _read_group(fmt, group, prof, digests, folder)))
+            results.append((fmt, _read_group(fmt, group, prof, hashing, folder)))
             if bar is not None:
                 bar.update(len(group))
     except BaseException:
-        for future in digests.values():  # a failed read need not wait for every hash
+        for future in hashing.values():  # a failed read need not wait for every hash
             future.cancel()
         raise
-    shas = {name: future.result() for name, future in digests.items()}
+    shas = {name: future.result() for name, future in hashing.items()}
     if bar is not None:
         bar.close()
 
@@ -323,7 +312,7 @@ def load(
             {
                 "source_file": f.name,
                 "format": f.format,
-                "sha256": shas[f.name],
+                "sha256": shas.get(f.name),
                 "bytes": f.path.stat().st_size,
                 "rows_read": rows_read.get(f.name, 0),
             }

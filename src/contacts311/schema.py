@@ -7,9 +7,12 @@ no names, addresses, phone numbers or free text.
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from contacts311.errors import InputError
+
+if TYPE_CHECKING:  # pandas loads when a table is built: sources import the column lists first
+    import pandas as pd
 
 __all__ = [
     "CHANNEL_ORDER",
@@ -52,6 +55,8 @@ INTERVAL_COLUMNS = {
 
 def empty_contacts() -> pd.DataFrame:
     """An empty core table with the right columns and dtypes."""
+    import pandas as pd
+
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in CONTACT_COLUMNS.items()})
 
 

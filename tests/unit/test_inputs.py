@@ -71,10 +71,8 @@ def test_a_file_changed_after_the_prefetch_is_hashed_again(tmp_path, monkeypatch
     inputs._PREFETCHED.clear()  # the stale prefetch is never taken; do not leak it to others
 
 
-def test_command_line_hashes_each_source_once_with_the_digest_in_the_inputs(
-    tmp_path, monkeypatch, capsys
-):
-    monkeypatch.setenv("CONTACTS311_CACHE_DIR", "off")
+def test_command_line_hashes_each_source_once_for_the_cache_key(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CONTACTS311_CACHE_DIR", str(tmp_path / "cache"))
     hashed = _counting(monkeypatch)
     taken = []
 
@@ -95,9 +93,24 @@ def test_command_line_hashes_each_source_once_with_the_digest_in_the_inputs(
     assert taken == [True]
 
 
+def test_command_line_without_the_cache_hashes_nothing(tmp_path, monkeypatch, capsys):
+    # No command prints the digests: with no cache to key, hashing would only cost time.
+    monkeypatch.setenv("CONTACTS311_CACHE_DIR", "off")
+    hashed = _counting(monkeypatch)
+    (tmp_path / "calls.csv").write_text(HSPLIT)
+    profile = tmp_path / "p.yml"
+    profile.write_text("sources:\n  - format: avaya_cms\n    path: calls.csv\n")
+    for command in ("totals", "summary", "ledger"):
+        assert main([command, str(tmp_path), "--profile", str(profile), "--format", "json"]) == 0
+    assert "17" in capsys.readouterr().out
+    assert hashed == []
+    assert not inputs._PREFETCHED
+
+
 @pytest.mark.parametrize("command", ["totals", "summary", "ledger"])
 def test_command_line_starts_hashing_before_pandas_loads(tmp_path, command):
     # Checked in a fresh interpreter: this test process has long since imported pandas.
+    import os
     import subprocess
     import sys
 
@@ -115,8 +128,14 @@ def test_command_line_starts_hashing_before_pandas_loads(tmp_path, command):
         "from contacts311.cli import main\n"
         f"sys.exit(main([{command!r}, {str(tmp_path)!r}, '--profile', {str(profile)!r}]))\n"
     )
+    env = {**os.environ, "CONTACTS311_CACHE_DIR": str(tmp_path / "cache")}  # the key needs them
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
     )
     assert out.returncode == 0, out.stderr
     assert "pandas loaded: False" in out.stderr

@@ -84,3 +84,32 @@ def test_inputs_carry_each_files_sha256_with_or_without_the_cache(tmp_path, monk
             name: hashlib.sha256((data / name).read_bytes()).hexdigest()
             for name in ("calls.csv", "more.csv")
         }
+
+
+@pytest.mark.parametrize("cache", ["off", "on"])
+def test_a_load_without_digests_hashes_only_what_the_cache_needs(tmp_path, monkeypatch, cache):
+    import hashlib
+
+    from contacts311 import inputs
+
+    hashed = []
+
+    def counted(path):
+        hashed.append(path.name)
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+    monkeypatch.setattr(inputs, "sha256_file", counted)
+    monkeypatch.setenv(
+        "CONTACTS311_CACHE_DIR", "off" if cache == "off" else str(tmp_path / "cache")
+    )
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "calls.csv").write_text(HSPLIT)
+    loaded = load(data, digests=False)
+    assert int(loaded.contacts["count"].sum()) == 17
+    sha = loaded.inputs.set_index("source_file")["sha256"].to_dict()
+    if cache == "off":
+        assert hashed == [] and sha == {"calls.csv": None}
+    else:  # the cache key needs the digest, so it is there anyway
+        assert hashed == ["calls.csv"]
+        assert sha == {"calls.csv": hashlib.sha256(HSPLIT.encode()).hexdigest()}

@@ -643,3 +643,184 @@ def test_split_read_error_in_a_later_range_names_the_line_in_the_file(tmp_path, 
     with pytest.raises(InputError) as err:
         ac.read(_files(b), Profile())
     assert err.value.line == 402 and "ContactId" in err.value.message
+
+
+def _counting_scans(monkeypatch) -> list:
+    scans = []
+    real = ac._scan
+
+    def counted(files, cancel=None):
+        scans.append([f.name for f in files])
+        return real(files, cancel)
+
+    monkeypatch.setattr(ac, "_scan", counted)
+    return scans
+
+
+def test_a_prefetched_read_is_taken_over_not_read_again(tmp_path, monkeypatch, batching):
+    files = _files(_write(tmp_path / "a.csv", FILE_A), _write(tmp_path / "b.csv", FILE_B))
+    scans = _counting_scans(monkeypatch)
+    stop = ac.prefetch(files)
+    result = ac.read(files, Profile())
+    stop()  # after the take-over: nothing left to stop
+    assert scans == [["a.csv", "b.csv"]]
+    assert _per_key(result) == EXPECTED
+    assert _ledger(result) == EXPECTED_LEDGER
+    assert result.columns["a.csv"][0] == "ContactId"
+    assert ac._PREFETCHED == {}
+
+
+def test_a_file_changed_after_the_prefetch_is_read_afresh(tmp_path, monkeypatch):
+    a = _write(tmp_path / "a.csv", FILE_A)
+    scans = _counting_scans(monkeypatch)
+    stop = ac.prefetch(_files(a))
+    _write(a, FILE_A + _many(3))  # size and mtime change: the prefetched read is stale
+    result = ac.read(_files(a), Profile())
+    stop()
+    assert len(scans) == 2
+    assert int(result.contacts["count"].sum()) == 4 + 3
+    assert ac._PREFETCHED == {}
+
+
+def test_a_prefetched_bad_file_raises_in_the_read_in_the_same_words(tmp_path):
+    lines = list(FILE_A)
+    lines[2] = lines[2].rsplit(",", 1)[0] + ",soon"
+    a = _write(tmp_path / "a.csv", lines)
+    with pytest.raises(InputError) as plain:
+        ac.read(_files(a), Profile())
+    stop = ac.prefetch(_files(a))
+    with pytest.raises(InputError) as taken:
+        ac.read(_files(a), Profile())
+    stop()
+    assert str(taken.value) == str(plain.value)
+    assert taken.value.line == 4
+
+
+def test_stopping_an_unused_prefetch_ends_its_read(tmp_path, monkeypatch):
+    import threading
+
+    a = _write(tmp_path / "a.csv", FILE_A + _many(50))
+    monkeypatch.setattr(ac, "_BLOCK_BYTES", 400)  # many batches: the stop lands between two
+    release = threading.Event()
+    real_plan = ac._csv_plan
+
+    def held(*args):
+        release.wait(10)
+        return real_plan(*args)
+
+    monkeypatch.setattr(ac, "_csv_plan", held)
+    scans = _counting_scans(monkeypatch)
+    stop = ac.prefetch(_files(a))
+    (future,) = ac._PREFETCHED.values()
+    stop()
+    release.set()
+    assert isinstance(future.exception(timeout=10), ac._Cancelled)
+    assert ac._PREFETCHED == {}
+    # The read that comes later reads the file itself.
+    assert int(ac.read(_files(a), Profile()).contacts["count"].sum()) == 4 + 50
+    assert len(scans) == 2
+
+
+def test_reading_does_not_need_pandas_until_the_count(tmp_path):
+    # A fresh interpreter: the command starts the read before pandas loads.
+    import subprocess
+    import sys
+
+    a = _write(tmp_path / "a.csv", FILE_A)
+    code = (
+        "import sys\n"
+        "from types import SimpleNamespace\n"
+        "from pathlib import Path\n"
+        "from contacts311.sources import amazon_connect as ac\n"
+        f"files = [SimpleNamespace(path=Path({str(a)!r}), name='a.csv')]\n"
+        "scan = ac._scan(files)\n"
+        "print(sum(scan.rows), 'pandas' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["7", "False"]
+
+
+def test_valid_and_filled_read_the_buffers_of_any_slice():
+    import pyarrow as pa
+
+    values = [1, None, 3, None, 5, 6, 7, 8, 9, None, 11]
+    arr = pa.array(values, type=pa.int64())
+    for start in range(len(values)):
+        for length in range(len(values) - start):
+            part = values[start : start + length]
+            sliced = arr.slice(start, length)
+            assert ac._valid(sliced).tolist() == [v is not None for v in part]
+            assert ac._filled(sliced, np.int64, -9).tolist() == [
+                -9 if v is None else v for v in part
+            ]
+    assert ac._filled(pa.array([None, None], pa.int64()), np.int64, -1).tolist() == [-1, -1]
+
+
+def test_the_command_starts_reading_before_pandas_loads(tmp_path):
+    # A fresh interpreter (this one imported pandas long ago), with the read cache off.
+    import os
+    import subprocess
+    import sys
+
+    _write(tmp_path / "a.csv", FILE_A)
+    _write(tmp_path / "b.csv", FILE_B)
+    profile = tmp_path / "p.yml"
+    profile.write_text("sources:\n  - format: amazon_connect\n    path: '*.csv'\n")
+    code = (
+        "import sys\n"
+        "from contacts311.sources import amazon_connect as ac\n"
+        "started = ac.prefetch\n"
+        "def spy(files):\n"
+        "    print('pandas loaded:', 'pandas' in sys.modules, file=sys.stderr)\n"
+        "    return started(files)\n"
+        "ac.prefetch = spy\n"
+        "from contacts311.cli import main\n"
+        f"code = main(['totals', {str(tmp_path)!r}, '--profile', {str(profile)!r},"
+        " '--format', 'csv'])\n"
+        "print('left:', len(ac._PREFETCHED), file=sys.stderr)\n"
+        "sys.exit(code)\n"
+    )
+    env = {**os.environ, "CONTACTS311_CACHE_DIR": "off"}
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "pandas loaded: False" in out.stderr
+    assert "left: 0" in out.stderr  # the load took the prefetched read
+    rows = [line.split(",") for line in out.stdout.splitlines()[1:]]
+    assert sum(int(r[4]) for r in rows) == 7  # the seven answered survivors, as read() gives
+
+
+def test_a_load_that_fails_first_stops_the_prefetched_read(tmp_path, monkeypatch, capsys):
+    from contacts311.cli import main
+
+    monkeypatch.setenv("CONTACTS311_CACHE_DIR", "off")
+    _write(tmp_path / "a.csv", FILE_A)
+    (tmp_path / "calls.txt").write_text("row_date,split,acdcalls,abncalls\nnot a date,1,2,3\n")
+    profile = tmp_path / "p.yml"
+    profile.write_text(
+        "sources:\n  - format: avaya_cms\n    path: calls.txt\n"
+        "  - format: amazon_connect\n    path: a.csv\n"
+    )
+    started = []
+    real = ac.prefetch
+
+    def spy(files):
+        stop = real(files)
+        started.append(list(ac._PREFETCHED.values()))
+        return stop
+
+    monkeypatch.setattr(ac, "prefetch", spy)
+    assert main(["totals", str(tmp_path), "--profile", str(profile)]) == 2
+    assert "calls.txt" in capsys.readouterr().err
+    assert len(started) == 1 and len(started[0]) == 1
+    assert ac._PREFETCHED == {}  # stopped and dropped, not left to run on
+    started[0][0].exception(timeout=30)  # and it ends

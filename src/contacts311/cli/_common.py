@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import io
 import json
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,30 +32,60 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def load_dataset(args: argparse.Namespace):
-    """Load the dataset the arguments name, with a progress bar when stderr is a terminal."""
-    _prefetch_digests(args.data_dir, args.profile)
-    from contacts311.pipeline import load
+    """Load the dataset the arguments name, with a progress bar when stderr is a terminal.
 
-    return load(args.data_dir, args.profile, progress=sys.stderr.isatty())
-
-
-def _prefetch_digests(data_dir: Path | None, profile: Path | None) -> None:
-    """Start hashing the files a profile's ``sources`` name before pandas loads.
-
-    The import then overlaps the hashing instead of one core idling through it. Without
-    ``sources`` the files are recognised by their headers, which loads the source modules
-    (and pandas) anyway: nothing to gain. A problem is left to ``load`` to report.
+    No command prints the inputs' SHA-256, so the files are hashed only when the read cache is
+    on and needs the digests as its key (a 10M-record export is 2.5 GB to hash).
     """
+    stops = _prefetch(args.data_dir, args.profile)
+    try:
+        from contacts311.pipeline import load
+
+        if stops:
+            # The core table's validation needs pandera: it loads while the files are read.
+            importlib.import_module("pandera.pandas")
+        return load(args.data_dir, args.profile, progress=sys.stderr.isatty(), digests=False)
+    finally:
+        for stop in stops:  # a read the load never took (it failed first) must not run on
+            stop()
+
+
+def _prefetch(data_dir: Path | None, profile: Path | None) -> list[Callable[[], None]]:
+    """Start work on the files a profile's ``sources`` name before pandas loads.
+
+    With the read cache on, the files start hashing (the cache key needs the digests); with it
+    off, formats that can (``prefetch`` in their module) start reading. The pandas import then
+    overlaps that work instead of one core idling through it. Without ``sources`` the files
+    are recognised by their headers, which loads the source modules (and pandas) anyway:
+    nothing to gain. A problem is left to ``load`` to report.
+
+    Returns:
+        The functions that stop each background read that no load takes over.
+    """
+    from contacts311 import sources
     from contacts311.errors import InputError, ProfileError
-    from contacts311.inputs import discover, prefetch_digests
+    from contacts311.inputs import cache_dir, discover, prefetch_digests
     from contacts311.profile import resolve_profile
 
     try:
         prof = resolve_profile(profile)
-        if prof.sources:
-            prefetch_digests(discover(data_dir, prof))
+        if not prof.sources:
+            return []
+        files = discover(data_dir, prof)
     except (InputError, ProfileError, OSError):
-        return
+        return []
+    if cache_dir() is not None:
+        prefetch_digests(files)
+        return []
+    by_format: dict[str, list] = {}
+    for f in files:
+        by_format.setdefault(f.format, []).append(f)
+    stops = []
+    for fmt, group in by_format.items():
+        start = getattr(sources.get(fmt), "prefetch", None)
+        if start is not None:
+            stops.append(start(group))
+    return stops
 
 
 def _neutral_cell(value: object) -> object:

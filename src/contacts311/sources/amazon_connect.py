@@ -29,20 +29,25 @@ import csv
 import io
 import json
 import threading
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from contacts311.errors import InputError
-from contacts311.ledger import LedgerBuilder
 from contacts311.profile import Profile
 from contacts311.schema import INTERVAL_COLUMNS as SCHEMA_INTERVAL_COLUMNS
 from contacts311.sources._base import SourceResult, read_head
 
-__all__ = ["DESCRIPTION", "FORMAT", "KIND", "read", "sniff"]
+if TYPE_CHECKING:  # pandas loads in the counting step: the read can start before it does
+    import pandas as pd
+
+    from contacts311.ledger import LedgerBuilder
+
+__all__ = ["DESCRIPTION", "FORMAT", "KIND", "prefetch", "read", "sniff"]
 
 FORMAT = "amazon_connect"
 KIND = "contacts"
@@ -129,45 +134,16 @@ def read(files: list[Any], profile: Profile) -> SourceResult:
         InputError: A required column is missing, a ``ContactId`` or ``InitiationTimestamp`` is
             empty, or a timestamp cannot be read (the message names the file and line).
     """
+    from contacts311.ledger import LedgerBuilder
+
+    prefetched = _take_prefetched(files)
+    scan = prefetched.result() if prefetched is not None else _scan(files)
     ledger = LedgerBuilder(FORMAT)
-    # Contacts are split by key into one partition per core, deduplicated and counted apart:
-    # the last compaction and the counting then run on every core, not on one.
-    states = [_Dedupe() for _ in range(_workers())]
-    queues = _Codes()
-    columns: dict[str, list[str]] = {}
-    # Each file is read as one or more segments (consecutive byte ranges; big uncompressed CSVs
-    # are split so every core parses one). A record's "file" field holds its segment, whose
-    # global number follows reading order: ties between equal LastUpdateTimestamps go to the
-    # lower segment, i.e. the copy read first.
-    segment_file: list[int] = []
-    for file_index, f in enumerate(files):
-        path = Path(f.path)
-        head = read_head(path)
-        if head.lstrip("\ufeff").lstrip().startswith("{"):
-            first = len(segment_file)
-            segment_file.append(file_index)
-            rows = 0
-            for batch in _open_json(path, head, columns, f.name):
-                part = _reduce(batch, first, queues, path, rows)
-                rows += len(part["hi"])
-                _add(states, _partition(part, len(states)))
-        else:
-            plan = _csv_plan(path, head, columns, f.name)
-            ranges = _byte_ranges(path, _workers())
-            first = len(segment_file)
-            segment_file.extend([file_index] * len(ranges))
-            rows = _read_csv_segments(path, plan, ranges, first, queues, states)
-        ledger.read(f.name, rows)
-    winners = _on_threads(_Dedupe.finish, states)
-    to_file = np.asarray(segment_file, dtype=np.int32)
-    duplicates = np.zeros(len(files), dtype=np.int64)
-    for state, part in zip(states, winners, strict=True):
-        part["file"] = to_file[part["file"]]
-        np.add.at(duplicates, to_file[: len(state.duplicates)], state.duplicates[: len(to_file)])
     names = [f.name for f in files]
-    for file_index, name in enumerate(names):
-        ledger.add(name, "duplicate", "duplicate", int(duplicates[file_index]))
-    contacts, intervals = _tally(winners, names, queues.values, profile.timezone, ledger)
+    for name, rows, duplicates in zip(names, scan.rows, scan.duplicates, strict=True):
+        ledger.read(name, rows)
+        ledger.add(name, "duplicate", "duplicate", int(duplicates))
+    contacts, intervals = _tally(scan.winners, names, scan.queues, profile.timezone, ledger)
     notes = [
         "Amazon Connect: answered VOICE calls (Agent.ConnectedToAgentTimestamp present), "
         f"deduplicated by ContactId keeping the latest LastUpdateTimestamp, counted on the "
@@ -178,8 +154,139 @@ def read(files: list[Any], profile: Profile) -> SourceResult:
         ledger=ledger,
         notes=notes,
         tables={"intervals": intervals},
+        columns=scan.columns,
+    )
+
+
+def prefetch(files: list[Any]) -> Callable[[], None]:
+    """Start reading ``files`` in a background thread, for the next :func:`read` of them to take.
+
+    For a command that knows its files before it imports pandas: the parse then runs while
+    pandas and pandera load. Only the same files, unchanged (path, name, size, modification
+    time), are taken over; anything else is read afresh. An error is raised by that
+    :func:`read`, in the same words.
+
+    Returns:
+        A function that stops the background read if no :func:`read` has taken it (call it
+        when the command ends, so an unused read never holds up the exit).
+    """
+    try:
+        key = _files_key(files)
+    except OSError:  # gone or unreadable: the read reports it, in the reader's words
+        return lambda: None
+    cancel = threading.Event()
+    future: Future[_Scan] = Future()
+
+    def run() -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            future.set_result(_scan(files, cancel))
+        except BaseException as exc:  # handed to the read that takes it over
+            future.set_exception(exc)
+
+    with _PREFETCH_LOCK:
+        if key in _PREFETCHED:
+            return lambda: None
+        _PREFETCHED[key] = future
+    threading.Thread(target=run, name="contacts311-connect-prefetch", daemon=True).start()
+
+    def stop() -> None:
+        cancel.set()
+        with _PREFETCH_LOCK:
+            if _PREFETCHED.get(key) is future:
+                del _PREFETCHED[key]
+
+    return stop
+
+
+_PREFETCHED: dict[tuple, Future] = {}
+_PREFETCH_LOCK = threading.Lock()
+
+
+def _files_key(files: list[Any]) -> tuple:
+    out = []
+    for f in files:
+        st = Path(f.path).stat()
+        out.append((str(Path(f.path).resolve()), f.name, st.st_size, st.st_mtime_ns))
+    return tuple(out)
+
+
+def _take_prefetched(files: list[Any]) -> Future | None:
+    try:
+        key = _files_key(files)
+    except OSError:
+        return None
+    with _PREFETCH_LOCK:
+        return _PREFETCHED.pop(key, None)
+
+
+class _Cancelled(Exception):
+    """A prefetched read was stopped before any read took it."""
+
+
+@dataclass
+class _Scan:
+    """The files read and deduplicated, before counting (no pandas needed up to here)."""
+
+    winners: list[dict[str, np.ndarray]]  # the surviving copy of each contact, per partition
+    rows: list[int]  # rows read, per file
+    duplicates: list[int]  # copies that lost, per file
+    queues: list[str]  # queue names by code
+    columns: dict[str, list[str]]  # each file's header
+
+
+def _scan(files: list[Any], cancel: threading.Event | None = None) -> _Scan:
+    """Read and deduplicate every record of ``files`` (stopping early once ``cancel`` is set)."""
+    # Contacts are split by key into one partition per core, deduplicated and counted apart:
+    # the last compaction and the counting then run on every core, not on one.
+    states = [_Dedupe() for _ in range(_workers())]
+    queues = _Codes()
+    columns: dict[str, list[str]] = {}
+    # Each file is read as one or more segments (consecutive byte ranges; big uncompressed CSVs
+    # are split so every core parses one). A record's "file" field holds its segment, whose
+    # global number follows reading order: ties between equal LastUpdateTimestamps go to the
+    # lower segment, i.e. the copy read first.
+    segment_file: list[int] = []
+    rows_per_file: list[int] = []
+    for file_index, f in enumerate(files):
+        path = Path(f.path)
+        head = read_head(path)
+        if head.lstrip("\ufeff").lstrip().startswith("{"):
+            first = len(segment_file)
+            segment_file.append(file_index)
+            rows = 0
+            for batch in _open_json(path, head, columns, f.name):
+                _check(cancel)
+                part = _reduce(batch, first, queues, path, rows)
+                rows += len(part["hi"])
+                _add(states, _partition(part, len(states)))
+        else:
+            plan = _csv_plan(path, head, columns, f.name)
+            ranges = _byte_ranges(path, _workers())
+            first = len(segment_file)
+            segment_file.extend([file_index] * len(ranges))
+            rows = _read_csv_segments(path, plan, ranges, first, queues, states, cancel)
+        rows_per_file.append(rows)
+    _check(cancel)
+    winners = _on_threads(_Dedupe.finish, states)
+    to_file = np.asarray(segment_file, dtype=np.int32)
+    duplicates = np.zeros(len(files), dtype=np.int64)
+    for state, part in zip(states, winners, strict=True):
+        part["file"] = to_file[part["file"]]
+        np.add.at(duplicates, to_file[: len(state.duplicates)], state.duplicates[: len(to_file)])
+    return _Scan(
+        winners=winners,
+        rows=rows_per_file,
+        duplicates=[int(d) for d in duplicates],
+        queues=queues.values,
         columns=columns,
     )
+
+
+def _check(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise _Cancelled
 
 
 # --------------------------------------------------------------------------- reading
@@ -384,6 +491,7 @@ def _read_csv_segments(
     first: int,
     queues: _Codes,
     states: list[_Dedupe],
+    cancel: threading.Event | None = None,
 ) -> int:
     """Read a CSV's ranges (segments ``first``, ``first + 1``, ...) into ``states``; rows read.
 
@@ -394,6 +502,7 @@ def _read_csv_segments(
     if len(ranges) == 1:
         rows = 0
         for batch in _csv_batches(path, plan, ranges[0]):
+            _check(cancel)
             part = _reduce(batch, first, queues, path, rows)
             rows += len(part["hi"])
             _add(states, _partition(part, len(states)))
@@ -419,7 +528,7 @@ def _read_csv_segments(
         rows = 0
         try:
             for batch in _csv_batches(path, plan, ranges[offset]):
-                if stop.is_set():
+                if stop.is_set() or (cancel is not None and cancel.is_set()):
                     return
                 part = _reduce(batch, first + offset, queues, path, rows)
                 put(_partition(part, len(states)))
@@ -450,6 +559,7 @@ def _read_csv_segments(
             before += len(batch[ID])
     if failed:
         raise failed[0]
+    _check(cancel)
     return rows
 
 
@@ -462,6 +572,7 @@ def _canonical(header_name: str, actual: dict[str, str]) -> str:
 
 def _locate(path: Path, exc: Exception, actual: dict[str, str]) -> InputError:
     """Turn an arrow conversion error into an InputError naming the line (a slow re-scan)."""
+    import pandas as pd
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -584,18 +695,46 @@ def _codes_of(arr, mapping) -> np.ndarray:
     lookup = np.array(
         [mapping(_text(v)) for v in arr.dictionary.to_pylist()] + [-1], dtype=np.int64
     )
-    indices = arr.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    indices = _filled(arr.indices, np.int32, -1)
     return lookup[indices]  # -1 picks the trailing null code
+
+
+def _filled(arr, dtype: type, missing: int) -> np.ndarray:
+    """An integer Arrow array's values as a new int64 numpy array, ``missing`` for nulls.
+
+    Read from the values buffer: Arrow's ``fill_null`` builds a scalar, and building a scalar
+    imports pandas, which a read started before pandas loads must not wait for.
+    """
+    n = len(arr)
+    buffer = arr.buffers()[1]
+    if buffer is None:
+        return np.full(n, missing, dtype=np.int64)
+    values = np.frombuffer(buffer, dtype=dtype)[arr.offset : arr.offset + n].astype(np.int64)
+    if arr.null_count:
+        values[~_valid(arr)] = missing
+    return values
+
+
+def _valid(arr) -> np.ndarray:
+    """Which values of an Arrow array are present, from its validity bitmap.
+
+    Arrow's boolean ``to_numpy`` imports pandas; unpacking the bitmap does not.
+    """
+    n = len(arr)
+    bitmap = arr.buffers()[0]
+    if bitmap is None or not arr.null_count:
+        return np.ones(n, dtype=bool)
+    first, skip = divmod(arr.offset, 8)
+    packed = np.frombuffer(bitmap, dtype=np.uint8)[first : first + (skip + n + 7) // 8]
+    return np.unpackbits(packed, bitorder="little")[skip : skip + n].astype(bool)
 
 
 def _reduce(batch: dict, file_index: int, queues: _Codes, path: Path, rows_before: int) -> dict:
     """One batch of records as fixed-width numpy arrays; no text survives this function."""
-    import pyarrow.compute as pc
-
     ids = batch[ID]
     n = len(ids)
     if ids.null_count:
-        row = rows_before + int(np.flatnonzero(ids.is_null().to_numpy(zero_copy_only=False))[0])
+        row = rows_before + int(np.flatnonzero(~_valid(ids))[0])
         raise InputError(
             path, "expected a ContactId on every record, found an empty one", line=_line(path, row)
         )
@@ -610,7 +749,7 @@ def _reduce(batch: dict, file_index: int, queues: _Codes, path: Path, rows_befor
         )
     updated = _millis(batch[UPDATED], path, rows_before, UPDATED)
     voice = _codes_of(batch[CHANNEL], lambda t: int(t.upper() == "VOICE")) == 1
-    answered = pc.is_valid(batch[CONNECTED]).to_numpy(zero_copy_only=False)
+    answered = _valid(batch[CONNECTED])
     klass = np.where(voice, np.where(answered, _COUNTED, _NOT_ANSWERED), _NOT_VOICE).astype(np.int8)
     if batch.get(QUEUE) is not None:
         queue = _codes_of(batch[QUEUE], queues.code)
@@ -638,9 +777,10 @@ def _millis(arr, path: Path, rows_before: int, column: str) -> np.ndarray:
     import pyarrow as pa
 
     if pa.types.is_timestamp(arr.type):
-        values = arr.cast(pa.int64()).fill_null(_MISSING_MS).to_numpy(zero_copy_only=False)
-        return values.astype(np.int64, copy=False)
+        return _filled(arr, np.int64, _MISSING_MS)
     # Tolerant path: strings with or without a zone (no zone means UTC, as Amazon writes it).
+    import pandas as pd
+
     text = pd.Series(arr.to_pandas(), dtype="string").str.strip().replace("", pd.NA)
     parsed = pd.to_datetime(text, errors="coerce", utc=True, format="ISO8601")
     bad = np.flatnonzero(parsed.isna().to_numpy() & text.notna().to_numpy())
@@ -719,6 +859,8 @@ def _id_keys(ids) -> tuple[np.ndarray, np.ndarray]:
             lo[where] = words[:, 1]
     other = np.flatnonzero(~is_uuid)
     if len(other):
+        import pandas as pd
+
         values = pc.take(ids, pa.array(other)).to_pandas().to_numpy(dtype=object)
         values = np.array(
             [v.decode("utf-8", "replace") if isinstance(v, bytes) else v for v in values],
@@ -880,6 +1022,8 @@ def _local_millis(ms: np.ndarray, timezone: str) -> np.ndarray:
     a quarter hour of UTC), so the time-zone database is consulted once per quarter hour of the
     span covered, not once per record.
     """
+    import pandas as pd
+
     if not len(ms):
         return ms.copy()
     quarter = ms // _QUARTER_HOUR_MS
@@ -903,6 +1047,8 @@ def _tally(
     ledger: LedgerBuilder,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Ledger buckets of the surviving records (in partitions), core rows and the intervals table."""
+    import pandas as pd
+
     # Every modern UTC offset is a whole number of quarter hours, so a record's local date and
     # local half hour depend only on its UTC quarter hour: count the records per file, quarter
     # hour, queue and class first, then convert the few thousand groups, not each record.
@@ -985,6 +1131,8 @@ def _group(parts: list[dict[str, np.ndarray]]) -> pd.DataFrame:
     counted with a dense ``bincount`` when the key space is small (the usual case: files x
     quarter hours x queues x classes), else with a sort-based ``np.unique``.
     """
+    import pandas as pd
+
     names = list(parts[0])
     parts = [p for p in parts if len(p[names[0]])]
     if not parts:
