@@ -1,6 +1,8 @@
 """Shared test set-up: an isolated read cache, so tests never touch (or trust) the user's."""
 
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -15,3 +17,20 @@ def _isolated_cache(tmp_path_factory):
         os.environ.pop("CONTACTS311_CACHE_DIR", None)
     else:
         os.environ["CONTACTS311_CACHE_DIR"] = old
+
+
+@pytest.fixture
+def fresh_python():
+    """Run code in a fresh interpreter (this one imported pandas long ago) with extra env."""
+
+    def run(code: str, **env: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            env={**os.environ, **env},
+        )
+
+    return run

@@ -108,12 +108,8 @@ def test_command_line_without_the_cache_hashes_nothing(tmp_path, monkeypatch, ca
 
 
 @pytest.mark.parametrize("command", ["totals", "summary", "ledger"])
-def test_command_line_starts_hashing_before_pandas_loads(tmp_path, command):
-    # Checked in a fresh interpreter: this test process has long since imported pandas.
-    import os
-    import subprocess
-    import sys
-
+def test_command_line_starts_hashing_before_pandas_loads(tmp_path, command, fresh_python):
+    # With the read cache on: its key needs the digests, so hashing starts early.
     (tmp_path / "calls.csv").write_text(HSPLIT)
     profile = tmp_path / "p.yml"
     profile.write_text("sources:\n  - format: avaya_cms\n    path: calls.csv\n")
@@ -128,14 +124,6 @@ def test_command_line_starts_hashing_before_pandas_loads(tmp_path, command):
         "from contacts311.cli import main\n"
         f"sys.exit(main([{command!r}, {str(tmp_path)!r}, '--profile', {str(profile)!r}]))\n"
     )
-    env = {**os.environ, "CONTACTS311_CACHE_DIR": str(tmp_path / "cache")}  # the key needs them
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env=env,
-    )
+    out = fresh_python(code, CONTACTS311_CACHE_DIR=str(tmp_path / "cache"))  # the key needs them
     assert out.returncode == 0, out.stderr
     assert "pandas loaded: False" in out.stderr

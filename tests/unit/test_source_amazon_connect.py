@@ -361,10 +361,15 @@ def test_timestamps_without_zone_are_utc(tmp_path):
     assert _per_key(result) == {k: v for k, v in EXPECTED.items() if k[0] == "a.csv"}
 
 
-def test_bad_timestamp_names_line_and_column(tmp_path):
+def _bad_timestamp_file(tmp_path: Path) -> Path:
+    """FILE_A with ``soon`` as the third record's LastUpdateTimestamp (line 4)."""
     lines = list(FILE_A)
     lines[2] = lines[2].rsplit(",", 1)[0] + ",soon"
-    a = _write(tmp_path / "a.csv", lines)
+    return _write(tmp_path / "a.csv", lines)
+
+
+def test_bad_timestamp_names_line_and_column(tmp_path):
+    a = _bad_timestamp_file(tmp_path)
     with pytest.raises(InputError) as err:
         ac.read(_files(a), Profile())
     assert err.value.line == 4  # header is line 1, the third record line 4
@@ -683,9 +688,7 @@ def test_a_file_changed_after_the_prefetch_is_read_afresh(tmp_path, monkeypatch)
 
 
 def test_a_prefetched_bad_file_raises_in_the_read_in_the_same_words(tmp_path):
-    lines = list(FILE_A)
-    lines[2] = lines[2].rsplit(",", 1)[0] + ",soon"
-    a = _write(tmp_path / "a.csv", lines)
+    a = _bad_timestamp_file(tmp_path)
     with pytest.raises(InputError) as plain:
         ac.read(_files(a), Profile())
     stop = ac.prefetch(_files(a))
@@ -759,12 +762,8 @@ def test_valid_and_filled_read_the_buffers_of_any_slice():
     assert ac._filled(pa.array([None, None], pa.int64()), np.int64, -1).tolist() == [-1, -1]
 
 
-def test_the_command_starts_reading_before_pandas_loads(tmp_path):
-    # A fresh interpreter (this one imported pandas long ago), with the read cache off.
-    import os
-    import subprocess
-    import sys
-
+def test_the_command_starts_reading_before_pandas_loads(tmp_path, fresh_python):
+    # With the read cache off: nothing to hash, so the read itself starts early.
     _write(tmp_path / "a.csv", FILE_A)
     _write(tmp_path / "b.csv", FILE_B)
     profile = tmp_path / "p.yml"
@@ -783,15 +782,7 @@ def test_the_command_starts_reading_before_pandas_loads(tmp_path):
         "print('left:', len(ac._PREFETCHED), file=sys.stderr)\n"
         "sys.exit(code)\n"
     )
-    env = {**os.environ, "CONTACTS311_CACHE_DIR": "off"}
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env=env,
-    )
+    out = fresh_python(code, CONTACTS311_CACHE_DIR="off")
     assert out.returncode == 0, out.stderr
     assert "pandas loaded: False" in out.stderr
     assert "left: 0" in out.stderr  # the load took the prefetched read
