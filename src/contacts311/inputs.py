@@ -22,8 +22,10 @@ from contacts311.sources._base import read_head, xlsx_rows
 __all__ = [
     "InputFile",
     "cache_dir",
+    "cached_before",
     "discover",
     "prefetch_digests",
+    "remember_cached",
     "sha256_file",
     "sha256_future",
 ]
@@ -171,6 +173,37 @@ def cache_dir() -> Path | None:
         return Path(env)
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "contacts311"
+
+
+def cached_before(folder: Path, files: list[InputFile]) -> bool:
+    """Whether every one of ``files``, as it is now, was read into the cache ``folder`` before.
+
+    "As it is now" is its path, size and modification time. This is only a hint for when to
+    wait for the digests, which key the cache: files seen before are hashed first, to look
+    their result up; a file never seen is read at once and hashed alongside, and its result is
+    stored under its digest all the same. A copy of a cached file under another path or time
+    is read again, never wrongly reused.
+    """
+    try:
+        return all(_seen_marker(folder, f.path).is_file() for f in files)
+    except OSError:
+        return False
+
+
+def remember_cached(folder: Path, files: list[InputFile]) -> None:
+    """Note that ``files``, as they are now, have their result in the cache ``folder``."""
+    try:
+        for f in files:
+            marker = _seen_marker(folder, f.path)
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+    except OSError:  # a read-only or full cache folder only costs speed
+        pass
+
+
+def _seen_marker(folder: Path, path: Path) -> Path:
+    key = "\0".join(str(part) for part in _stat_key(path))
+    return folder / "seen" / hashlib.sha256(key.encode()).hexdigest()
 
 
 def _stat_key(path: Path) -> tuple[str, int, int]:

@@ -17,7 +17,14 @@ import pandas as pd
 
 from contacts311 import sources
 from contacts311.errors import warn_input
-from contacts311.inputs import InputFile, cache_dir, discover, sha256_future
+from contacts311.inputs import (
+    InputFile,
+    cache_dir,
+    cached_before,
+    discover,
+    remember_cached,
+    sha256_future,
+)
 from contacts311.ledger import LEDGER_COLUMNS
 from contacts311.profile import Profile, resolve_profile
 from contacts311.schema import empty_contacts, validate_contacts
@@ -168,35 +175,51 @@ def _read_group(
     """Read one format's files, or take the result of an identical earlier read from the cache.
 
     The warnings a read raised are stored with it and raised again on a cache hit, so a
-    recovered problem is never silenced by caching. Without a cache the files' ``digests``
-    are not waited for (they finish hashing while the files are read).
+    recovered problem is never silenced by caching. The files' ``digests`` are waited for
+    before the read only when these files were cached before (see :func:`cached_before`);
+    otherwise they finish hashing while the files are read, and key the result stored after.
     """
-    entry = None
-    if folder is not None:
-        shas = {f.name: digests[f.name].result() for f in group}
-        entry = folder / f"{_cache_key(fmt, group, prof, shas)}.pickle"
-    if entry is not None and entry.is_file():
-        try:
-            with entry.open("rb") as fh:
-                result, caught = pickle.load(fh)
-        except Exception:  # a damaged or foreign cache entry is simply read afresh
-            pass
-        else:
-            for message, category in caught:
-                warnings.warn(message, category, stacklevel=2)
-            return result
+    if folder is not None and cached_before(folder, group):
+        entry = folder / f"{_cache_key(fmt, group, prof, _wait(digests, group))}.pickle"
+        if entry.is_file():
+            try:
+                with entry.open("rb") as fh:
+                    result, caught = pickle.load(fh)
+            except Exception:  # a damaged or foreign cache entry is simply read afresh
+                pass
+            else:
+                for message, category in caught:
+                    warnings.warn(message, category, stacklevel=2)
+                return result
+    before = _stat_keys(group)
     with warnings.catch_warnings(record=True) as records:
         warnings.simplefilter("always")
         result = sources.get(fmt).read(group, prof)
     caught = [(str(w.message), w.category) for w in records]
     for message, category in caught:
         warnings.warn(message, category, stacklevel=2)
-    if entry is not None:
-        _write_cache(entry, (result, caught))
+    # A file that changed while it was read and hashed may not match its digest: not cached.
+    if folder is not None and before is not None and _stat_keys(group) == before:
+        entry = folder / f"{_cache_key(fmt, group, prof, _wait(digests, group))}.pickle"
+        if _write_cache(entry, (result, caught)):
+            remember_cached(folder, group)
     return result
 
 
-def _write_cache(entry: Path, value: object) -> None:
+def _wait(digests: Mapping[str, Future[str]], group: list[InputFile]) -> dict[str, str]:
+    return {f.name: digests[f.name].result() for f in group}
+
+
+def _stat_keys(group: list[InputFile]) -> list[tuple[int, int]] | None:
+    try:
+        stats = [f.path.stat() for f in group]
+    except OSError:
+        return None
+    return [(st.st_size, st.st_mtime_ns) for st in stats]
+
+
+def _write_cache(entry: Path, value: object) -> bool:
+    """Store ``value`` at ``entry`` atomically; whether it was stored."""
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
@@ -205,7 +228,8 @@ def _write_cache(entry: Path, value: object) -> None:
         os.replace(tmp, entry)  # atomic: a concurrent reader sees the old entry or the new one
     except OSError:
         # A read-only or full cache folder only costs speed.
-        pass
+        return False
+    return True
 
 
 def load(

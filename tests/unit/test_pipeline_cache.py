@@ -113,3 +113,83 @@ def test_a_load_without_digests_hashes_only_what_the_cache_needs(tmp_path, monke
     else:  # the cache key needs the digest, so it is there anyway
         assert hashed == ["calls.csv"]
         assert sha == {"calls.csv": hashlib.sha256(HSPLIT.encode()).hexdigest()}
+
+
+def _watch_reads(monkeypatch, started=None) -> list:
+    """Record each Avaya CMS read (the format of HSPLIT) as it starts; set ``started`` then."""
+    from contacts311 import sources
+
+    module = sources.get("avaya_cms")
+    real = module.read
+    reads = []
+
+    def watched(files, profile):
+        reads.append([f.name for f in files])
+        if started is not None:
+            started.set()
+        return real(files, profile)
+
+    monkeypatch.setattr(module, "read", watched)
+    return reads
+
+
+def test_files_never_cached_are_read_without_waiting_for_their_digests(tmp_path, monkeypatch):
+    import hashlib
+    import os
+    import threading
+
+    from contacts311 import inputs
+
+    monkeypatch.setenv("CONTACTS311_CACHE_DIR", str(tmp_path / "cache"))
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "calls.csv").write_text(HSPLIT)
+    read_started = threading.Event()
+    reads = _watch_reads(monkeypatch, read_started)
+    real_hash = inputs.sha256_file
+
+    def hash_after_the_read_starts(path):
+        # Deadlock-free only when the read does not wait for this digest.
+        if not read_started.wait(10):
+            raise AssertionError("the read waited for the digest")
+        return real_hash(path)
+
+    monkeypatch.setattr(inputs, "sha256_file", hash_after_the_read_starts)
+    first = load(data)
+    assert reads == [["calls.csv"]]
+    # Stored under the digest computed beside the read; the next load hashes first and hits.
+    monkeypatch.setattr(inputs, "sha256_file", real_hash)
+    second = load(data)
+    assert reads == [["calls.csv"]]
+    pd.testing.assert_frame_equal(first.contacts, second.contacts)
+    assert second.inputs["sha256"].tolist() == [hashlib.sha256(HSPLIT.encode()).hexdigest()]
+    # Touched (same bytes, new time): not known as cached, so read again, and stored again.
+    st = (data / "calls.csv").stat()
+    os.utime(data / "calls.csv", ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    assert int(load(data).contacts["count"].sum()) == 17
+    assert reads == [["calls.csv"], ["calls.csv"]]
+    assert len(list((tmp_path / "cache").glob("*.pickle"))) == 1  # the same key both times
+
+
+def test_a_file_that_changes_while_it_is_read_is_not_cached(tmp_path, monkeypatch):
+    import os
+
+    from contacts311 import sources
+
+    monkeypatch.setenv("CONTACTS311_CACHE_DIR", str(tmp_path / "cache"))
+    data = tmp_path / "data"
+    data.mkdir()
+    path = data / "calls.csv"
+    path.write_text(HSPLIT)
+    module = sources.get("avaya_cms")
+    real = module.read
+
+    def changing(files, profile):
+        result = real(files, profile)
+        st = path.stat()  # another program saves the file while it is read
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+        return result
+
+    monkeypatch.setattr(module, "read", changing)
+    assert int(load(data).contacts["count"].sum()) == 17
+    assert list((tmp_path / "cache").rglob("*")) == []  # no entry, no marker

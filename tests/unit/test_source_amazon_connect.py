@@ -815,3 +815,27 @@ def test_a_load_that_fails_first_stops_the_prefetched_read(tmp_path, monkeypatch
     assert len(started) == 1 and len(started[0]) == 1
     assert ac._PREFETCHED == {}  # stopped and dropped, not left to run on
     started[0][0].exception(timeout=30)  # and it ends
+
+
+def test_with_the_cache_on_only_files_never_cached_are_prefetched(tmp_path, monkeypatch, capsys):
+    from contacts311.cli import main
+
+    monkeypatch.setenv("CONTACTS311_CACHE_DIR", str(tmp_path / "cache"))
+    data = tmp_path / "data"
+    data.mkdir()
+    _write(data / "a.csv", FILE_A)
+    _write(data / "b.csv", FILE_B)
+    profile = tmp_path / "p.yml"
+    profile.write_text("sources:\n  - format: amazon_connect\n    path: '*.csv'\n")
+    started = []
+    real = ac.prefetch
+    monkeypatch.setattr(ac, "prefetch", lambda files: started.append(len(files)) or real(files))
+    scans = _counting_scans(monkeypatch)
+    outputs = []
+    for _ in range(2):
+        assert main(["totals", str(data), "--profile", str(profile), "--format", "csv"]) == 0
+        outputs.append(capsys.readouterr().out)
+    assert started == [2]  # the first run read them early; the second found them cached
+    assert len(scans) == 1
+    assert outputs[0] == outputs[1]
+    assert ac._PREFETCHED == {}

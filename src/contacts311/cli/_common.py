@@ -53,8 +53,9 @@ def load_dataset(args: argparse.Namespace):
 def _prefetch(data_dir: Path | None, profile: Path | None) -> list[Callable[[], None]]:
     """Start work on the files a profile's ``sources`` name before pandas loads.
 
-    With the read cache on, the files start hashing (the cache key needs the digests); with it
-    off, formats that can (``prefetch`` in their module) start reading. The pandas import then
+    With the read cache on, the files start hashing (the cache key needs the digests). Files
+    the load will read (the cache is off, or they were never cached as they are now) start
+    reading too, for formats that can (``prefetch`` in their module). The pandas import then
     overlaps that work instead of one core idling through it. Without ``sources`` the files
     are recognised by their headers, which loads the source modules (and pandas) anyway:
     nothing to gain. A problem is left to ``load`` to report.
@@ -64,7 +65,7 @@ def _prefetch(data_dir: Path | None, profile: Path | None) -> list[Callable[[], 
     """
     from contacts311 import sources
     from contacts311.errors import InputError, ProfileError
-    from contacts311.inputs import cache_dir, discover, prefetch_digests
+    from contacts311.inputs import cache_dir, cached_before, discover, prefetch_digests
     from contacts311.profile import resolve_profile
 
     try:
@@ -74,14 +75,16 @@ def _prefetch(data_dir: Path | None, profile: Path | None) -> list[Callable[[], 
         files = discover(data_dir, prof)
     except (InputError, ProfileError, OSError):
         return []
-    if cache_dir() is not None:
+    folder = cache_dir()
+    if folder is not None:
         prefetch_digests(files)
-        return []
     by_format: dict[str, list] = {}
     for f in files:
         by_format.setdefault(f.format, []).append(f)
     stops = []
     for fmt, group in by_format.items():
+        if folder is not None and cached_before(folder, group):
+            continue  # the load looks the result up first: a read would likely be wasted
         start = getattr(sources.get(fmt), "prefetch", None)
         if start is not None:
             stops.append(start(group))
