@@ -17,7 +17,7 @@ from pathlib import Path
 from contacts311 import sources
 from contacts311.errors import InputError, ProfileError
 from contacts311.profile import Profile
-from contacts311.sources._base import read_head, xlsx_rows
+from contacts311.sources._base import file_state, read_head, xlsx_rows
 
 __all__ = [
     "InputFile",
@@ -202,13 +202,8 @@ def remember_cached(folder: Path, files: list[InputFile]) -> None:
 
 
 def _seen_marker(folder: Path, path: Path) -> Path:
-    key = "\0".join(str(part) for part in _stat_key(path))
+    key = "\0".join(str(part) for part in file_state(path))
     return folder / "seen" / hashlib.sha256(key.encode()).hexdigest()
-
-
-def _stat_key(path: Path) -> tuple[str, int, int]:
-    st = path.stat()
-    return str(path.resolve()), st.st_size, st.st_mtime_ns
 
 
 def sha256_future(path: Path) -> Future[str]:
@@ -218,7 +213,7 @@ def sha256_future(path: Path) -> Future[str]:
     modification time) is handed over instead of hashing the file again.
     """
     try:
-        prefetched = _PREFETCHED.pop(_stat_key(path), None)
+        prefetched = _PREFETCHED.pop(file_state(path), None)
     except OSError:  # gone or unreadable: the read reports it, in the reader's words
         prefetched = None
     return prefetched if prefetched is not None else _pool().submit(sha256_file, path)
@@ -232,7 +227,7 @@ def prefetch_digests(files: list[InputFile]) -> None:
     """
     for f in files:
         try:
-            key = _stat_key(f.path)
+            key = file_state(f.path)
         except OSError:  # left for the load to report
             continue
         if key not in _PREFETCHED:

@@ -28,7 +28,7 @@ from contacts311.inputs import (
 from contacts311.ledger import LEDGER_COLUMNS
 from contacts311.profile import Profile, resolve_profile
 from contacts311.schema import empty_contacts, validate_contacts
-from contacts311.sources._base import SourceResult
+from contacts311.sources._base import SourceResult, file_state
 
 __all__ = ["Dataset", "InputFile", "cache_dir", "discover", "load"]
 
@@ -191,7 +191,7 @@ def _read_group(
                 for message, category in caught:
                     warnings.warn(message, category, stacklevel=2)
                 return result
-    before = _stat_keys(group)
+    before = _states(group)
     with warnings.catch_warnings(record=True) as records:
         warnings.simplefilter("always")
         result = sources.get(fmt).read(group, prof)
@@ -199,7 +199,7 @@ def _read_group(
     for message, category in caught:
         warnings.warn(message, category, stacklevel=2)
     # A file that changed while it was read and hashed may not match its digest: not cached.
-    if folder is not None and before is not None and _stat_keys(group) == before:
+    if folder is not None and before is not None and _states(group) == before:
         entry = folder / f"{_cache_key(fmt, group, prof, _wait(digests, group))}.pickle"
         if _write_cache(entry, (result, caught)):
             remember_cached(folder, group)
@@ -210,12 +210,11 @@ def _wait(digests: Mapping[str, Future[str]], group: list[InputFile]) -> dict[st
     return {f.name: digests[f.name].result() for f in group}
 
 
-def _stat_keys(group: list[InputFile]) -> list[tuple[int, int]] | None:
+def _states(group: list[InputFile]) -> list[tuple[str, int, int]] | None:
     try:
-        stats = [f.path.stat() for f in group]
+        return [file_state(f.path) for f in group]
     except OSError:
         return None
-    return [(st.st_size, st.st_mtime_ns) for st in stats]
 
 
 def _write_cache(entry: Path, value: object) -> bool:

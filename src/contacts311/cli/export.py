@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
             None,
             f"--measure-id must be a number (the end of the measure's URL), got {measure_id!r}",
         )
-    data = load_dataset(args)  # first: it may start hashing the inputs before pandas loads
+    data = load_dataset(args)  # first: it may start work on the inputs before pandas loads
     from contacts311.measures import clearimpact_rows, period_totals
 
     totals = period_totals(

@@ -19,7 +19,7 @@ def run(args: argparse.Namespace) -> int:
     """Print the wide ledger, then the notes on rules used."""
     import sys
 
-    data = load_dataset(args)  # first: it may start hashing the inputs before pandas loads
+    data = load_dataset(args)  # first: it may start work on the inputs before pandas loads
     from contacts311.ledger import ledger_wide
 
     emit(ledger_wide(data.ledger), args.format)

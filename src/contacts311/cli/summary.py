@@ -93,7 +93,7 @@ def render_table(result: dict[str, Any]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Load the data and print the summary as JSON or a table."""
-    data = load_dataset(args)  # first: it may start hashing the inputs before pandas loads
+    data = load_dataset(args)  # first: it may start work on the inputs before pandas loads
     from contacts311.measures import summary
 
     result = summary(

@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the totals table."""
-    data = load_dataset(args)  # first: it may start hashing the inputs before pandas loads
+    data = load_dataset(args)  # first: it may start work on the inputs before pandas loads
     from contacts311.measures import period_totals
 
     table = period_totals(

@@ -5,8 +5,9 @@ Each module defines ``FORMAT`` (its name), ``KIND`` (``contacts`` or a reference
 never by its name) and ``read(files, profile) -> SourceResult``; a profile entry's extra keys
 arrive in ``InputFile.options``. A module may also define ``prefetch(files) -> stop``: start
 reading in the background before pandas loads, for its next ``read`` of the same unchanged
-files to take over (the command line uses it when no read cache is on). Adding a format is a
-new module and one line in ``_MODULES``.
+files to take over (the command line uses it for files the load will read: the read cache is
+off, or they were never cached as they are now). Adding a format is a new module and one line
+in ``_MODULES``.
 """
 
 from __future__ import annotations

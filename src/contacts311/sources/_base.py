@@ -37,6 +37,18 @@ class SourceResult:
     columns: dict[str, list[str]] = field(default_factory=dict)
 
 
+def file_state(path: Path) -> tuple[str, int, int]:
+    """A file as it is now: resolved path, size and modification time (ns).
+
+    Work started on a file (a digest, a read) is reused only while this stays the same.
+
+    Raises:
+        OSError: The file is gone or cannot be read.
+    """
+    st = path.stat()
+    return str(path.resolve()), st.st_size, st.st_mtime_ns
+
+
 def read_head(path: Path, size: int = HEAD_BYTES) -> str:
     """The first lines of a file as text, for sniffing (``""`` when it is not text).
 

@@ -40,7 +40,7 @@ import numpy as np
 from contacts311.errors import InputError
 from contacts311.profile import Profile
 from contacts311.schema import INTERVAL_COLUMNS as SCHEMA_INTERVAL_COLUMNS
-from contacts311.sources._base import SourceResult, read_head
+from contacts311.sources._base import SourceResult, file_state, read_head
 
 if TYPE_CHECKING:  # pandas loads in the counting step: the read can start before it does
     import pandas as pd
@@ -205,11 +205,7 @@ _PREFETCH_LOCK = threading.Lock()
 
 
 def _files_key(files: list[Any]) -> tuple:
-    out = []
-    for f in files:
-        st = Path(f.path).stat()
-        out.append((str(Path(f.path).resolve()), f.name, st.st_size, st.st_mtime_ns))
-    return tuple(out)
+    return tuple((f.name, *file_state(Path(f.path))) for f in files)
 
 
 def _take_prefetched(files: list[Any]) -> Future | None:
