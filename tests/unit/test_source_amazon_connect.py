@@ -839,3 +839,60 @@ def test_with_the_cache_on_only_files_never_cached_are_prefetched(tmp_path, monk
     assert len(scans) == 1
     assert outputs[0] == outputs[1]
     assert ac._PREFETCHED == {}
+
+
+def test_more_ranges_than_threads_read_like_one_stream(tmp_path, monkeypatch):
+    # 2 threads take 6+ ranges in turn; contact 7's first copy (queue First) still wins the tie.
+    a = _write(
+        tmp_path / "a.csv",
+        [*_many(1, start=7, queue="First"), *_many(300), *_many(1, start=7, queue="Last")],
+    )
+    whole = ac.read(_files(a), Profile())
+    _split(monkeypatch, parts=2)
+    monkeypatch.setattr(ac, "_RANGE_BYTES", a.stat().st_size // 6)
+    monkeypatch.setattr(ac, "_BLOCK_BYTES", 2000)
+    monkeypatch.setattr(ac, "_MIN_COMPACT_ROWS", 1)
+    assert ac._range_count(a) == 7  # ceil(size / (size // 6))
+    tables = []
+    real = ac._range_table
+    monkeypatch.setattr(ac, "_range_table", lambda *args: tables.append(args[2]) or real(*args))
+    split = ac.read(_files(a), Profile())
+    assert len(tables) == 7
+    assert _per_key(split) == _per_key(whole)
+    assert _ledger(split) == _ledger(whole) == {"a.csv": (302, 301, 0, 0, 1)}
+    assert "First" in set(split.contacts["queue"]) and "Last" not in set(split.contacts["queue"])
+
+
+def test_range_count_is_one_per_core_at_least(tmp_path, monkeypatch):
+    a = tmp_path / "a.csv"
+    a.write_bytes(b"x" * 1000)
+    monkeypatch.setattr(ac, "_workers", lambda: 2)
+    monkeypatch.setattr(ac, "_RANGE_BYTES", 300)
+    assert ac._range_count(a) == 4  # 1000 / 300 rounded up
+    monkeypatch.setattr(ac, "_RANGE_BYTES", 5000)
+    assert ac._range_count(a) == 2
+
+
+def test_a_bad_range_stops_the_ranges_after_it(tmp_path, monkeypatch):
+    bad = _row(U.format(9999), "VOICE", "2024-05-01 25:99", "General", "", "2024-05-01T17:10:00Z")
+    a = _write(tmp_path / "a.csv", [bad, *_many(400)])
+    _split(monkeypatch, parts=1)  # one thread: the ranges are taken strictly in order
+    monkeypatch.setattr(ac, "_RANGE_BYTES", a.stat().st_size // 8)
+    assert len(ac._byte_ranges(a, ac._range_count(a))) == 9
+    tables = []
+    real = ac._range_table
+    monkeypatch.setattr(ac, "_range_table", lambda *args: tables.append(args[2]) or real(*args))
+    with pytest.raises(InputError) as err:
+        ac.read(_files(a), Profile())
+    assert (err.value.line, err.value.column) == (2, "InitiationTimestamp")
+    assert len(tables) == 1  # the other eight ranges were never read
+
+
+def test_read_buffer_is_reused_grown_and_reads_what_is_there(tmp_path):
+    a = tmp_path / "a.bin"
+    a.write_bytes(bytes(range(100)))
+    buffer = ac._ReadBuffer()
+    assert bytes(buffer.read(a, 10, 20)) == bytes(range(10, 20))
+    assert bytes(buffer.read(a, 0, 5)) == bytes(range(5))  # the same 10 bytes, reused
+    assert bytes(buffer.read(a, 50, 90)) == bytes(range(50, 90))  # grown
+    assert bytes(buffer.read(a, 95, 120)) == bytes(range(95, 100))  # the file ends first

@@ -14,9 +14,9 @@ calls per local day:
 The core rows are aggregates per file, local date and ``Queue.Name`` (``contact_id`` empty,
 ``channel`` ``phone``); per-contact ids are needed only for deduplication and never leave.
 
-Built for big centres (tens of millions of records): files are streamed in batches with
-``pyarrow.csv.open_csv`` / ``pyarrow.json.open_json``, reading only the six columns counting
-needs (caller numbers, attributes and every other column are never converted). Each record is
+Built for big centres (tens of millions of records): files are read in batches with
+``pyarrow.csv`` / ``pyarrow.json`` (a big CSV in ~16 MiB byte ranges, one thread per core
+taking them in turn), reading only the six columns counting needs (caller numbers, attributes and every other column are never converted). Each record is
 reduced to 37 bytes of fixed-width numbers (a 128-bit id key, the update time, the UTC quarter
 hour the call started in, file, queue, class) and the records seen so far are compacted to one
 per ``ContactId`` whenever the pending ones outnumber them, so memory follows the number of
@@ -81,6 +81,12 @@ INTERVAL_COLUMNS = {
 _BLOCK_BYTES = 4 << 20
 #: Uncompressed CSVs at least this big are parsed in several ranges at once.
 _SPLIT_BYTES = 64 << 20
+#: Size of those ranges: many more ranges than cores, taken in turn by one thread per core, so
+#: every core stays busy to the end of the file (two halves rarely finish together).
+_RANGE_BYTES = 16 << 20
+#: Reduced batches waiting for deduplication: enough for the parsing threads to go on while a
+#: compaction runs (~0.6 MB each; the bound keeps memory flat).
+_QUEUED_BATCHES = 64
 #: Compact pending records into the per-contact state once they reach this many (or the state).
 _MIN_COMPACT_ROWS = 2_000_000
 #: After a compaction that kept at least this share of its rows (few duplicates), wait until
@@ -240,7 +246,7 @@ def _scan(files: list[Any], cancel: threading.Event | None = None) -> _Scan:
     queues = _Codes()
     columns: dict[str, list[str]] = {}
     # Each file is read as one or more segments (consecutive byte ranges; big uncompressed CSVs
-    # are split so every core parses one). A record's "file" field holds its segment, whose
+    # are split so that every core parses). A record's "file" field holds its segment, whose
     # global number follows reading order: ties between equal LastUpdateTimestamps go to the
     # lower segment, i.e. the copy read first.
     segment_file: list[int] = []
@@ -259,7 +265,7 @@ def _scan(files: list[Any], cancel: threading.Event | None = None) -> _Scan:
                 _add(states, _partition(part, len(states)))
         else:
             plan = _csv_plan(path, head, columns, f.name)
-            ranges = _byte_ranges(path, _workers())
+            ranges = _byte_ranges(path, _range_count(path))
             first = len(segment_file)
             segment_file.extend([file_index] * len(ranges))
             rows = _read_csv_segments(path, plan, ranges, first, queues, states, cancel)
@@ -388,21 +394,29 @@ def _csv_plan(path: Path, head: str, columns: dict[str, list[str]], name: str) -
     return _CsvPlan(header=header, actual=actual, convert=convert)
 
 
-def _csv_batches(path: Path, plan: _CsvPlan, byte_range: tuple[int, int] | None):
-    """Yield record batches of the needed columns: the whole file, or the data rows in a range."""
+def _csv_batches(
+    path: Path,
+    plan: _CsvPlan,
+    byte_range: tuple[int, int] | None,
+    buffer: _ReadBuffer | None = None,
+):
+    """Yield record batches of the needed columns: the whole file, or the data rows in a range.
+
+    A range is read into ``buffer`` and parsed in one call, not streamed: Arrow's streaming
+    reader reads up to 32 blocks ahead in a thread of its own, ~128 MiB per reader held in
+    memory and copied in a burst while the command is still importing pandas.
+    """
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     rename = {v: k for k, v in plan.actual.items()}
-    if byte_range is None:
-        stream = _input_stream(path)
-        read_options = pacsv.ReadOptions(block_size=_BLOCK_BYTES)
-    else:
-        # A range holds data rows only: the column names come from the header read earlier.
-        stream = _ByteRange(path, *byte_range)
-        read_options = pacsv.ReadOptions(
-            block_size=_BLOCK_BYTES, column_names=plan.header, use_threads=False
-        )
+    if byte_range is not None:
+        table = _range_table(path, plan, byte_range, buffer or _ReadBuffer())
+        for batch in table.to_batches():
+            yield {rename[n]: batch.column(i) for i, n in enumerate(batch.schema.names)}
+        return
+    stream = _input_stream(path)
+    read_options = pacsv.ReadOptions(block_size=_BLOCK_BYTES)
     reader = None
     try:
         while True:
@@ -422,30 +436,52 @@ def _csv_batches(path: Path, plan: _CsvPlan, byte_range: tuple[int, int] | None)
         stream.close()
 
 
-class _ByteRange(io.RawIOBase):
-    """A read-only stream over bytes ``start`` to ``end`` of a file.
+class _ReadBuffer:
+    """One thread's buffer for the ranges it reads in turn, grown as needed.
 
     Plain reads, not a memory map: mapped pages would count as this process's memory.
     """
 
-    def __init__(self, path: Path, start: int, end: int) -> None:
-        super().__init__()
-        self._fh = path.open("rb", buffering=0)
-        self._fh.seek(start)
-        self._left = end - start
+    def __init__(self) -> None:
+        self._data = bytearray()
 
-    def readable(self) -> bool:
-        return True
+    def read(self, path: Path, start: int, end: int) -> memoryview:
+        """Bytes ``start`` to ``end`` of ``path`` (fewer if the file has shrunk since)."""
+        if len(self._data) < end - start:
+            self._data = bytearray(end - start)
+        view = memoryview(self._data)[: end - start]
+        filled = 0
+        with path.open("rb", buffering=0) as fh:
+            fh.seek(start)
+            while filled < len(view):
+                n = fh.readinto(view[filled:])
+                if not n:
+                    break
+                filled += n
+        return view[:filled]
 
-    def readinto(self, buffer: Any) -> int:
-        view = memoryview(buffer).cast("B")[: self._left]
-        n = self._fh.readinto(view) or 0
-        self._left -= n
-        return n
 
-    def close(self) -> None:
-        self._fh.close()
-        super().close()
+def _range_table(path: Path, plan: _CsvPlan, byte_range: tuple[int, int], buffer: _ReadBuffer):
+    """The needed columns of the data rows in one byte range of a CSV, as an Arrow table.
+
+    Arrow copies every value it converts, so ``buffer`` may be reused once this returns.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    data = buffer.read(path, *byte_range)
+    # A range holds data rows only: the column names come from the header read earlier.
+    read_options = pacsv.ReadOptions(
+        block_size=_BLOCK_BYTES, column_names=plan.header, use_threads=False
+    )
+    try:
+        return pacsv.read_csv(
+            pa.BufferReader(pa.py_buffer(data)),
+            read_options=read_options,
+            convert_options=plan.convert,
+        )
+    except pa.ArrowInvalid as exc:
+        raise _locate(path, exc, plan.actual) from None
 
 
 def _workers() -> int:
@@ -453,6 +489,11 @@ def _workers() -> int:
     import os
 
     return max(1, min(4, os.cpu_count() or 1))
+
+
+def _range_count(path: Path) -> int:
+    """How many byte ranges to split a CSV into: one per core at least, else ~``_RANGE_BYTES`` each."""
+    return max(_workers(), -(-path.stat().st_size // _RANGE_BYTES))
 
 
 def _byte_ranges(path: Path, parts: int) -> list[tuple[int, int] | None]:
@@ -491,9 +532,10 @@ def _read_csv_segments(
 ) -> int:
     """Read a CSV's ranges (segments ``first``, ``first + 1``, ...) into ``states``; rows read.
 
-    One thread per range parses and reduces its records (Arrow and numpy release the GIL);
-    this thread deduplicates the reduced batches as they arrive. A bad record in a range
-    other than the first is found again by a plain sequential read, which names its line.
+    One thread per core takes the ranges in turn, parsing and reducing their records (Arrow
+    and numpy release the GIL); this thread deduplicates the reduced batches as they arrive.
+    A bad record stops the other ranges early and is found again by a plain sequential read
+    from the top, which names its line (line numbers inside a range are relative).
     """
     if len(ranges) == 1:
         rows = 0
@@ -508,9 +550,11 @@ def _read_csv_segments(
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
-    parts: queue.Queue = queue.Queue(maxsize=4 * len(ranges))
-    stop = threading.Event()
+    parts: queue.Queue = queue.Queue(maxsize=_QUEUED_BATCHES)
+    stop = threading.Event()  # this thread has stopped taking batches
+    failing = threading.Event()  # a range failed: the others need not be read
     done = object()
+    local = threading.local()  # each thread's read buffer
 
     def put(item: object) -> None:
         while not stop.is_set():
@@ -520,20 +564,31 @@ def _read_csv_segments(
             except queue.Full:
                 continue
 
+    def halted() -> bool:
+        return stop.is_set() or failing.is_set() or (cancel is not None and cancel.is_set())
+
     def work(offset: int) -> None:
         rows = 0
         try:
-            for batch in _csv_batches(path, plan, ranges[offset]):
-                if stop.is_set() or (cancel is not None and cancel.is_set()):
+            if halted():
+                return
+            if not hasattr(local, "buffer"):
+                local.buffer = _ReadBuffer()
+            for batch in _csv_batches(path, plan, ranges[offset], local.buffer):
+                if halted():
                     return
                 part = _reduce(batch, first + offset, queues, path, rows)
                 put(_partition(part, len(states)))
                 rows += len(batch[ID])
+        except BaseException:
+            failing.set()
+            raise
         finally:
             put(done)
 
     rows = 0
-    with ThreadPoolExecutor(max_workers=len(ranges), thread_name_prefix="connect-csv") as pool:
+    threads = min(len(ranges), _workers())
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="connect-csv") as pool:
         futures = [pool.submit(work, i) for i in range(len(ranges))]
         try:
             finished = 0
@@ -548,7 +603,6 @@ def _read_csv_segments(
             stop.set()
         failed = [f.exception() for f in futures if f.exception() is not None]
     if failed and isinstance(failed[0], InputError):
-        # Line numbers inside a range are relative: read the file from the top to name the line.
         before = 0
         for batch in _csv_batches(path, plan, None):
             _reduce(batch, first, queues, path, before)
