@@ -472,11 +472,9 @@ def _parts():
 GROUPED = {(0, 1, 0): 3, (0, 2, 2): 2, (1, 1, 0): 1}
 
 
-def _as_dict(frame) -> dict:
-    return {
-        (int(f), int(q), int(k)): int(n)
-        for f, q, k, n in frame[["file", "queue", "klass", "count"]].itertuples(index=False)
-    }
+def _as_dict(groups: dict) -> dict:
+    columns = [groups[k] for k in ("file", "queue", "klass", "count")]
+    return {(int(f), int(q), int(k)): int(n) for f, q, k, n in zip(*columns, strict=True)}
 
 
 def test_group_counts_over_partitions_dense_or_sorted(monkeypatch):
@@ -500,9 +498,57 @@ def test_group_key_space_too_large_for_one_integer():
     }
 
 
-def test_group_of_nothing_is_an_empty_frame():
+def test_group_of_nothing_is_empty():
     empty = {k: v[:0] for k, v in _parts()[0].items()}
-    assert list(ac._group([empty, empty]).columns) == ["file", "queue", "klass", "count"]
+    got = ac._group([empty, empty])
+    assert list(got) == ["file", "queue", "klass", "count"]
+    assert all(len(v) == 0 for v in got.values())
+
+
+def _weighted_parts():
+    """(day, queue) keys with calls and answered calls; by hand, per key:
+    (3, 1): 5 + 1 = 6 calls, 4 + 0 = 4 answered; (3, 2): 2 and 2; (5, 1): 7 and 0;
+    (9, 1): 0 and 0 (a key whose sums are zero still has its row)."""
+    return [
+        {
+            "day": np.array([3, 5, 3], dtype=np.int64),
+            "queue": np.array([1, 1, 2], dtype=np.int32),
+            "count": np.array([5, 7, 2], dtype=np.int64),
+            "acd": np.array([4, 0, 2], dtype=np.int64),
+        },
+        {
+            "day": np.array([3, 9], dtype=np.int64),
+            "queue": np.array([1, 1], dtype=np.int32),
+            "count": np.array([1, 0], dtype=np.int64),
+            "acd": np.array([0, 0], dtype=np.int64),
+        },
+    ]
+
+
+@pytest.mark.parametrize("dense", [True, False])
+def test_group_sums_fields_per_key_in_key_order(monkeypatch, dense):
+    if not dense:
+        monkeypatch.setattr(ac, "_DENSE_GROUPS", 0)
+    got = ac._group(_weighted_parts(), sums=("count", "acd"))
+    assert list(got) == ["day", "queue", "count", "acd"]
+    rows = list(zip(*(got[k].tolist() for k in got), strict=True))
+    assert rows == [(3, 1, 6, 4), (3, 2, 2, 2), (5, 1, 7, 0), (9, 1, 0, 0)]
+    assert all(v.dtype == np.int64 for v in got.values())
+
+
+def test_group_sums_when_the_key_space_is_too_large_for_one_integer():
+    parts = _weighted_parts()
+    parts[1]["day"] = parts[1]["day"] * 2**40  # 3 -> 3 * 2**40, 9 -> 9 * 2**40
+    parts[0]["queue"] = parts[0]["queue"].astype(np.int64) * 2**30
+    got = ac._group(parts, sums=("count", "acd"))
+    rows = sorted(zip(*(got[k].tolist() for k in got), strict=True))
+    assert rows == [
+        (3, 2**30, 5, 4),
+        (3, 2**31, 2, 2),
+        (5, 2**30, 7, 0),
+        (3 * 2**40, 1, 1, 0),
+        (9 * 2**40, 1, 0, 0),
+    ]
 
 
 def _state_part(ids: list[int]) -> dict:
