@@ -16,11 +16,12 @@ The core rows are aggregates per file, local date and ``Queue.Name`` (``contact_
 
 Built for big centres (tens of millions of records): files are read in batches with
 ``pyarrow.csv`` / ``pyarrow.json`` (a big CSV in ~16 MiB byte ranges, one thread per core
-taking them in turn), reading only the six columns counting needs (caller numbers, attributes and every other column are never converted). Each record is
-reduced to 37 bytes of fixed-width numbers (a 128-bit id key, the update time, the UTC quarter
-hour the call started in, file, queue, class) and the records seen so far are compacted to one
-per ``ContactId`` whenever the pending ones outnumber them, so memory follows the number of
-distinct contacts, not the size of the files.
+taking them in turn), reading only the six columns counting needs (caller numbers, attributes
+and every other column are never converted). Each record is reduced to 37 bytes of
+fixed-width numbers (a 128-bit id key, the update time, the UTC quarter hour the call started
+in, file, queue, class) and the records seen so far are compacted to one per ``ContactId``
+whenever the pending ones outnumber them, so memory follows the number of distinct contacts,
+not the size of the files.
 """
 
 from __future__ import annotations
@@ -87,8 +88,10 @@ _RANGE_BYTES = 16 << 20
 #: Reduced batches waiting for deduplication: enough for the parsing threads to go on while a
 #: compaction runs (~0.6 MB each; the bound keeps memory flat).
 _QUEUED_BATCHES = 64
-#: Compact pending records into the per-contact state once they reach this many (or the state).
-_MIN_COMPACT_ROWS = 2_000_000
+#: Pending records a partition holds before its first compaction (~220 MB of them). Duplicates
+#: are rare, so an earlier compaction would sort records that are nearly all distinct only for
+#: the last one to sort them again; the bound keeps memory flat when contacts repeat a lot.
+_MIN_COMPACT_ROWS = 6_000_000
 #: After a compaction that kept at least this share of its rows (few duplicates), wait until
 #: pending rows reach ``_SPARSE_GROWTH`` times the state: another compaction would barely
 #: shrink it, and every compaction re-sorts the whole state.
@@ -492,7 +495,7 @@ def _workers() -> int:
 
 
 def _range_count(path: Path) -> int:
-    """How many byte ranges to split a CSV into: one per core at least, else ~``_RANGE_BYTES`` each."""
+    """How many byte ranges to split a CSV into: ~``_RANGE_BYTES`` each, one per core at least."""
     return max(_workers(), -(-path.stat().st_size // _RANGE_BYTES))
 
 
