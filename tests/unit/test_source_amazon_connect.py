@@ -887,6 +887,19 @@ def test_with_the_cache_on_only_files_never_cached_are_prefetched(tmp_path, monk
     assert ac._PREFETCHED == {}
 
 
+def _counting_range_reads(monkeypatch) -> list:
+    """The byte ranges read from now on, in the order they are read."""
+    ranges = []
+    real = ac._range_table
+
+    def counted(path, plan, byte_range, buffer):
+        ranges.append(byte_range)
+        return real(path, plan, byte_range, buffer)
+
+    monkeypatch.setattr(ac, "_range_table", counted)
+    return ranges
+
+
 def test_more_ranges_than_threads_read_like_one_stream(tmp_path, monkeypatch):
     # 2 threads take 6+ ranges in turn; contact 7's first copy (queue First) still wins the tie.
     a = _write(
@@ -898,10 +911,8 @@ def test_more_ranges_than_threads_read_like_one_stream(tmp_path, monkeypatch):
     monkeypatch.setattr(ac, "_RANGE_BYTES", a.stat().st_size // 6)
     monkeypatch.setattr(ac, "_BLOCK_BYTES", 2000)
     monkeypatch.setattr(ac, "_MIN_COMPACT_ROWS", 1)
-    assert ac._range_count(a) == 7  # ceil(size / (size // 6))
-    tables = []
-    real = ac._range_table
-    monkeypatch.setattr(ac, "_range_table", lambda *args: tables.append(args[2]) or real(*args))
+    assert ac._range_count(a) == 7  # size // 6 rounds down: a seventh range holds the rest
+    tables = _counting_range_reads(monkeypatch)
     split = ac.read(_files(a), Profile())
     assert len(tables) == 7
     assert _per_key(split) == _per_key(whole)
@@ -925,9 +936,7 @@ def test_a_bad_range_stops_the_ranges_after_it(tmp_path, monkeypatch):
     _split(monkeypatch, parts=1)  # one thread: the ranges are taken strictly in order
     monkeypatch.setattr(ac, "_RANGE_BYTES", a.stat().st_size // 8)
     assert len(ac._byte_ranges(a, ac._range_count(a))) == 9
-    tables = []
-    real = ac._range_table
-    monkeypatch.setattr(ac, "_range_table", lambda *args: tables.append(args[2]) or real(*args))
+    tables = _counting_range_reads(monkeypatch)
     with pytest.raises(InputError) as err:
         ac.read(_files(a), Profile())
     assert (err.value.line, err.value.column) == (2, "InitiationTimestamp")
@@ -939,6 +948,9 @@ def test_read_buffer_is_reused_grown_and_reads_what_is_there(tmp_path):
     a.write_bytes(bytes(range(100)))
     buffer = ac._ReadBuffer()
     assert bytes(buffer.read(a, 10, 20)) == bytes(range(10, 20))
-    assert bytes(buffer.read(a, 0, 5)) == bytes(range(5))  # the same 10 bytes, reused
-    assert bytes(buffer.read(a, 50, 90)) == bytes(range(50, 90))  # grown
+    first = buffer._data
+    assert bytes(buffer.read(a, 0, 5)) == bytes(range(5))
+    assert buffer._data is first  # a shorter range reuses the same 10 bytes
+    assert bytes(buffer.read(a, 50, 90)) == bytes(range(50, 90))
+    assert len(buffer._data) == 40  # grown for a longer one
     assert bytes(buffer.read(a, 95, 120)) == bytes(range(95, 100))  # the file ends first
