@@ -954,3 +954,59 @@ def test_read_buffer_is_reused_grown_and_reads_what_is_there(tmp_path):
     assert bytes(buffer.read(a, 50, 90)) == bytes(range(50, 90))
     assert len(buffer._data) == 40  # grown for a longer one
     assert bytes(buffer.read(a, 95, 120)) == bytes(range(95, 100))  # the file ends first
+
+
+def _jsonl(n: int, start: int = 100, queue: str = "General", init: str = "2024-05-01T17:00:00Z"):
+    """``n`` answered voice calls as JSON lines, ids from ``start`` (like ``_many``)."""
+    return [
+        json.dumps(
+            {
+                "ContactId": U.format(start + i),
+                "Channel": "VOICE",
+                "InitiationTimestamp": init,
+                "Queue": {"Name": queue},
+                "Agent": {"ConnectedToAgentTimestamp": "2024-05-01T17:01:00Z"},
+                "LastUpdateTimestamp": "2024-05-01T17:10:00Z",
+            }
+        )
+        for i in range(n)
+    ]
+
+
+def test_jsonl_read_in_ranges_like_one_stream(tmp_path, monkeypatch):
+    # JSON lines have no header: the first range starts at byte 0. Contact 7's first copy
+    # (queue First) wins the tie however the ranges are read.
+    path = tmp_path / "ctr.jsonl"
+    lines = [*_jsonl(1, start=7, queue="First"), *_jsonl(300), *_jsonl(1, start=7, queue="Last")]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    whole = ac.read(_files(path), Profile())
+    _split(monkeypatch, parts=2)
+    monkeypatch.setattr(ac, "_RANGE_BYTES", path.stat().st_size // 5)
+    monkeypatch.setattr(ac, "_BLOCK_BYTES", 2000)
+    monkeypatch.setattr(ac, "_MIN_COMPACT_ROWS", 1)
+    ranges = ac._byte_ranges(path, ac._range_count(path), header=False)
+    assert len(ranges) == 6 and ranges[0][0] == 0 and ranges[-1][1] == path.stat().st_size
+    split = ac.read(_files(path), Profile())
+    assert (
+        _per_key(split)
+        == _per_key(whole)
+        == {
+            ("ctr.jsonl", "2024-05-01", "General"): 300,
+            ("ctr.jsonl", "2024-05-01", "First"): 1,
+        }
+    )
+    assert _ledger(split) == _ledger(whole) == {"ctr.jsonl": (302, 301, 0, 0, 1)}
+
+
+def test_jsonl_bad_record_in_a_later_range_reads_as_in_one_stream(tmp_path, monkeypatch):
+    path = tmp_path / "ctr.jsonl"
+    bad = _jsonl(1, start=9999, init="2024-05-01 25:99")
+    path.write_text("\n".join([*_jsonl(200), *bad, *_jsonl(20, start=900)]) + "\n")
+    with pytest.raises(InputError) as whole:
+        ac.read(_files(path), Profile())
+    _split(monkeypatch, parts=2)
+    monkeypatch.setattr(ac, "_RANGE_BYTES", path.stat().st_size // 4)
+    with pytest.raises(InputError) as split:
+        ac.read(_files(path), Profile())
+    assert "2024-05-01 25:99" in str(whole.value)  # the value it could not read
+    assert str(split.value) == str(whole.value)

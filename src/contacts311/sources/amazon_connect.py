@@ -15,7 +15,7 @@ The core rows are aggregates per file, local date and ``Queue.Name`` (``contact_
 ``channel`` ``phone``); per-contact ids are needed only for deduplication and never leave.
 
 Built for big centres (tens of millions of records): files are read in batches with
-``pyarrow.csv`` / ``pyarrow.json`` (a big CSV in ~16 MiB byte ranges, one thread per core
+``pyarrow.csv`` / ``pyarrow.json`` (a big file in ~16 MiB byte ranges, one thread per core
 taking them in turn), reading only the six columns counting needs (caller numbers, attributes
 and every other column are never converted). Each record is reduced to 37 bytes of
 fixed-width numbers (a 128-bit id key, the update time, the UTC quarter hour the call started
@@ -33,6 +33,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -80,7 +81,7 @@ INTERVAL_COLUMNS = {
 }
 
 _BLOCK_BYTES = 4 << 20
-#: Uncompressed CSVs at least this big are parsed in several ranges at once.
+#: Uncompressed files (CSV or JSON lines) at least this big are parsed in several ranges at once.
 _SPLIT_BYTES = 64 << 20
 #: Size of those ranges: many more ranges than cores, taken in turn by one thread per core, so
 #: every core stays busy to the end of the file (two halves rarely finish together).
@@ -248,7 +249,7 @@ def _scan(files: list[Any], cancel: threading.Event | None = None) -> _Scan:
     states = [_Dedupe() for _ in range(_workers())]
     queues = _Codes()
     columns: dict[str, list[str]] = {}
-    # Each file is read as one or more segments (consecutive byte ranges; big uncompressed CSVs
+    # Each file is read as one or more segments (consecutive byte ranges; big uncompressed files
     # are split so that every core parses). A record's "file" field holds its segment, whose
     # global number follows reading order: ties between equal LastUpdateTimestamps go to the
     # lower segment, i.e. the copy read first.
@@ -257,22 +258,15 @@ def _scan(files: list[Any], cancel: threading.Event | None = None) -> _Scan:
     for file_index, f in enumerate(files):
         path = Path(f.path)
         head = read_head(path)
-        if head.lstrip("\ufeff").lstrip().startswith("{"):
-            first = len(segment_file)
-            segment_file.append(file_index)
-            rows = 0
-            for batch in _open_json(path, head, columns, f.name):
-                _check(cancel)
-                part = _reduce(batch, first, queues, path, rows)
-                rows += len(part["hi"])
-                _add(states, _partition(part, len(states)))
+        json_lines = head.lstrip("\ufeff").lstrip().startswith("{")
+        if json_lines:
+            batches = partial(_json_batches, path, _json_schema(head, columns, f.name))
         else:
-            plan = _csv_plan(path, head, columns, f.name)
-            ranges = _byte_ranges(path, _range_count(path))
-            first = len(segment_file)
-            segment_file.extend([file_index] * len(ranges))
-            rows = _read_csv_segments(path, plan, ranges, first, queues, states, cancel)
-        rows_per_file.append(rows)
+            batches = partial(_csv_batches, path, _csv_plan(path, head, columns, f.name))
+        ranges = _byte_ranges(path, _range_count(path), header=not json_lines)
+        first = len(segment_file)
+        segment_file.extend([file_index] * len(ranges))
+        rows_per_file.append(_read_segments(path, batches, ranges, first, queues, states, cancel))
     _check(cancel)
     winners = _on_threads(_Dedupe.finish, states)
     to_file = np.asarray(segment_file, dtype=np.int32)
@@ -488,23 +482,25 @@ def _range_table(path: Path, plan: _CsvPlan, byte_range: tuple[int, int], buffer
 
 
 def _workers() -> int:
-    """Threads that parse one big CSV at once: one per core (at most 4)."""
+    """Threads that parse one big file at once: one per core (at most 4)."""
     import os
 
     return max(1, min(4, os.cpu_count() or 1))
 
 
 def _range_count(path: Path) -> int:
-    """How many byte ranges to split a CSV into: ~``_RANGE_BYTES`` each, one per core at least."""
+    """How many byte ranges to split a file into: ~``_RANGE_BYTES`` each, one per core at least."""
     return max(_workers(), -(-path.stat().st_size // _RANGE_BYTES))
 
 
-def _byte_ranges(path: Path, parts: int) -> list[tuple[int, int] | None]:
-    """Split an uncompressed CSV's data rows into ``parts`` ranges that end at line ends.
+def _byte_ranges(path: Path, parts: int, header: bool = True) -> list[tuple[int, int] | None]:
+    """Split an uncompressed file's data rows into ``parts`` ranges that end at line ends.
 
-    ``[None]`` (read the whole file as one stream) for a gzip file, a small file or one part.
-    Splitting at any line end is safe because the reader, like Amazon Connect's export, takes
-    line ends as record ends (a quoted line end inside a value is read as an error either way).
+    The rows start after the first line when the file has a ``header`` line (a CSV), else at
+    the top (JSON lines). ``[None]`` (read the whole file as one stream) for a gzip file, a
+    small file or one part. Splitting at any line end is safe because the readers, like Amazon
+    Connect's exports, take line ends as record ends (a quoted line end inside a CSV value is
+    read as an error either way; a JSON string cannot hold one).
     """
     size = path.stat().st_size
     if parts < 2 or size < _SPLIT_BYTES:
@@ -513,7 +509,7 @@ def _byte_ranges(path: Path, parts: int) -> list[tuple[int, int] | None]:
         if fh.read(2) == b"\x1f\x8b":
             return [None]
         fh.seek(0)
-        starts = [len(fh.readline())]  # the data rows start after the header line
+        starts = [len(fh.readline()) if header else 0]
         for i in range(1, parts):
             fh.seek(max(size * i // parts, starts[-1]))
             fh.readline()  # the rest of the line this offset falls in
@@ -524,16 +520,19 @@ def _byte_ranges(path: Path, parts: int) -> list[tuple[int, int] | None]:
     return ranges if len(ranges) > 1 else [None]
 
 
-def _read_csv_segments(
+def _read_segments(
     path: Path,
-    plan: _CsvPlan,
+    batches: Callable[..., Any],
     ranges: list[tuple[int, int] | None],
     first: int,
     queues: _Codes,
     states: list[_Dedupe],
     cancel: threading.Event | None = None,
 ) -> int:
-    """Read a CSV's ranges (segments ``first``, ``first + 1``, ...) into ``states``; rows read.
+    """Read a file's ranges (segments ``first``, ``first + 1``, ...) into ``states``; rows read.
+
+    ``batches(byte_range, buffer)`` yields the record batches of one range (``None``: the whole
+    file, as one stream).
 
     One thread per core takes the ranges in turn, parsing and reducing their records (Arrow
     and numpy release the GIL); this thread deduplicates the reduced batches as they arrive.
@@ -542,7 +541,7 @@ def _read_csv_segments(
     """
     if len(ranges) == 1:
         rows = 0
-        for batch in _csv_batches(path, plan, ranges[0]):
+        for batch in batches(ranges[0]):
             _check(cancel)
             part = _reduce(batch, first, queues, path, rows)
             rows += len(part["hi"])
@@ -577,7 +576,7 @@ def _read_csv_segments(
                 return
             if not hasattr(local, "buffer"):
                 local.buffer = _ReadBuffer()
-            for batch in _csv_batches(path, plan, ranges[offset], local.buffer):
+            for batch in batches(ranges[offset], local.buffer):
                 if halted():
                     return
                 part = _reduce(batch, first + offset, queues, path, rows)
@@ -607,7 +606,7 @@ def _read_csv_segments(
         failed = [f.exception() for f in futures if f.exception() is not None]
     if failed and isinstance(failed[0], InputError):
         before = 0
-        for batch in _csv_batches(path, plan, None):
+        for batch in batches(None):
             _reduce(batch, first, queues, path, before)
             before += len(batch[ID])
     if failed:
@@ -659,14 +658,13 @@ def _locate(path: Path, exc: Exception, actual: dict[str, str]) -> InputError:
     return InputError(path, f"cannot read as Amazon Connect contact records ({text})")
 
 
-def _open_json(path: Path, head: str, columns: dict[str, list[str]], name: str):
-    """Yield record batches of the needed fields of a JSON-lines contact-record export."""
+def _json_schema(head: str, columns: dict[str, list[str]], name: str):
+    """The Arrow schema of the fields counting needs in a JSON-lines contact-record export."""
     import pyarrow as pa
-    import pyarrow.json as pajson
 
-    zoned = _zoned(head, None)
-    ts_type = pa.timestamp("ms", tz="UTC") if zoned else pa.string()
-    schema = pa.schema(
+    ts_type = pa.timestamp("ms", tz="UTC") if _zoned(head, None) else pa.string()
+    columns[name] = [ID, CHANNEL, INITIATED, QUEUE, CONNECTED, UPDATED]
+    return pa.schema(
         [
             (ID, pa.string()),
             (CHANNEL, pa.string()),
@@ -676,14 +674,41 @@ def _open_json(path: Path, head: str, columns: dict[str, list[str]], name: str):
             (UPDATED, ts_type),
         ]
     )
-    columns[name] = [ID, CHANNEL, INITIATED, QUEUE, CONNECTED, UPDATED]
+
+
+def _json_batches(
+    path: Path,
+    schema: Any,
+    byte_range: tuple[int, int] | None,
+    buffer: _ReadBuffer | None = None,
+):
+    """Yield record batches of the needed fields: the whole file, or the records in a range.
+
+    A range is read into ``buffer`` and parsed in one call, as for a CSV.
+    """
+    import pyarrow as pa
+    import pyarrow.json as pajson
+
+    parse_options = pajson.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
+    if byte_range is not None:
+        data = (buffer or _ReadBuffer()).read(path, *byte_range)
+        read_options = pajson.ReadOptions(use_threads=False, block_size=_BLOCK_BYTES)
+        try:
+            table = pajson.read_json(
+                pa.BufferReader(pa.py_buffer(data)),
+                read_options=read_options,
+                parse_options=parse_options,
+            )
+        except pa.ArrowInvalid as exc:
+            raise _json_error(path, exc) from None
+        for batch in table.to_batches():
+            yield _json_fields(batch)
+        return
     try:
         reader = pajson.open_json(
             _input_stream(path),
             read_options=pajson.ReadOptions(block_size=_BLOCK_BYTES),
-            parse_options=pajson.ParseOptions(
-                explicit_schema=schema, unexpected_field_behavior="ignore"
-            ),
+            parse_options=parse_options,
         )
     except pa.ArrowInvalid as exc:
         raise InputError(
@@ -695,18 +720,26 @@ def _open_json(path: Path, head: str, columns: dict[str, list[str]], name: str):
         except StopIteration:
             return
         except pa.ArrowInvalid as exc:
-            msg = " ".join(str(exc).split())
-            raise InputError(
-                path, f"expected one JSON contact record per line with ISO-8601 timestamps ({msg})"
-            ) from None
-        yield {
-            ID: batch.column(0),
-            CHANNEL: batch.column(1),
-            INITIATED: batch.column(2),
-            QUEUE: batch.column(3).field("Name"),
-            CONNECTED: batch.column(4).field("ConnectedToAgentTimestamp"),
-            UPDATED: batch.column(5),
-        }
+            raise _json_error(path, exc) from None
+        yield _json_fields(batch)
+
+
+def _json_error(path: Path, exc: Exception) -> InputError:
+    msg = " ".join(str(exc).split())
+    return InputError(
+        path, f"expected one JSON contact record per line with ISO-8601 timestamps ({msg})"
+    )
+
+
+def _json_fields(batch) -> dict:
+    return {
+        ID: batch.column(0),
+        CHANNEL: batch.column(1),
+        INITIATED: batch.column(2),
+        QUEUE: batch.column(3).field("Name"),
+        CONNECTED: batch.column(4).field("ConnectedToAgentTimestamp"),
+        UPDATED: batch.column(5),
+    }
 
 
 # --------------------------------------------------------------------------- per-batch reduction
