@@ -1010,3 +1010,54 @@ def test_jsonl_bad_record_in_a_later_range_reads_as_in_one_stream(tmp_path, monk
         ac.read(_files(path), Profile())
     assert "2024-05-01 25:99" in str(whole.value)  # the value it could not read
     assert str(split.value) == str(whole.value)
+
+
+@pytest.mark.parametrize(
+    ("bad", "line", "column", "words"),
+    [
+        (
+            '{"ContactId": "x", "InitiationTimestamp": "2024-05-01 25:99"}',
+            202,
+            "InitiationTimestamp",
+            "ISO-8601",
+        ),
+        (
+            '{"ContactId": 5, "InitiationTimestamp": "2024-05-01T17:00:00Z"}',
+            202,
+            "ContactId",
+            "text in",
+        ),
+        ('{"ContactId": "x", "Queue": "General"}', 202, "Queue", "an object"),
+        ('{"ContactId": "x",', 202, None, "not JSON"),
+    ],
+)
+def test_a_bad_jsonl_record_is_named_by_its_line(tmp_path, bad, line, column, words):
+    # Arrow names no line (its first block's error used to say line 1); the 201 good records
+    # before it put the bad one on line 202, in the first block or not.
+    path = tmp_path / "ctr.jsonl"
+    path.write_text("\n".join([*_jsonl(201), bad, *_jsonl(5, start=900)]) + "\n")
+    with pytest.raises(InputError) as err:
+        ac.read(_files(path), Profile())
+    assert (err.value.line, err.value.column) == (line, column)
+    assert words in err.value.message
+
+
+def test_a_jsonl_record_arrow_reads_is_never_named(tmp_path, monkeypatch):
+    # The line-by-line check only proposes; Arrow decides. Here the check wrongly suspects
+    # every record on lines 61-62 (past the 50 lines the zone check reads), and Arrow reads
+    # line 61 (no zone: UTC), so the line named is 62, the one Arrow refuses.
+    ok = '{"ContactId": "y", "InitiationTimestamp": "2024-05-01T17:00:00"}'
+    bad = '{"ContactId": "x", "InitiationTimestamp": "2024-05-01 25:99"}'
+    path = tmp_path / "ctr.jsonl"
+    path.write_text("\n".join([*_jsonl(60), ok, bad]) + "\n")
+    real = ac._json_record_problem
+
+    def suspicious(record, pd):
+        if record.get("ContactId") in ("x", "y"):
+            return ("suspected", "InitiationTimestamp")
+        return real(record, pd)
+
+    monkeypatch.setattr(ac, "_json_record_problem", suspicious)
+    with pytest.raises(InputError) as err:
+        ac.read(_files(path), Profile())
+    assert (err.value.line, err.value.column) == (62, "InitiationTimestamp")

@@ -700,27 +700,27 @@ def _json_batches(
                 parse_options=parse_options,
             )
         except pa.ArrowInvalid as exc:
+            # Not located here: the caller reads the file again from the top, which names
+            # the line of the first bad record.
             raise _json_error(path, exc) from None
         for batch in table.to_batches():
             yield _json_fields(batch)
         return
-    try:
-        reader = pajson.open_json(
-            _input_stream(path),
-            read_options=pajson.ReadOptions(block_size=_BLOCK_BYTES),
-            parse_options=parse_options,
-        )
-    except pa.ArrowInvalid as exc:
-        raise InputError(
-            path, f"expected one JSON contact record per line ({exc})", line=1
-        ) from None
+    # Opening already converts the first block, so it can fail like any later batch.
+    reader = None
     while True:
         try:
+            if reader is None:
+                reader = pajson.open_json(
+                    _input_stream(path),
+                    read_options=pajson.ReadOptions(block_size=_BLOCK_BYTES),
+                    parse_options=parse_options,
+                )
             batch = reader.read_next_batch()
         except StopIteration:
             return
         except pa.ArrowInvalid as exc:
-            raise _json_error(path, exc) from None
+            raise _locate_json(path, schema, exc) from None
         yield _json_fields(batch)
 
 
@@ -729,6 +729,77 @@ def _json_error(path: Path, exc: Exception) -> InputError:
     return InputError(
         path, f"expected one JSON contact record per line with ISO-8601 timestamps ({msg})"
     )
+
+
+def _locate_json(path: Path, schema: Any, exc: Exception) -> InputError:
+    """Turn an Arrow JSON error into an InputError naming the line (a slow re-scan).
+
+    Arrow's message names a row within a block only, so the lines are checked one by one: a
+    line that is not a JSON object, or whose needed fields have the wrong kind of value or an
+    unreadable timestamp, is read again by Arrow alone, and named only if Arrow refuses it too.
+    If no line is found, the message is Arrow's, without a line.
+    """
+    import gzip
+
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.json as pajson
+
+    options = pajson.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
+
+    def arrow_refuses(line: str) -> bool:
+        try:
+            pajson.read_json(pa.py_buffer(line.encode("utf-8")), parse_options=options)
+        except pa.ArrowInvalid:
+            return True
+        return False
+
+    with path.open("rb") as fh:
+        zipped = fh.read(2) == b"\x1f\x8b"
+    opener = gzip.open if zipped else open
+    with opener(path, "rt", encoding="utf-8", errors="replace") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                problem = _json_record_problem(json.loads(line), pd)
+            except ValueError:
+                problem = (
+                    "expected one JSON contact record per line, found text that is not JSON",
+                    None,
+                )
+            if problem is not None and arrow_refuses(line):
+                message, column = problem
+                return InputError(path, message, line=number, column=column)
+    return _json_error(path, exc)
+
+
+def _json_record_problem(record: object, pd: Any) -> tuple[str, str | None] | None:
+    """What the fast JSON reader may refuse in one record (message, field), if anything."""
+    if not isinstance(record, dict):
+        return "expected a JSON object (one contact record) on every line", None
+    for key in (ID, CHANNEL):
+        if record.get(key) is not None and not isinstance(record[key], str):
+            return f"expected text in {key}, got {record[key]!r}", key
+    for key, inner in (("Queue", "Name"), ("Agent", "ConnectedToAgentTimestamp")):
+        value = record.get(key)
+        if value is not None and not isinstance(value, dict):
+            return f"expected an object (or null) in {key}, got {value!r}", key
+        if value and value.get(inner) is not None and not isinstance(value[inner], str):
+            return f"expected text in {key}.{inner}, got {value[inner]!r}", f"{key}.{inner}"
+    for key in _TIMESTAMPS:
+        value = record.get(key)
+        if value is None:
+            continue
+        readable = isinstance(value, str) and not pd.isna(
+            pd.to_datetime(value.strip(), errors="coerce", format="ISO8601", utc=True)
+        )
+        if not readable:
+            return (
+                f"expected an ISO-8601 UTC timestamp such as 2024-03-11T16:15:02Z, got {value!r}",
+                key,
+            )
+    return None
 
 
 def _json_fields(batch) -> dict:
