@@ -1042,22 +1042,25 @@ def test_a_bad_jsonl_record_is_named_by_its_line(tmp_path, bad, line, column, wo
     assert words in err.value.message
 
 
-def test_a_jsonl_record_arrow_reads_is_never_named(tmp_path, monkeypatch):
-    # The line-by-line check only proposes; Arrow decides. Here the check wrongly suspects
-    # every record on lines 61-62 (past the 50 lines the zone check reads), and Arrow reads
-    # line 61 (no zone: UTC), so the line named is 62, the one Arrow refuses.
-    ok = '{"ContactId": "y", "InitiationTimestamp": "2024-05-01T17:00:00"}'
-    bad = '{"ContactId": "x", "InitiationTimestamp": "2024-05-01 25:99"}'
+def test_a_bad_jsonl_record_is_found_past_the_first_chunk(tmp_path, monkeypatch):
+    # The re-scan skips whole chunks Arrow reads (here ~1 MiB, thousands of lines) and reads
+    # lines one by one only in the chunk Arrow refuses; the line count carries across chunks.
     path = tmp_path / "ctr.jsonl"
-    path.write_text("\n".join([*_jsonl(60), ok, bad]) + "\n")
-    real = ac._json_record_problem
-
-    def suspicious(record, pd):
-        if record.get("ContactId") in ("x", "y"):
-            return ("suspected", "InitiationTimestamp")
-        return real(record, pd)
-
-    monkeypatch.setattr(ac, "_json_record_problem", suspicious)
+    good = _jsonl(6000)
+    bad = '{"ContactId": "x", "InitiationTimestamp": "2024-05-01 25:99"}'
+    path.write_text("\n".join([*good, bad, *_jsonl(3, start=90000)]) + "\n")
+    assert path.stat().st_size > 1 << 20
     with pytest.raises(InputError) as err:
         ac.read(_files(path), Profile())
-    assert (err.value.line, err.value.column) == (62, "InitiationTimestamp")
+    assert (err.value.line, err.value.column) == (6001, "InitiationTimestamp")
+
+
+def test_a_refused_jsonl_line_the_checks_cannot_explain_gets_arrows_words(tmp_path, monkeypatch):
+    path = tmp_path / "ctr.jsonl"
+    bad = '{"ContactId": "x", "InitiationTimestamp": "2024-05-01 25:99"}'
+    path.write_text("\n".join([*_jsonl(60), bad]) + "\n")
+    monkeypatch.setattr(ac, "_json_record_problem", lambda record: None)
+    with pytest.raises(InputError) as err:
+        ac.read(_files(path), Profile())
+    assert err.value.line == 61 and err.value.column is None
+    assert "2024-05-01 25:99" in err.value.message  # Arrow's own account of the value

@@ -720,7 +720,7 @@ def _json_batches(
         except StopIteration:
             return
         except pa.ArrowInvalid as exc:
-            raise _locate_json(path, schema, exc) from None
+            raise _locate_json(path, parse_options, exc) from None
         yield _json_fields(batch)
 
 
@@ -731,51 +731,62 @@ def _json_error(path: Path, exc: Exception) -> InputError:
     )
 
 
-def _locate_json(path: Path, schema: Any, exc: Exception) -> InputError:
-    """Turn an Arrow JSON error into an InputError naming the line (a slow re-scan).
+def _locate_json(path: Path, parse_options: Any, exc: Exception) -> InputError:
+    """Turn an Arrow JSON error into an InputError naming the line (a re-scan).
 
-    Arrow's message names a row within a block only, so the lines are checked one by one: a
-    line that is not a JSON object, or whose needed fields have the wrong kind of value or an
-    unreadable timestamp, is read again by Arrow alone, and named only if Arrow refuses it too.
-    If no line is found, the message is Arrow's, without a line.
+    Arrow's message names a row within a block only. The file is read again in chunks of whole
+    lines: a chunk Arrow reads is skipped, and in the first one it refuses, each line is read
+    alone, so the line named is one Arrow itself refuses. The message says what is wrong in it
+    when a check of the record can tell, else it is Arrow's.
     """
+    found = _first_refused_line(path, parse_options)
+    if found is None:
+        return _json_error(path, exc)
+    number, line, arrow_error = found
+    try:
+        problem = _json_record_problem(json.loads(line))
+    except ValueError:
+        problem = ("expected one JSON contact record per line, found text that is not JSON", None)
+    if problem is None:
+        return InputError(path, _json_error(path, arrow_error).message, line=number)
+    message, column = problem
+    return InputError(path, message, line=number, column=column)
+
+
+def _first_refused_line(path: Path, parse_options: Any) -> tuple[int, str, Exception] | None:
+    """The first line Arrow's JSON reader refuses: (line number, text, Arrow's error)."""
     import gzip
 
-    import pandas as pd
     import pyarrow as pa
     import pyarrow.json as pajson
 
-    options = pajson.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
-
-    def arrow_refuses(line: str) -> bool:
+    def refusal(data: bytes) -> Exception | None:
         try:
-            pajson.read_json(pa.py_buffer(line.encode("utf-8")), parse_options=options)
-        except pa.ArrowInvalid:
-            return True
-        return False
+            pajson.read_json(pa.py_buffer(data), parse_options=parse_options)
+        except pa.ArrowInvalid as exc:
+            return exc
+        return None
 
     with path.open("rb") as fh:
         zipped = fh.read(2) == b"\x1f\x8b"
-    opener = gzip.open if zipped else open
-    with opener(path, "rt", encoding="utf-8", errors="replace") as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
+    before = 0  # lines in the chunks already read
+    with (gzip.open if zipped else open)(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            chunk += fh.readline()  # whole lines only
+            if refusal(chunk) is None:
+                before += chunk.count(b"\n")
                 continue
-            try:
-                problem = _json_record_problem(json.loads(line), pd)
-            except ValueError:
-                problem = (
-                    "expected one JSON contact record per line, found text that is not JSON",
-                    None,
-                )
-            if problem is not None and arrow_refuses(line):
-                message, column = problem
-                return InputError(path, message, line=number, column=column)
-    return _json_error(path, exc)
+            for offset, raw in enumerate(chunk.split(b"\n"), start=1):
+                if raw.strip() and (error := refusal(raw)) is not None:
+                    return before + offset, raw.decode("utf-8", "replace"), error
+            before += chunk.count(b"\n")
+    return None
 
 
-def _json_record_problem(record: object, pd: Any) -> tuple[str, str | None] | None:
-    """What the fast JSON reader may refuse in one record (message, field), if anything."""
+def _json_record_problem(record: object) -> tuple[str, str | None] | None:
+    """What is wrong in one record the JSON reader refused (message, field), if a check can tell."""
+    import pandas as pd
+
     if not isinstance(record, dict):
         return "expected a JSON object (one contact record) on every line", None
     for key in (ID, CHANNEL):
