@@ -179,6 +179,7 @@ def _read_group(
     before the read only when these files were cached before (see :func:`cached_before`);
     otherwise they finish hashing while the files are read, and key the result stored after.
     """
+    entry = None  # the cache entry, once the digests that key it are known
     if folder is not None and cached_before(folder, group):
         entry = folder / f"{_cache_key(fmt, group, prof, _wait(digests, group))}.pickle"
         if entry.is_file():
@@ -200,7 +201,8 @@ def _read_group(
         warnings.warn(message, category, stacklevel=2)
     # A file that changed while it was read and hashed may not match its digest: not cached.
     if folder is not None and before is not None and _states(group) == before:
-        entry = folder / f"{_cache_key(fmt, group, prof, _wait(digests, group))}.pickle"
+        if entry is None:
+            entry = folder / f"{_cache_key(fmt, group, prof, _wait(digests, group))}.pickle"
         if _write_cache(entry, (result, caught)):
             remember_cached(folder, group)
     return result

@@ -59,7 +59,7 @@ def read_head(path: Path, size: int = HEAD_BYTES) -> str:
             return "\n".join(",".join(row) for row in xlsx_rows(path, limit=30))
         except Exception:
             return ""
-    with _open_binary(path) as fh:
+    with open_binary(path) as fh:
         try:
             raw = fh.read(size)
         except (OSError, EOFError):
@@ -101,7 +101,7 @@ def decode_bytes(raw: bytes, path: Path, strict: bool = True) -> str | None:
 def read_text(path: Path) -> str:
     """The whole file as text, decoded like :func:`decode_bytes`; NUL bytes are an error."""
     try:
-        with _open_binary(path) as fh:
+        with open_binary(path) as fh:
             raw = fh.read()
     except (OSError, EOFError) as exc:
         raise InputError(path, f"cannot read compressed export ({exc})") from None
@@ -149,11 +149,15 @@ def xlsx_rows(path: Path, limit: int | None = None) -> list[list[str]]:
         wb.close()
 
 
-def _open_binary(path: Path):
-    """Open a file for reading bytes, transparently un-gzipping ``.gz`` exports."""
+def is_gzip(path: Path) -> bool:
+    """Whether a file is gzip-compressed, by its magic bytes (never by its name)."""
     with path.open("rb") as fh:
-        magic = fh.read(2)
-    if magic == b"\x1f\x8b":
+        return fh.read(2) == b"\x1f\x8b"
+
+
+def open_binary(path: Path):
+    """Open a file for reading bytes, transparently un-gzipping ``.gz`` exports."""
+    if is_gzip(path):
         import gzip
 
         return gzip.open(path, "rb")

@@ -42,7 +42,7 @@ import numpy as np
 from contacts311.errors import InputError
 from contacts311.profile import Profile
 from contacts311.schema import INTERVAL_COLUMNS as SCHEMA_INTERVAL_COLUMNS
-from contacts311.sources._base import SourceResult, file_state, read_head
+from contacts311.sources._base import SourceResult, file_state, is_gzip, open_binary, read_head
 
 if TYPE_CHECKING:  # pandas loads in the counting step: the read can start before it does
     import pandas as pd
@@ -303,10 +303,8 @@ def _input_stream(path: Path):
     """An arrow input stream, un-gzipping by magic bytes (never by file name)."""
     import pyarrow as pa
 
-    with path.open("rb") as fh:
-        magic = fh.read(2)
     raw = pa.OSFile(str(path))
-    return pa.CompressedInputStream(raw, "gzip") if magic == b"\x1f\x8b" else raw
+    return pa.CompressedInputStream(raw, "gzip") if is_gzip(path) else raw
 
 
 def _zoned(head: str, names: list[str] | None) -> bool:
@@ -503,12 +501,9 @@ def _byte_ranges(path: Path, parts: int, header: bool = True) -> list[tuple[int,
     read as an error either way; a JSON string cannot hold one).
     """
     size = path.stat().st_size
-    if parts < 2 or size < _SPLIT_BYTES:
+    if parts < 2 or size < _SPLIT_BYTES or is_gzip(path):
         return [None]
     with path.open("rb") as fh:
-        if fh.read(2) == b"\x1f\x8b":
-            return [None]
-        fh.seek(0)
         starts = [len(fh.readline()) if header else 0]
         for i in range(1, parts):
             fh.seek(max(size * i // parts, starts[-1]))
@@ -724,10 +719,12 @@ def _json_batches(
         yield _json_fields(batch)
 
 
-def _json_error(path: Path, exc: Exception) -> InputError:
+def _json_error(path: Path, exc: Exception, line: int | None = None) -> InputError:
     msg = " ".join(str(exc).split())
     return InputError(
-        path, f"expected one JSON contact record per line with ISO-8601 timestamps ({msg})"
+        path,
+        f"expected one JSON contact record per line with ISO-8601 timestamps ({msg})",
+        line=line,
     )
 
 
@@ -748,15 +745,13 @@ def _locate_json(path: Path, parse_options: Any, exc: Exception) -> InputError:
     except ValueError:
         problem = ("expected one JSON contact record per line, found text that is not JSON", None)
     if problem is None:
-        return InputError(path, _json_error(path, arrow_error).message, line=number)
+        return _json_error(path, arrow_error, line=number)
     message, column = problem
     return InputError(path, message, line=number, column=column)
 
 
 def _first_refused_line(path: Path, parse_options: Any) -> tuple[int, str, Exception] | None:
     """The first line Arrow's JSON reader refuses: (line number, text, Arrow's error)."""
-    import gzip
-
     import pyarrow as pa
     import pyarrow.json as pajson
 
@@ -767,10 +762,8 @@ def _first_refused_line(path: Path, parse_options: Any) -> tuple[int, str, Excep
             return exc
         return None
 
-    with path.open("rb") as fh:
-        zipped = fh.read(2) == b"\x1f\x8b"
     before = 0  # lines in the chunks already read
-    with (gzip.open if zipped else open)(path, "rb") as fh:
+    with open_binary(path) as fh:
         while chunk := fh.read(1 << 20):
             chunk += fh.readline()  # whole lines only
             if refusal(chunk) is None:
@@ -1256,14 +1249,15 @@ def _tally(
     )
     queue_text = np.array(queue_names, dtype=object)
     queue_text[0] = None  # code 0: no queue
+    rows = range(len(days["day"]))
     core = pd.DataFrame(
         {
             "contact_date": pd.to_datetime(days["day"], unit="D"),
-            "channel": pd.Series("phone", index=range(len(days["day"])), dtype="string"),
+            "channel": pd.Series("phone", index=rows, dtype="string"),
             "count": days["count"],
-            "source": pd.Series(FORMAT, index=range(len(days["day"])), dtype="string"),
+            "source": pd.Series(FORMAT, index=rows, dtype="string"),
             "source_file": pd.array(np.array(names, dtype=object)[days["file"]], dtype="string"),
-            "contact_id": pd.Series(pd.NA, index=range(len(days["day"])), dtype="string"),
+            "contact_id": pd.Series(pd.NA, index=rows, dtype="string"),
             "queue": pd.array(queue_text[days["queue"]], dtype="string"),
             # One counted record per answered call: the pipeline moves this many ledger rows
             # when a day turns out to be in the future.
