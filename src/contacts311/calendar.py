@@ -6,7 +6,14 @@ import datetime as dt
 
 import pandas as pd
 
-__all__ = ["assign_periods", "federal_holidays", "period_bounds", "period_label", "periods_table"]
+__all__ = [
+    "assign_periods",
+    "federal_holidays",
+    "period_bounds",
+    "period_keys",
+    "period_label",
+    "periods_table",
+]
 
 
 def period_label(
@@ -59,6 +66,15 @@ def assign_periods(dates: pd.Series, basis: str = "fiscal", start_month: int = 7
     if basis == "calendar" or start_month == 1:
         return years.astype("int64")
     return (years + (d.dt.month >= start_month).astype("int64")).astype("int64")
+
+
+def period_keys(table: pd.DataFrame) -> pd.Series:
+    """The key of each row of a per-period table: the year its period ends in (FY 2023-24 -> 2024).
+
+    Args:
+        table: A table with an ``end`` column, such as ``measures.period_totals``'s output.
+    """
+    return pd.to_datetime(table["end"]).dt.year.astype("int64")
 
 
 def periods_table(

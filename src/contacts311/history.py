@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from contacts311.calendar import assign_periods
+from contacts311.calendar import assign_periods, period_keys
 from contacts311.errors import InputError
 from contacts311.measures import channel_columns, period_totals
 
@@ -98,7 +98,7 @@ def figures_for_run(
     )
     sha = dict(zip(inputs["source_file"], inputs["sha256"], strict=False))
     keyed = contacts.assign(period_key=assign_periods(contacts["contact_date"], basis, start_month))
-    label = dict(zip(_period_keys(totals, basis, start_month), totals["period"], strict=True))
+    label = dict(zip(period_keys(totals), totals["period"], strict=True))
     files = keyed.groupby(["period_key", "channel"])["source_file"].unique()
     contributing: dict[tuple[str, str], set[str]] = {}
     for (key, channel), names in files.items():
@@ -111,12 +111,6 @@ def figures_for_run(
     ]
     long["value"] = long["value"].astype("int64")
     return long[cols]
-
-
-def _period_keys(totals: pd.DataFrame, basis: str, start_month: int) -> list[int]:
-    """Ending years of the rows of a :func:`period_totals` table."""
-    ends = pd.to_datetime(totals["end"])
-    return [int(k) for k in assign_periods(ends, basis, start_month)]
 
 
 def _connect(path: Path) -> sqlite3.Connection:

@@ -6,6 +6,7 @@ threads) before the heavy libraries load.
 
 from __future__ import annotations
 
+import difflib
 import glob
 import hashlib
 import os
@@ -16,13 +17,14 @@ from pathlib import Path
 
 from contacts311 import sources
 from contacts311.errors import InputError, ProfileError
-from contacts311.profile import Profile
+from contacts311.profile import Profile, SourceEntry
 from contacts311.sources._base import file_state, read_head, xlsx_rows
 
 __all__ = [
     "InputFile",
     "cache_dir",
     "cached_before",
+    "candidate_files",
     "discover",
     "prefetch_digests",
     "remember_cached",
@@ -44,6 +46,23 @@ class InputFile:
     options: dict = field(default_factory=dict)
 
 
+def candidate_files(data_dir: str | Path | None, profile: Profile) -> list[tuple[str, Path]]:
+    """Every file a load may read, as ``(name, path)``, without opening any.
+
+    The same files :func:`discover` recognises, so a report run can tell whether its inputs
+    changed without reading an export.
+
+    Raises:
+        InputError: No data folder and no ``sources`` in the profile, or a folder that is missing.
+    """
+    if profile.sources:
+        base = _sources_base(data_dir, profile)
+        found = {_name(p, base): p for entry in profile.sources for p in _matches(entry, base)}
+        return sorted(found.items())
+    root = _data_root(data_dir)
+    return [(_name(p, root), p) for p in _folder_files(root)]
+
+
 def discover(data_dir: str | Path | None, profile: Profile) -> list[InputFile]:
     """List the files to read and the format of each.
 
@@ -54,28 +73,62 @@ def discover(data_dir: str | Path | None, profile: Profile) -> list[InputFile]:
 
     Raises:
         InputError: A file no format recognises, or a folder or glob that matches nothing.
+        ProfileError: A ``sources`` entry names an unknown format or matches no file.
     """
     if profile.sources:
-        base = Path(data_dir) if data_dir is not None else (profile.base_dir or Path.cwd())
+        base = _sources_base(data_dir, profile)
         found: list[InputFile] = []
         for entry in profile.sources:
-            pattern = entry.path if Path(entry.path).is_absolute() else str(base / entry.path)
-            matches = sorted(
-                Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file()
-            )
+            _check_format(entry.format, profile)
+            matches = _matches(entry, base)
             if not matches:
                 raise ProfileError(
                     profile.path, f"sources entry {entry.path!r} matches no file under {base}"
                 )
-            for p in matches:
-                found.append(InputFile(p, _name(p, base), entry.format, entry.options))
+            found += [InputFile(p, _name(p, base), entry.format, entry.options) for p in matches]
         return found
+    root = _data_root(data_dir)
+    out = []
+    for p in _folder_files(root):
+        head = read_head(p)
+        fmt = sources.sniff(head)
+        if fmt is None:
+            raise _unrecognised(p, head)
+        out.append(InputFile(p, _name(p, root), fmt))
+    return out
+
+
+def _check_format(fmt: str, profile: Profile) -> None:
+    if fmt not in sources.FORMATS:
+        known = sorted(sources.FORMATS)
+        close = difflib.get_close_matches(fmt, known, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ProfileError(
+            profile.path, f"unknown source format {fmt!r}{hint} (known: {', '.join(known)})"
+        )
+
+
+def _sources_base(data_dir: str | Path | None, profile: Profile) -> Path:
+    return Path(data_dir) if data_dir is not None else (profile.base_dir or Path.cwd())
+
+
+def _matches(entry: SourceEntry, base: Path) -> list[Path]:
+    pattern = entry.path if Path(entry.path).is_absolute() else str(base / entry.path)
+    return sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
+
+
+def _data_root(data_dir: str | Path | None) -> Path:
     if data_dir is None:
         raise InputError(None, "no DATA_DIR given and the profile lists no sources")
     root = Path(data_dir)
     if not root.is_dir():
         raise InputError(root, "data folder does not exist")
-    files = [
+    return root
+
+
+def _folder_files(root: Path) -> list[Path]:
+    """The files of a data folder, less hidden and ``_``-prefixed entries and documentation."""
+    return [
         p
         for p in sorted(root.rglob("*"))
         if p.is_file()
@@ -83,14 +136,6 @@ def discover(data_dir: str | Path | None, profile: Profile) -> list[InputFile]:
         and p.suffix.lower() not in _SKIP_SUFFIXES
         and p.name.lower() != "readme"
     ]
-    out = []
-    for p in files:
-        head = read_head(p)
-        fmt = sources.sniff(head)
-        if fmt is None:
-            raise _unrecognised(p, head)
-        out.append(InputFile(p, _name(p, root), fmt))
-    return out
 
 
 def _unrecognised(path: Path, head: str) -> InputError:

@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from contacts311.calendar import assign_periods, periods_table
-from contacts311.schema import CHANNEL_ORDER
+from contacts311.calendar import assign_periods, period_keys, periods_table
+from contacts311.schema import order_channels
 
 __all__ = [
     "average_growth",
@@ -49,8 +49,7 @@ __all__ = [
 
 def channel_columns(channels: pd.Series | list[str]) -> list[str]:
     """Channels in report order: phone, email, webform, in_person, then any other, sorted."""
-    present = set(channels)
-    return [c for c in CHANNEL_ORDER if c in present] + sorted(present - set(CHANNEL_ORDER))
+    return order_channels(channels)
 
 
 def period_totals(
@@ -99,11 +98,6 @@ def _count_columns(totals: pd.DataFrame) -> list[str]:
 def _channels_of(totals: pd.DataFrame) -> list[str]:
     """The channel columns of a :func:`period_totals` table (its counts without ``total``)."""
     return [c for c in _count_columns(totals) if c != "total"]
-
-
-def _period_keys(totals: pd.DataFrame) -> pd.Series:
-    """The ending year of each period (FY 2023-24 -> 2024), the key forecasts use."""
-    return pd.to_datetime(totals["end"]).dt.year.astype("int64")
 
 
 def _comparable_with_previous(totals: pd.DataFrame) -> np.ndarray:
@@ -235,7 +229,7 @@ def average_growth(totals: pd.DataFrame, column: str = "total") -> dict[str, Any
     complete = complete[complete[column] > 0]
     out["complete_periods"] = [str(p) for p in complete["period"]]
     if len(complete) >= 2:
-        keys = _period_keys(complete)
+        keys = period_keys(complete)
         years = int(keys.iloc[-1] - keys.iloc[0])
         first, last = float(complete[column].iloc[0]), float(complete[column].iloc[-1])
         out["cagr_pct"] = ((last / first) ** (1 / years) - 1) * 100
@@ -527,7 +521,7 @@ def plan_comparison(
         abs_pct_error``, where variance = (A - T) / T x 100 and percent of target = A / T x 100.
     """
     base = totals.reset_index(drop=True)
-    target = _period_keys(base).map(_forecast_for(forecast, channel)).astype("float64")
+    target = period_keys(base).map(_forecast_for(forecast, channel)).astype("float64")
     complete = ~base["is_partial"].astype(bool)
     actual = base[channel].astype("float64")
     valid = complete & (target > 0)
@@ -697,7 +691,7 @@ def clearimpact_rows(
     if base.empty:
         return pd.DataFrame(columns=cols)
     targets = (
-        _period_keys(base).map(_forecast_for(forecast, column))
+        period_keys(base).map(_forecast_for(forecast, column))
         if forecast is not None and not forecast.empty
         else pd.Series(math.nan, index=base.index)
     )

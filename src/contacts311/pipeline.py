@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from contacts311 import sources
+from contacts311._package import code_digest
 from contacts311.errors import warn_input
 from contacts311.inputs import (
     InputFile,
@@ -139,25 +140,9 @@ def _move_to_future(ledger: pd.DataFrame, moved: dict[str, tuple[int, int]]) -> 
     return out.astype({"rows": "int64", "contacts": "int64"})
 
 
-def _code_digest() -> str:
-    """Digest of the package's source files: a new release or a local edit invalidates the cache."""
-    global _CODE_DIGEST
-    if _CODE_DIGEST is None:
-        h = hashlib.sha256(str(_CACHE_VERSION).encode())
-        root = Path(__file__).parent
-        for path in sorted(root.rglob("*.py")):
-            h.update(path.relative_to(root).as_posix().encode())
-            h.update(path.read_bytes())
-        _CODE_DIGEST = h.hexdigest()
-    return _CODE_DIGEST
-
-
-_CODE_DIGEST: str | None = None
-
-
 def _cache_key(fmt: str, group: list[InputFile], prof: Profile, shas: dict[str, str]) -> str:
     rules = {k: v for k, v in vars(prof).items() if k not in ("path", "base_dir", "sources")}
-    h = hashlib.sha256(_code_digest().encode())
+    h = hashlib.sha256(f"{_CACHE_VERSION}\0{code_digest()}".encode())
     h.update(fmt.encode())
     h.update(repr(rules).encode())
     for f in group:

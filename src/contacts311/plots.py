@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from contacts311.schema import CHANNEL_ORDER
+
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.axes import Axes
@@ -55,7 +57,7 @@ CHANNEL_LABELS = {
     "in_person": "In person",
 }
 #: The standard channels, whose colour and hatch never depend on which others are present.
-_KNOWN_CHANNELS = tuple(CHANNEL_LABELS)
+_KNOWN_CHANNELS = CHANNEL_ORDER
 
 
 def apply_style() -> None:

@@ -388,13 +388,3 @@ def _check(profile: Profile, path: Path) -> None:
         raise ProfileError(path, "'checks.stale_days' must not be negative")
     if profile.plan_tolerance_pct < 0:
         raise ProfileError(path, "'plan_tolerance_pct' must not be negative")
-    from contacts311.sources import FORMATS
-
-    for entry in profile.sources:
-        if entry.format not in FORMATS:
-            close = difflib.get_close_matches(entry.format, sorted(FORMATS), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise ProfileError(
-                path,
-                f"unknown source format {entry.format!r}{hint} (known: {', '.join(sorted(FORMATS))})",
-            )

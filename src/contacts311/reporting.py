@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from contacts311 import __version__
+from contacts311._package import code_digest
 from contacts311.errors import InputError
 from contacts311.inputs import sha256_file
 
@@ -47,7 +48,6 @@ __all__ = [
     "Parameter",
     "RunOutcome",
     "add_toc",
-    "code_fingerprint",
     "declared_parameters",
     "headline_html",
     "input_files",
@@ -301,55 +301,13 @@ def parse_overrides(pairs: Sequence[str], declared: Mapping[str, Parameter]) -> 
 def input_files(data_dir: str | Path | None, profile: str | Path | None) -> list[tuple[str, Path]]:
     """Every file that can feed a run, as ``(name, path)``, without reading any export.
 
-    This is at least what the loader reads (every file under ``DATA_DIR`` except hidden or
-    ``_``-prefixed ones, whatever its format, or every file the profile's ``sources`` globs
-    match), so any change to a file that could matter triggers a re-run, and it needs no pandas.
-
     Raises:
         InputError: No data folder and no ``sources`` in the profile, or a folder that is missing.
     """
-    import glob
+    from contacts311.inputs import candidate_files
+    from contacts311.profile import resolve_profile
 
-    entries: list = []
-    base: Path | None = None
-    if profile:
-        from contacts311.profile import load_profile
-
-        prof = load_profile(profile)
-        entries = prof.sources
-        base = prof.base_dir
-    found: dict[str, Path] = {}
-    if entries:
-        root = Path(data_dir) if data_dir is not None else (base or Path.cwd())
-        for entry in entries:
-            pattern = entry.path if Path(entry.path).is_absolute() else str(root / entry.path)
-            for p in glob.glob(pattern, recursive=True):
-                path = Path(p)
-                if path.is_file():
-                    found[path.resolve().as_posix()] = path
-        return sorted(found.items())
-    if data_dir is None:
-        raise InputError(None, "no DATA_DIR given and the profile lists no sources")
-    root = Path(data_dir)
-    if not root.is_dir():
-        raise InputError(root, "data folder does not exist")
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root)
-        # The same files the loader scans: hidden and ``_``-prefixed entries are never read.
-        if path.is_file() and not any(part.startswith((".", "_")) for part in rel.parts):
-            found[rel.as_posix()] = path
-    return sorted(found.items())
-
-
-def code_fingerprint() -> str:
-    """SHA-256 over the package's own files (code, notebooks, templates, profiles)."""
-    h = hashlib.sha256(__version__.encode())
-    root = Path(__file__).resolve().parent
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
-            h.update(path.relative_to(root).as_posix().encode() + b"\0")
-            h.update(path.read_bytes())
-    return h.hexdigest()
+    return candidate_files(data_dir, resolve_profile(profile))
 
 
 def run_key(
@@ -365,7 +323,7 @@ def run_key(
         inputs: ``(name, sha256)`` of every input file.
         profile_sha256: SHA-256 of the profile file (``"default"`` for the bundled one).
         parameters: The notebook parameters in force (user overrides and ``as_of``).
-        code_sha256: From :func:`code_fingerprint`.
+        code_sha256: From :func:`contacts311._package.code_digest`.
         environment: Python and library versions.
 
     Returns:
@@ -834,14 +792,12 @@ def _longest_first(
 
 
 def _headline_period(data, as_of: dt.date) -> str:
-    from contacts311.measures import period_totals
+    """The folder name of a run: the period its headline reports (see ``headline_figure``)."""
+    from contacts311.measures import headline_figure, period_totals
 
     totals = period_totals(data.contacts, "fiscal", data.profile.fiscal_year_start_month, as_of)
-    if totals.empty:
-        return "no-data"
-    complete = totals[~totals["is_partial"].astype(bool)]
-    row = complete.iloc[-1] if not complete.empty else totals.iloc[-1]
-    return period_slug(str(row["period"]))
+    period = headline_figure(totals)["period"]
+    return period_slug(period) if period is not None else "no-data"
 
 
 def _default_workers(jobs: int, workers: int | None = None) -> int:
@@ -1042,7 +998,7 @@ def run_report(
         env = _environment()
         hashed = [(name, sha256_file(p)) for name, p in files]
         profile_sha = sha256_file(profile_path) if profile_path else "default"
-        code_sha = code_fingerprint()
+        code_sha = code_digest()
         key = run_key(hashed, profile_sha, effective, code_sha, env)
         # Per-part digests, kept with the run, say *why* a later run was not skipped.
         parts = {

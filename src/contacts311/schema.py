@@ -7,6 +7,7 @@ no names, addresses, phone numbers or free text.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from contacts311.errors import InputError
@@ -19,10 +20,19 @@ __all__ = [
     "CONTACT_COLUMNS",
     "INTERVAL_COLUMNS",
     "empty_contacts",
+    "order_channels",
     "validate_contacts",
 ]
 
+#: The channels every report shows first, in this order.
 CHANNEL_ORDER = ("phone", "email", "webform", "in_person")
+
+
+def order_channels(channels: Iterable[str]) -> list[str]:
+    """Channels in report order: phone, email, webform, in_person, then any other, sorted."""
+    present = set(channels)
+    return [c for c in CHANNEL_ORDER if c in present] + sorted(present - set(CHANNEL_ORDER))
+
 
 #: Column -> dtype of the core table.
 CONTACT_COLUMNS = {

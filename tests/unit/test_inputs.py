@@ -27,6 +27,25 @@ def test_profile_glob_matching_nothing(tmp_path):
         discover(None, load_profile(tmp_path / "p.yml"))
 
 
+def test_profile_source_of_an_unknown_format_suggests_the_nearest(tmp_path):
+    (tmp_path / "x.txt").write_text(HSPLIT)
+    (tmp_path / "p.yml").write_text("sources:\n  - format: avaya\n    path: x.txt\n")
+    with pytest.raises(ProfileError, match="did you mean 'avaya_cms'"):
+        discover(None, load_profile(tmp_path / "p.yml"))
+
+
+def test_candidate_files_are_what_discover_may_read_without_opening_them(tmp_path):
+    (tmp_path / "phone").mkdir()
+    (tmp_path / "phone" / "a.csv").write_text("x")
+    (tmp_path / "b.json").write_text("{}")
+    (tmp_path / "README.md").write_text("notes")
+    (tmp_path / ".hidden").write_text("x")
+    (tmp_path / "_truth").mkdir()
+    (tmp_path / "_truth" / "t.csv").write_text("x")
+    names = [name for name, _ in inputs.candidate_files(tmp_path, default_profile())]
+    assert names == ["b.json", "phone/a.csv"]
+
+
 def _counting(monkeypatch) -> list:
     """Record every file :mod:`contacts311.inputs` hashes."""
     hashed = []

@@ -63,7 +63,6 @@ def test_typo_in_nested_key(tmp_path):
         ("timezone: Mars/Olympus\n", "IANA"),
         ("phone:\n  formula: calls\n", "phone.formula"),
         ("fiscal_year_start_month: seven\n", "must be a number"),
-        ("sources:\n  - format: avaya\n    path: x.txt\n", "did you mean 'avaya_cms'"),
         ("sources: [1]\n", "needs 'format' and 'path'"),
         ("- a\n- b\n", "mapping"),
         ("phone: [1]\n", "must be a mapping"),

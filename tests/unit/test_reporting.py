@@ -162,11 +162,6 @@ def test_input_files_errors(tmp_path):
         reporting.input_files(None, None)
 
 
-def test_code_fingerprint_is_stable():
-    assert reporting.code_fingerprint() == reporting.code_fingerprint()
-    assert len(reporting.code_fingerprint()) == 64
-
-
 # --- HTML rendering ---------------------------------------------------------------------------
 
 EVIL = '<script>alert("x")</script>'
