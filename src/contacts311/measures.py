@@ -726,42 +726,20 @@ def _num(value: Any, digits: int | None = None) -> float | None:
     return round(v, digits) if digits is not None else v
 
 
-def population_table(dataset: Any, bundled: bool = True) -> tuple[pd.DataFrame | None, str | None]:
-    """The population figures a dataset's measures use, and a note when they are not its own.
-
-    The dataset's ``tables["population"]`` when a population file was read; otherwise, with
-    ``bundled``, the package's Census Vintage 2023 figures for ``profile.population.fips``
-    (Oregon counties, 2020-2023); otherwise ``None``.
+def population_table(dataset: Any) -> tuple[pd.DataFrame | None, str | None]:
+    """The population figures a dataset's measures use, and the note on where they came from.
 
     Returns:
-        The table (or ``None``) and a sentence for the notes (or ``None``).
+        ``tables["population"]`` (or ``None``) and ``population_note`` (see
+        ``pipeline.fill_population``, which supplies the bundled figures).
     """
-    own = dataset.tables.get("population")
-    if own is not None and not own.empty:
-        return own, None
-    if bundled:
-        from contacts311.sources.population import bundled_population
-
-        table = bundled_population(dataset.profile)
-        if not table.empty:
-            return table, (
-                "No population file was read: population comes from the Census Bureau Vintage 2023 "
-                "county estimates bundled with contacts311 (years 2020-2023)."
-            )
-    return None, (
-        "Population and contacts per 1,000 are null: no population file was read (a Census "
-        "co-estYYYY-alldata.csv or a year,population,source table)"
-        + (
-            f" and the bundled Oregon figures have no FIPS {dataset.profile.population.fips}."
-            if bundled
-            else "."
-        )
-    )
+    table = dataset.tables.get("population")
+    if table is not None and table.empty:
+        table = None
+    return table, getattr(dataset, "population_note", None)
 
 
-def summary(
-    dataset: Any, as_of: dt.date | None = None, style: str = "fy", bundled_population: bool = True
-) -> dict[str, Any]:
+def summary(dataset: Any, as_of: dt.date | None = None, style: str = "fy") -> dict[str, Any]:
     """The headline figures of a dataset, as plain data (used by the CLI and the notebooks).
 
     Periods are fiscal years (``profile.fiscal_year_start_month``). Missing inputs never fail:
@@ -773,8 +751,6 @@ def summary(
             ``profile``).
         as_of: Periods ending after this date are partial (default: today).
         style: Period labels, ``fy`` (``FY 2023-24``) or ``ending-year`` (``2024``).
-        bundled_population: Without a population file, use the bundled Census figures for the
-            profile's FIPS code (see :func:`population_table`).
 
     Returns:
         ``{"periods": [{"period", "start", "end", "is_partial", "total", <channel>...,
@@ -800,7 +776,7 @@ def summary(
     growth = growth_table(totals)
     yoy = growth.loc[growth["channel"] == "total", "yoy_growth_pct"].reset_index(drop=True)
 
-    pop_table, pop_note = population_table(dataset, bundled_population)
+    pop_table, pop_note = population_table(dataset)
     comparison = None
     pop_summary = None
     if pop_note:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import os
@@ -30,6 +31,7 @@ from contacts311.ledger import LEDGER_COLUMNS
 from contacts311.profile import Profile, resolve_profile
 from contacts311.schema import empty_contacts, validate_contacts
 from contacts311.sources._base import SourceResult, file_state
+from contacts311.sources.population import bundled_population as _bundled_census
 
 __all__ = ["Dataset", "InputFile", "cache_dir", "discover", "load"]
 
@@ -50,6 +52,8 @@ class Dataset:
         tables: Extra tables by kind (``intervals``, ``population``, ``forecast``, ``events``).
         columns: Each file's header, by ``source_file``.
         profile: The profile in force.
+        population_note: Where ``tables["population"]`` came from when no export supplied it
+            (the bundled Census figures), or why there is none; ``None`` when an export did.
     """
 
     contacts: pd.DataFrame
@@ -59,6 +63,39 @@ class Dataset:
     tables: dict[str, pd.DataFrame]
     columns: dict[str, list[str]]
     profile: Profile
+    population_note: str | None = None
+
+
+def fill_population(data: Dataset, bundled: bool = True) -> Dataset:
+    """``data`` with a population table: its own, else (with ``bundled``) the bundled Census one.
+
+    The bundled figures are the Census Bureau's Vintage 2023 county estimates for Oregon
+    (2020-2023), chosen by ``profile.population.fips``; ``population_note`` says which was used.
+    """
+    own = data.tables.get("population")
+    if own is not None and not own.empty:
+        return dataclasses.replace(data, population_note=None)
+    tables = {k: v for k, v in data.tables.items() if k != "population"}
+    if bundled:
+        table = _bundled_census(data.profile)
+        if not table.empty:
+            note = (
+                "No population file was read: population comes from the Census Bureau Vintage "
+                "2023 county estimates bundled with contacts311 (years 2020-2023)."
+            )
+            return dataclasses.replace(
+                data, tables={**tables, "population": table}, population_note=note
+            )
+    note = (
+        "Population and contacts per 1,000 are null: no population file was read (a Census "
+        "co-estYYYY-alldata.csv or a year,population,source table)"
+        + (
+            f" and the bundled Oregon figures have no FIPS {data.profile.population.fips}."
+            if bundled
+            else "."
+        )
+    )
+    return dataclasses.replace(data, tables=tables, population_note=note)
 
 
 def _exclude_future(result: SourceResult, today: dt.date) -> dict[str, tuple[int, int]]:
@@ -226,6 +263,7 @@ def load(
     today: dt.date | None = None,
     cache: bool = True,
     digests: bool = True,
+    bundled_population: bool = True,
 ) -> Dataset:
     """Read every export in ``data_dir`` (or the profile's sources) into one :class:`Dataset`.
 
@@ -240,6 +278,8 @@ def load(
         digests: Hash every input (the ``sha256`` column of ``inputs``, which run history and
             reports record). ``False`` skips the hashing when no cache needs it as a key: the
             column is then empty (``None``) and no file is read twice.
+        bundled_population: Without a population export, use the bundled Census figures for
+            the profile's FIPS code (see :func:`fill_population`).
 
     Returns:
         The validated core table with its ledger, inputs and notes.
@@ -330,7 +370,7 @@ def load(
         ],
         columns=["source_file", "format", "sha256", "bytes", "rows_read"],
     )
-    return Dataset(
+    data = Dataset(
         contacts=table,
         ledger=ledger,
         inputs=inputs,
@@ -339,3 +379,4 @@ def load(
         columns=columns,
         profile=prof,
     )
+    return fill_population(data, bundled_population)

@@ -18,7 +18,7 @@ from contacts311.measures import (
     scorecard,
     summary,
 )
-from contacts311.pipeline import Dataset
+from contacts311.pipeline import Dataset, fill_population
 from contacts311.profile import default_profile
 
 
@@ -369,7 +369,7 @@ def test_summary_keys_and_values():
 
 def test_summary_without_population_or_forecast_gives_nulls_and_notes():
     data = _dataset(_monthly({2023: (9, 1), 2024: (11, 1)}), {})
-    s = summary(data, as_of=dt.date(2025, 1, 1), bundled_population=False)
+    s = summary(fill_population(data, bundled=False), as_of=dt.date(2025, 1, 1))
     assert all(x["population"] is None and x["contacts_per_1000"] is None for x in s["periods"])
     assert all(
         x["forecast"] is None and x["variance_from_forecast_pct"] is None for x in s["periods"]
@@ -381,7 +381,7 @@ def test_summary_without_population_or_forecast_gives_nulls_and_notes():
 
 
 def test_summary_falls_back_to_bundled_census_figures():
-    data = _dataset(_monthly({2022: (8, 2), 2023: (9, 3), 2024: (12, 3)}), {})
+    data = fill_population(_dataset(_monthly({2022: (8, 2), 2023: (9, 3), 2024: (12, 3)}), {}))
     s = summary(data, as_of=dt.date(2025, 1, 1))
     # Multnomah County, Census Vintage 2023, 1 July 2021 / 2022 / 2023 (pdx311-facts.md).
     assert [p["population"] for p in s["periods"]] == [805319, 794563, 789698]
@@ -389,7 +389,7 @@ def test_summary_falls_back_to_bundled_census_figures():
     assert any("bundled" in n for n in s["notes"])
     other = _dataset(_monthly({2024: (1, 1)}), {})
     other.profile.population.fips = "06075"  # San Francisco: not in the bundled Oregon rows
-    s2 = summary(other, as_of=dt.date(2025, 1, 1))
+    s2 = summary(fill_population(other), as_of=dt.date(2025, 1, 1))
     assert s2["periods"][0]["population"] is None
     assert any("06075" in n for n in s2["notes"])
 

@@ -10,7 +10,7 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pandas loads only when a command needs it: `--help` stays fast
     import pandas as pd
@@ -31,7 +31,7 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def load_dataset(args: argparse.Namespace):
+def load_dataset(args: argparse.Namespace, **options: Any):
     """Load the dataset the arguments name, with a progress bar when stderr is a terminal.
 
     No command prints the inputs' SHA-256, so the files are hashed only when the read cache is
@@ -44,7 +44,9 @@ def load_dataset(args: argparse.Namespace):
         if stops:
             # The core table's validation needs pandera: it loads while the files are read.
             importlib.import_module("pandera.pandas")
-        return load(args.data_dir, args.profile, progress=sys.stderr.isatty(), digests=False)
+        return load(
+            args.data_dir, args.profile, progress=sys.stderr.isatty(), digests=False, **options
+        )
     finally:
         for stop in stops:  # a read the load never took (it failed first) must not run on
             stop()

@@ -93,12 +93,10 @@ def render_table(result: dict[str, Any]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Load the data and print the summary as JSON or a table."""
-    data = load_dataset(args)  # first: it may start work on the inputs before pandas loads
+    data = load_dataset(args, bundled_population=not args.no_bundled_population)
     from contacts311.measures import summary
 
-    result = summary(
-        data, as_of=args.as_of, style=args.labels, bundled_population=not args.no_bundled_population
-    )
+    result = summary(data, as_of=args.as_of, style=args.labels)
     if args.format == "json":
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
     else:
