@@ -736,7 +736,7 @@ def population_table(dataset: Any) -> tuple[pd.DataFrame | None, str | None]:
     table = dataset.tables.get("population")
     if table is not None and table.empty:
         table = None
-    return table, getattr(dataset, "population_note", None)
+    return table, dataset.population_note
 
 
 def summary(dataset: Any, as_of: dt.date | None = None, style: str = "fy") -> dict[str, Any]:

@@ -24,3 +24,25 @@ def test_cli_profile_typo_is_one_line(tmp_path, capsys):
     assert main(["totals", str(tmp_path), "--profile", str(tmp_path / "p.yml")]) == 2
     err = capsys.readouterr().err
     assert "unknown key 'timezon'; did you mean 'timezone'?" in err and err.count("\n") == 1
+
+
+def test_fill_population_keeps_an_exports_own_table_and_notes_nothing():
+    import pandas as pd
+
+    from contacts311.pipeline import Dataset, fill_population
+    from contacts311.profile import default_profile
+
+    own = pd.DataFrame({"year": [2023], "population": [1000], "vintage": ["own"]})
+    data = Dataset(
+        contacts=pd.DataFrame(),
+        ledger=pd.DataFrame(),
+        inputs=pd.DataFrame(),
+        notes=[],
+        tables={"population": own},
+        columns={},
+        profile=default_profile(),
+        population_note="stale",
+    )
+    filled = fill_population(data)
+    assert filled.tables["population"] is own
+    assert filled.population_note is None
