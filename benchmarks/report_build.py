@@ -4,7 +4,7 @@ Measures, each in its own process:
 
 1. ``contacts311 report DATA --out TMP --force`` with a **cold** read cache (an empty
    ``CONTACTS311_CACHE_DIR``) and then with the **warm** cache the cold run filled;
-2. the **floor**: as many notebooks as :func:`contacts311.reporting.list_notebooks` returns,
+2. the **floor**: as many notebooks as :func:`contacts311.report.list_notebooks` returns,
    each doing nothing but import the third-party modules its real counterpart ended up loading
    (found by a probe run, see :func:`probe_modules`), executed with papermill and converted with
    nbconvert through the runner's own helpers (same kernel, same worker count, same exporter);
@@ -38,6 +38,17 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from ingest import host  # the sibling benchmark script (this folder is on sys.path)
+
+from contacts311.report.execute import (
+    Job,
+    default_workers,
+    execute,
+    kernel_spec,
+    longest_first,
+)
+from contacts311.report.html import notebook_page
+from contacts311.report.parameters import list_notebooks, notebook_title, read_parameters
+from contacts311.report.shared_load import SharedLoad
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT / "data" / "raw" / "sample"
@@ -114,14 +125,12 @@ def write_floor_notebooks(
     Returns:
         The floor notebooks, with the real ones' file names.
     """
-    from contacts311 import reporting
-
     folder.mkdir(parents=True, exist_ok=True)
     out = []
     for nb in notebooks:
         params, kernelspec = _parameters_source(nb)
         cells = [
-            _cell("markdown", f"# {reporting._title(nb)} (floor)"),
+            _cell("markdown", f"# {notebook_title(nb)} (floor)"),
             _cell("code", params, ["parameters"]),
             _cell("code", _FLOOR_CELL.format(modules=list(modules.get(nb.name, ())))),
         ]
@@ -166,12 +175,10 @@ def probe_modules(notebooks: list[Path], data_dir: Path, folder: Path) -> dict[s
     Returns:
         Notebook name -> module names in the order the kernel loaded them.
     """
-    from contacts311 import reporting
-
     folder.mkdir(parents=True, exist_ok=True)
     dataset_path = folder / "dataset.pickle"
     # Written the way a run writes it: the runner's loader process, then its publish step.
-    with reporting._Loader(Path(data_dir).resolve(), None, folder) as loader:
+    with SharedLoad(Path(data_dir).resolve(), None, folder) as loader:
         loader.result()
         loader.publish(dataset_path)
     jobs = []
@@ -198,16 +205,13 @@ def probe_modules(notebooks: list[Path], data_dir: Path, folder: Path) -> dict[s
         "history_path": str(folder / "history.sqlite"),
     }
     executed: dict[str, Path] = {}
-    with reporting._kernel(folder) as kernel, ThreadPoolExecutor(max_workers=2) as pool:
+    with kernel_spec(folder) as kernel, ThreadPoolExecutor(max_workers=2) as pool:
         futures = {}
         for path in [*jobs, bare]:
-            own = reporting.read_parameters(path) if path != bare else {}
+            own = read_parameters(path) if path != bare else {}
             params = {k: v for k, v in values.items() if k in own}
-            out_nb = folder / f"out-{path.name}"
-            futures[pool.submit(reporting._execute, path, out_nb, params, kernel, folder)] = (
-                path,
-                out_nb,
-            )
+            job = Job(path, folder / f"out-{path.name}", params)
+            futures[pool.submit(execute, job, kernel, folder)] = (path, job.executed)
         for fut in as_completed(futures):
             path, out_nb = futures[fut]
             status, error, _ = fut.result()
@@ -226,17 +230,15 @@ def probe_modules(notebooks: list[Path], data_dir: Path, folder: Path) -> dict[s
 
 def runner_workers(jobs: int) -> int:
     """Notebooks the runner executes at once for ``jobs`` notebooks (its default)."""
-    from contacts311 import reporting
-
-    return reporting._default_workers(jobs)
+    return default_workers(jobs)
 
 
 def run_floor(folder: Path) -> dict[str, float]:
     """Execute and convert every notebook in ``folder`` the way the report runner does.
 
-    Same kernel (:func:`contacts311.reporting._kernel`), same worker count and start order
-    (``_longest_first``), same papermill call (``_execute``) and the same exporter and template
-    (``_to_html``); nbconvert is imported
+    Same kernel (:func:`contacts311.report.execute.kernel_spec`), same worker count and start
+    order (``longest_first``), same papermill call (``execute``) and the same exporter and
+    template (:func:`contacts311.report.html.notebook_page`); nbconvert is imported
     while the kernels run and each page is converted as soon as its notebook finishes, as the
     runner does. Only the data loading, the input checks, the history and the publishing of
     the run are absent: they are the runner's own work, not the floor's.
@@ -248,28 +250,23 @@ def run_floor(folder: Path) -> dict[str, float]:
     Raises:
         RuntimeError: A floor notebook failed.
     """
-    from contacts311 import reporting
-
-    notebooks = reporting.list_notebooks(folder)
+    notebooks = list_notebooks(folder)
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="contacts311-floor-") as tmp_name:
         tmp = Path(tmp_name)
         values = {"data_dir": "", "profile": "", "dataset_path": "", "history_path": ""}
         with (
-            reporting._kernel(tmp) as kernel,
+            kernel_spec(tmp) as kernel,
             ThreadPoolExecutor(max_workers=runner_workers(len(notebooks))) as pool,
         ):
             jobs = []
             for nb in notebooks:
-                own = reporting.read_parameters(nb)
-                jobs.append((nb, tmp / nb.name, {k: v for k, v in values.items() if k in own}))
+                own = read_parameters(nb)
+                jobs.append(Job(nb, tmp / nb.name, {k: v for k, v in values.items() if k in own}))
             futures = {}
             # The runner's start order (longest first; with no earlier run, by file size).
-            for nb, out_nb, params in reporting._longest_first(jobs, tmp):
-                futures[pool.submit(reporting._execute, nb, out_nb, params, kernel, tmp)] = (
-                    nb,
-                    out_nb,
-                )
+            for job in longest_first(jobs, []):
+                futures[pool.submit(execute, job, kernel, tmp)] = (job.notebook, job.executed)
             import nbconvert  # noqa: F401 - imported while the kernels work, as the runner does
 
             seconds: dict[str, float] = {}
@@ -278,7 +275,7 @@ def run_floor(folder: Path) -> dict[str, float]:
                 status, error, seconds[nb.name] = fut.result()
                 if status != "succeeded":
                     raise RuntimeError(f"floor notebook {nb.name} failed: {error}")
-                page = reporting._to_html(out_nb, {"notebook": nb.name}, reporting._title(nb))
+                page = notebook_page(out_nb, {"notebook": nb.name}, notebook_title(nb))
                 (tmp / nb.with_suffix(".html").name).write_text(page, encoding="utf-8")
     return {"total": time.perf_counter() - start, **seconds}
 
@@ -424,9 +421,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(run_floor(args.run_floor)))
         return 0
 
-    from contacts311 import reporting
-
-    notebooks = reporting.list_notebooks()
+    notebooks = list_notebooks()
     own_tmp = args.workdir is None
     work = Path(tempfile.mkdtemp(prefix="contacts311-bench-report-")) if own_tmp else args.workdir
     work.mkdir(parents=True, exist_ok=True)

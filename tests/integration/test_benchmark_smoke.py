@@ -102,7 +102,8 @@ def test_generator_is_deterministic_and_has_duplicates(tmp_path):
 
 
 def test_report_build_quick_runs_the_floor(tmp_path):
-    from contacts311 import reporting
+    from contacts311 import report
+    from contacts311.report.execute import default_workers
 
     out = tmp_path / "figures.json"
     proc = subprocess.run(
@@ -122,10 +123,10 @@ def test_report_build_quick_runs_the_floor(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     figures = json.loads(out.read_text())
-    names = [nb.name for nb in reporting.list_notebooks()]
+    names = [nb.name for nb in report.list_notebooks()]
     assert figures["notebooks"] == names
     # Same parallelism as the runner: the runner's own default for that many notebooks.
-    assert figures["workers"] == reporting._default_workers(len(names))
+    assert figures["workers"] == default_workers(len(names))
     floor = figures["floor_seconds"]
     assert set(floor) == {"total", *names}
     assert all(v > 0 for v in floor.values())
@@ -135,15 +136,15 @@ def test_report_build_quick_runs_the_floor(tmp_path):
 
 
 def test_floor_notebooks_keep_the_parameters_and_import_the_given_modules(tmp_path):
-    from contacts311 import reporting
+    from contacts311 import report
 
     bench = _bench_module("report_build")
-    real = reporting.list_notebooks()
+    real = report.list_notebooks()
     floors = bench.write_floor_notebooks(real, {real[0].name: ["json", "csv"]}, tmp_path)
     assert [p.name for p in floors] == [p.name for p in real]
     for nb, floor in zip(real, floors, strict=True):
         # papermill injects the same parameters into the floor as into the real notebook.
-        assert reporting.read_parameters(floor) == reporting.read_parameters(nb)
+        assert report.read_parameters(floor) == report.read_parameters(nb)
     doc = json.loads(floors[0].read_text())
     assert "MODULES = ['json', 'csv']" in doc["cells"][-1]["source"]
     other = json.loads(floors[1].read_text())

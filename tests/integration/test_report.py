@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from contacts311 import reporting
+from contacts311 import __version__, report
 from contacts311.cli import main
+from contacts311.report.outputs import LOCK_FILE
 
 pytestmark = pytest.mark.integration
 
@@ -41,7 +42,7 @@ def _latest_run_id(out: Path) -> str:
 def test_report_run_succeeds_and_files_a_run_folder(report_run, library_totals):
     assert report_run.exit_code == 0, report_run.stderr
     complete = library_totals[~library_totals["is_partial"]]
-    period = reporting.period_slug(str(complete["period"].iloc[-1]))
+    period = report.period_slug(str(complete["period"].iloc[-1]))
     folders = sorted((report_run.out / period).iterdir())
     assert len(folders) == 1
     run_dir = folders[0]
@@ -85,7 +86,7 @@ def test_index_lists_the_run_with_working_links(report_run):
 
 def test_provenance_names_every_input_with_its_hash(report_run, sample_copy):
     prov = json.loads((report_run.out / "latest" / "provenance.json").read_text(encoding="utf-8"))
-    assert prov["version"] == reporting.__version__
+    assert prov["version"] == __version__
     assert prov["parameters"]["data_dir"] == str(sample_copy.resolve())
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", prov["parameters"]["as_of"])
     assert "dataset_path" not in prov["parameters"]
@@ -159,11 +160,11 @@ TINY_NOTEBOOK = {
             "outputs": [],
             "source": (
                 "from IPython.display import HTML, display\n"
-                "from contacts311 import reporting\n"
-                "data = reporting.load_dataset(data_dir, profile, dataset_path)\n"
+                "from contacts311.report import notebook as nb\n"
+                "data = nb.load_dataset(data_dir, profile, dataset_path)\n"
                 "if fail:\n"
                 "    raise RuntimeError('planted failure for the test')\n"
-                "display(HTML(reporting.headline_html(int(data.contacts['count'].sum()), 'all')))\n"
+                "display(HTML(nb.headline_html(int(data.contacts['count'].sum()), 'all')))\n"
             ),
         },
     ],
@@ -191,7 +192,7 @@ def tiny(tmp_path):
 
 def _run(data: Path, nb: Path, out: Path, *overrides: str, force: bool = False, notebooks=None):
     lines: list[str] = []
-    outcome = reporting.run_report(
+    outcome = report.run_report(
         data, None, out, list(overrides), force=force, notebooks=notebooks or [nb], log=lines.append
     )
     return outcome, lines
@@ -292,9 +293,9 @@ def test_a_held_lock_stops_a_second_run(tiny):
 
     data, nb, out = tiny
     out.mkdir()
-    with FileLock(str(out / reporting.LOCK_FILE)):
-        with pytest.raises(reporting.LockTimeout):
-            reporting.run_report(
+    with FileLock(str(out / LOCK_FILE)):
+        with pytest.raises(report.LockTimeout):
+            report.run_report(
                 data, None, out, [], notebooks=[nb], wait_seconds=0.2, log=lambda _: None
             )
         code, _, err = _cli("report", str(data), "--out", str(out), "--wait", "0.2")

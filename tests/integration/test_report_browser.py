@@ -127,13 +127,14 @@ def test_headline_equals_the_library_figure(browser, report_run, library_totals)
 
 def test_planted_script_in_a_skill_name_shows_as_text(browser, tmp_path):
     """A ``<script>`` in data (a skill name) is rendered as text, never run."""
-    from contacts311 import reporting
+    from contacts311.report import html
+    from contacts311.report.notebook import table_html
 
     evil = "<script>alert('planted')</script>"
     import pandas as pd
 
-    table = reporting.table_html(pd.DataFrame({"queue": [evil], "count": [3]}), caption=evil)
-    page = reporting.render_index(
+    table = table_html(pd.DataFrame({"queue": [evil], "count": [3]}), caption=evil)
+    page = html.render_index(
         [
             {
                 "id": "r",
@@ -148,7 +149,7 @@ def test_planted_script_in_a_skill_name_shows_as_text(browser, tmp_path):
         ]
     ).replace(
         "</body>",
-        table + reporting.provenance_html({"inputs": [{"source_file": evil}]}) + "</body>",
+        table + html.provenance_html({"inputs": [{"source_file": evil}]}) + "</body>",
     )
     path = tmp_path / "planted.html"
     path.write_text(page, encoding="utf-8")

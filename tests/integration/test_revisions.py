@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from contacts311 import reporting
+import contacts311
+from contacts311 import report
 from contacts311.cli import main
 from contacts311.errors import InputError
 
@@ -31,7 +32,7 @@ TICKETS = (
     "2,Closed,,2023-08-03 10:00:00,2023-08-04 10:00:00,1,Email\n"
     "3,Solved,,2024-07-10 11:00:00,2024-07-10 12:00:00,1,Webform\n"
 )
-HEADLINE = reporting.notebooks_dir() / "01_contacts_handled.ipynb"
+HEADLINE = report.notebooks_dir() / "01_contacts_handled.ipynb"
 FAILING_NOTEBOOK = {
     "cells": [
         {"cell_type": "markdown", "id": "a", "metadata": {}, "source": "# Failing report"},
@@ -78,7 +79,7 @@ def folders(tmp_path):
 
 def _report(data: Path, out: Path, profile: Path | None = None, notebooks=None):
     lines: list[str] = []
-    outcome = reporting.run_report(
+    outcome = report.run_report(
         data,
         profile,
         out,
@@ -239,7 +240,7 @@ def test_stale_inputs_warn_then_fail_and_a_renamed_column_warns(folders, tmp_pat
 
     # Same again with stale_inputs: fail -> the run fails, history and latest/ untouched.
     profile = tmp_path / "strict.yml"
-    bundled = Path(reporting.__file__).parent / "profiles" / "pdx311.yml"
+    bundled = Path(contacts311.__file__).parent / "profiles" / "pdx311.yml"
     text = bundled.read_text(encoding="utf-8")
     assert "stale_inputs: warn" in text
     profile.write_text(text.replace("stale_inputs: warn", "stale_inputs: fail"), encoding="utf-8")

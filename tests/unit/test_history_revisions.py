@@ -10,7 +10,8 @@ from history_helpers import contacts_frame as _contacts
 from history_helpers import inputs_frame as _inputs
 from history_helpers import record as _record
 
-from contacts311 import measures, plots, reporting
+from contacts311 import measures, plots
+from contacts311.errors import InputError
 from contacts311.history import (
     data_as_of,
     dropped_figures,
@@ -18,6 +19,7 @@ from contacts311.history import (
     figures_for_run,
     record_run,
 )
+from contacts311.report import html, parameters, shared_load
 
 FIRST = [
     ("2022-07-05", "phone", 100, "p.txt"),
@@ -185,25 +187,25 @@ def test_input_checks_split_by_profile_rules(tmp_path):
         ["rule A"],
     )
     rules = {"stale_inputs": "warn", "stale_days": 7, "layout_change": "warn"}
-    warned, failed = reporting._input_checks(tmp_path, _data(rules))
+    warned, failed = shared_load.input_checks(tmp_path, _data(rules))
     assert failed == []
     assert len(warned) == 2
     assert "phone: data ends 2024-01-10, 81 days earlier" in warned[0]
     assert "columns gone: 'callsoffered'" in warned[1]
-    warned, failed = reporting._input_checks(tmp_path, _data({**rules, "stale_inputs": "fail"}))
+    warned, failed = shared_load.input_checks(tmp_path, _data({**rules, "stale_inputs": "fail"}))
     assert len(warned) == 1 and "layout" in warned[0]
     assert len(failed) == 1 and "81 days earlier" in failed[0]
     # A tolerance wider than the gap silences the stale check.
-    warned, failed = reporting._input_checks(tmp_path, _data({**rules, "stale_days": 90}))
+    warned, failed = shared_load.input_checks(tmp_path, _data({**rules, "stale_days": 90}))
     assert failed == [] and len(warned) == 1 and "layout" in warned[0]
 
 
 def test_run_warnings_reads_the_runner_file(tmp_path):
     dataset = tmp_path / "dataset.pickle"
-    assert reporting.run_warnings("") == []
-    assert reporting.run_warnings(str(dataset)) == []
+    assert shared_load.run_warnings("") == []
+    assert shared_load.run_warnings(str(dataset)) == []
     (tmp_path / "dataset.pickle.warnings.json").write_text('["phone: data ends early"]')
-    assert reporting.run_warnings(str(dataset)) == ["phone: data ends early"]
+    assert shared_load.run_warnings(str(dataset)) == ["phone: data ends early"]
 
 
 def test_index_and_provenance_show_warning_runs():
@@ -218,13 +220,13 @@ def test_index_and_provenance_show_warning_runs():
         "notebooks": [],
         "message": "input checks warned: phone: <b>stale</b>",
     }
-    page = reporting.render_index([run])
+    page = html.render_index([run])
     assert 'class="status-warning"' in page
     assert 'href="latest/index.html"' in page  # a warning run was published
     assert "&lt;b&gt;stale&lt;/b&gt;" in page
-    prov = reporting.provenance_html({"warnings": ["phone: <i>ends early</i>"]})
+    prov = html.provenance_html({"warnings": ["phone: <i>ends early</i>"]})
     assert "Input checks: warnings" in prov and "&lt;i&gt;ends early&lt;/i&gt;" in prov
-    assert "Input checks" not in reporting.provenance_html({"warnings": []})
+    assert "Input checks" not in html.provenance_html({"warnings": []})
 
 
 def test_share_title_states_the_main_channels_move():
@@ -246,9 +248,9 @@ def test_share_title_states_the_main_channels_move():
 
 
 def test_history_path_is_set_by_the_runner_only():
-    declared = reporting.declared_parameters(
-        [reporting.notebooks_dir() / "01_contacts_handled.ipynb"]
+    declared = parameters.declared_parameters(
+        [parameters.notebooks_dir() / "01_contacts_handled.ipynb"]
     )
     assert declared["history_path"].default == ""
-    with pytest.raises(reporting.InputError, match="set by the runner"):
-        reporting.parse_overrides(["history_path=/tmp/other.sqlite"], declared)
+    with pytest.raises(InputError, match="set by the runner"):
+        parameters.parse_overrides(["history_path=/tmp/other.sqlite"], declared)

@@ -39,7 +39,7 @@ def test_probe_sees_a_heavy_import():
     assert _loaded_after("import contacts311, statsmodels", NOT_AT_IMPORT) == ["statsmodels"]
 
 
-@pytest.mark.parametrize("module", ["contacts311.reporting", "contacts311.cli.report"])
+@pytest.mark.parametrize("module", ["contacts311.report", "contacts311.cli.report"])
 def test_report_runner_imports_no_data_library(module):
     # The up-to-date path answers from these modules alone; pandas would cost ~0.7 s.
     heavy = (*NOT_AT_IMPORT, "pandas", "pandera", "numpy")

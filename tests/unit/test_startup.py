@@ -43,12 +43,15 @@ def test_the_command_validates_with_pandera_without_importing_hypothesis(tmp_pat
     assert "frozen: True" in out.stderr
 
 
-def test_the_report_loader_child_trims_its_process_too(tmp_path):
-    # The report runner starts ``python -m contacts311._loader``: its process is ours as well.
+def test_the_shared_load_child_trims_its_process_too(tmp_path):
+    # The report runner starts ``python -m contacts311.report.shared_load``: its process is ours too.
     pytest.importorskip("hypothesis")
     out_file = tmp_path / "dataset.pickle"
-    entry = f"import runpy\nsys.argv = ['_loader', {str(tmp_path)!r}, '', {str(out_file)!r}]"
-    out = _run(tmp_path, entry, "runpy.run_module('contacts311._loader', run_name='__main__')")
+    entry = (
+        "from contacts311.report.shared_load import _child\n"
+        f"sys.argv = ['shared_load', {str(tmp_path)!r}, '', {str(out_file)!r}]"
+    )
+    out = _run(tmp_path, entry, "_child()")
     assert out.returncode == 0, out.stderr
     assert out_file.is_file()
     assert "pandera: True" in out.stderr and "hypothesis: False" in out.stderr

@@ -40,19 +40,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the reports; exit 0 when done or up to date, 1 when a run failed, 3 with warnings."""
-    from contacts311 import reporting
+    from contacts311 import report
 
     if args.list_parameters:
-        declared = reporting.declared_parameters(reporting.list_notebooks())
+        declared = report.declared_parameters(report.list_notebooks())
         for p in declared.values():
-            if p.name in reporting.RUNNER_PARAMETERS + reporting.RUNNER_OPTIONAL_PARAMETERS:
+            if p.name in report.RUNNER_PARAMETERS + report.RUNNER_OPTIONAL_PARAMETERS:
                 continue
             print(
                 f"{p.name} ({p.type}, default {p.default!r}): {p.help} [{', '.join(p.notebooks)}]"
             )
         return 0
     try:
-        outcome = reporting.run_report(
+        outcome = report.run_report(
             args.data_dir,
             args.profile,
             args.out,
@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
             wait_seconds=args.wait,
             log=lambda line: print(f"contacts311: {line}", file=sys.stderr, flush=True),
         )
-    except reporting.LockTimeout as exc:
+    except report.LockTimeout as exc:
         print(f"contacts311: error: {exc}", file=sys.stderr)
         return 1
     if outcome.status != "up-to-date" and outcome.run_dir is not None:

@@ -1,0 +1,46 @@
+"""Unit tests for contacts311.report.notebook (the helpers the notebooks call)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from contacts311.report import notebook
+
+EVIL = '<script>alert("x")</script>'
+
+
+def test_headline_html_carries_the_exact_value():
+    out = notebook.headline_html(181798, "FY 2023-24", "Contacts <handled>")
+    assert '<span id="headline-value" data-value="181798">181,798</span>' in out
+    assert "Contacts &lt;handled&gt;, FY 2023-24" in out
+
+
+def test_table_html_escapes_and_formats():
+    frame = pd.DataFrame(
+        {
+            "queue": [EVIL, "General"],
+            "count": pd.array([1234567, None], dtype="Int64"),
+            "share_pct": [12.345, float("nan")],
+            "is_partial": [True, False],
+        }
+    )
+    out = notebook.table_html(frame, caption="Per <queue>")
+    assert "<script" not in out
+    assert '&lt;script&gt;alert("x")&lt;/script&gt;' in out
+    assert "1,234,567" in out and "12.3" in out
+    assert "<td>yes</td>" in out and "<td>no</td>" in out
+    assert "nan" not in out and "&lt;NA&gt;" not in out
+    assert "<caption>Per &lt;queue&gt;</caption>" in out
+
+
+def test_md_and_md_list_escape_values():
+    text = notebook.md("Skill **{s}** has {n:,} calls", s=EVIL, n=1500).data
+    assert text == "Skill **&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;** has 1,500 calls"
+    assert notebook.md_list(["a <b>", "c\nd"]).data == "- a &lt;b&gt;\n- c d"
+
+
+def test_table_html_shows_dates_without_midnight():
+    frame = pd.DataFrame({"contact_date": pd.to_datetime(["2024-03-11 00:00", "2024-03-12 08:30"])})
+    out = notebook.table_html(frame)
+    assert "<td>2024-03-11</td>" in out
+    assert "<td>2024-03-12 08:30:00</td>" in out
