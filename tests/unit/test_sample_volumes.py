@@ -1,4 +1,4 @@
-"""Unit tests for the sample-data generator's allocation helpers, calendar and CLI guard."""
+"""The sample's volume model: largest-remainder allocation and the calibrated targets."""
 
 from __future__ import annotations
 
@@ -8,14 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from contacts311.cli import main
-from contacts311.sample import (
-    allocate_largest_remainder,
-    daily_targets,
-    fake_pii_markers,
-    monthly_targets,
-    open_days,
-)
+from contacts311.sample.dates import open_days
+from contacts311.sample.volumes import allocate_largest_remainder, daily_targets, monthly_targets
 
 D = dt.date
 
@@ -75,26 +69,6 @@ def test_parts_sum_to_total_and_stay_within_one_of_the_quota(total, weights):
     for part, w in zip(parts, weights, strict=True):
         quota = total * w / s
         assert quota - 1 < part < quota + 1
-
-
-# ------------------------------------------------------------------ service calendar
-
-
-def test_weekend_service_starts_saturday_1_july_2023_and_july_4_is_closed():
-    # Fri 30 Jun open; Sat 1 and Sun 2 Jul open (daily from then); Mon 3 open;
-    # Tue 4 Jul Independence Day closed; Wed 5 open.
-    assert open_days(D(2023, 6, 30), D(2023, 7, 5)) == [
-        D(2023, 6, 30),
-        D(2023, 7, 1),
-        D(2023, 7, 2),
-        D(2023, 7, 3),
-        D(2023, 7, 5),
-    ]
-
-
-def test_weekdays_only_before_july_2023_and_observed_holiday_closed():
-    # Christmas 2022 was a Sunday, observed Monday 26 Dec; the weekend was closed anyway.
-    assert open_days(D(2022, 12, 23), D(2022, 12, 27)) == [D(2022, 12, 23), D(2022, 12, 27)]
 
 
 # ------------------------------------------------------------------ calibration
@@ -161,25 +135,3 @@ def test_gap_days_log_far_fewer_and_record_the_missed(targets):
         logged = counted.get((d, ch), 0)
         # 15% of the normal weight is still logged: missed is about 85/15 of what was logged.
         assert logged < n
-
-
-def test_fake_pii_markers_cover_names_domain_and_phone_prefix():
-    markers = fake_pii_markers()
-    assert "Avery Quinlan" in markers
-    assert "example.org" in markers
-    assert "555-01" in markers
-
-
-# ------------------------------------------------------------------ command line guard
-
-
-def test_cli_refuses_a_non_empty_folder_without_force(tmp_path, capsys):
-    (tmp_path / "keep.txt").write_text("mine", encoding="utf-8")
-    assert main(["sample-data", str(tmp_path)]) == 2
-    assert "--force" in capsys.readouterr().err
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt"]
-
-
-def test_cli_refuses_an_end_date_before_the_zendesk_overlap(tmp_path, capsys):
-    assert main(["sample-data", str(tmp_path / "out"), "--end-date", "2022-12-31"]) == 2
-    assert "end-date" in capsys.readouterr().err
