@@ -3,8 +3,8 @@
 The steps, each a function below: the year's volumes (the projection's mean and upper bound,
 unless given), the intraday profile (the last 12 months of interval data, else the flat
 fallback), the handle time (from the data, else the assumption), the week grid and FTE, the
-staffed-vs-needed comparison and the callers' patience. Each step adds the sentence that
-explains it to the plan's notes.
+staffed-vs-needed comparison and the callers' patience. Each step returns, with its result,
+the sentence that explains it for the plan's notes.
 """
 
 from __future__ import annotations
