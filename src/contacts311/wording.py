@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "DEFAULT_FORECAST_SOURCE",
     "GROWTH_METHODS",
     "ILLUSTRATIVE_FORECAST_NOTE",
     "MIXED_VINTAGES_NOTE",
@@ -245,6 +246,8 @@ def population_index_title(
 
 NO_FORECAST_NOTE = "Forecast and variance are null: no plan forecast file (fiscal_year,forecast_contacts) was read."
 ILLUSTRATIVE_FORECAST_NOTE = "The plan forecast is labelled illustrative in its source file."
+#: How a chart credits a plan forecast whose table carries no note of its own.
+DEFAULT_FORECAST_SOURCE = "implementation plan table supplied by the analyst"
 
 
 def plan_alignment_statement(

@@ -158,6 +158,19 @@ def _same_day_year_before(day: dt.date) -> dt.date:
         return day.replace(year=day.year - 1, day=28)
 
 
+def _last_day_with_data(dates: pd.Series, start: dt.date, end: dt.date) -> dt.date:
+    """The last date with contacts in a period; the month's end when the data are monthly.
+
+    Monthly data (every date the first of a month) stand for whole months, so a span through
+    the last of them runs to that month's end.
+    """
+    in_period = dates[(dates >= pd.Timestamp(start)) & (dates <= pd.Timestamp(end))]
+    last = in_period.max().date()
+    if (in_period.dt.day == 1).all() and in_period.nunique() > 1:
+        return _month_end(last)
+    return last
+
+
 def partial_period_comparison(
     contacts: pd.DataFrame,
     basis: str = "fiscal",
@@ -198,12 +211,8 @@ def partial_period_comparison(
         return pd.DataFrame(columns=cols)
     cur, prev = periods.iloc[-1], periods.iloc[-2]
     dates = pd.to_datetime(contacts["contact_date"])
-    in_cur = (dates >= pd.Timestamp(cur["start"])) & (dates <= pd.Timestamp(cur["end"]))
     if through is None:
-        cur_dates = dates[in_cur]
-        through = cur_dates.max().date()
-        if (cur_dates.dt.day == 1).all() and cur_dates.nunique() > 1:
-            through = _month_end(through)
+        through = _last_day_with_data(dates, cur["start"], cur["end"])
     prev_start = cur["start"].replace(year=cur["start"].year - 1)
     prev_through = _same_day_year_before(through)
     if through == _month_end(through):
@@ -214,12 +223,19 @@ def partial_period_comparison(
     prev_complete = not (span_months & set(prev["months_missing"]))
     in_span = (dates >= pd.Timestamp(cur["start"])) & (dates <= pd.Timestamp(through))
     in_prev = (dates >= pd.Timestamp(prev_start)) & (dates <= pd.Timestamp(prev_through))
-    channels = channel_columns(contacts["channel"].unique())
+    spans = {
+        "period": cur["period"],
+        "previous_period": prev["period"],
+        "start": cur["start"],
+        "through": through,
+        "previous_start": prev_start,
+        "previous_through": prev_through,
+    }
     label = wording.to_date_label(
         cur["period"], cur["start"], through, prev["period"], prev_start, prev_through
     )
     rows = []
-    for channel in [*channels, "total"]:
+    for channel in [*channel_columns(contacts["channel"].unique()), "total"]:
         mask = (
             contacts["channel"] == channel
             if channel != "total"
@@ -232,12 +248,7 @@ def partial_period_comparison(
         )
         rows.append(
             {
-                "period": cur["period"],
-                "previous_period": prev["period"],
-                "start": cur["start"],
-                "through": through,
-                "previous_start": prev_start,
-                "previous_through": prev_through,
+                **spans,
                 "channel": channel,
                 "current": current,
                 "previous": previous,

@@ -48,7 +48,7 @@ def forecast_source(forecast: pd.DataFrame | None) -> str:
     notes = []
     if forecast is not None and "note" in forecast:
         notes = sorted({str(n).strip() for n in forecast["note"].dropna() if str(n).strip()})
-    return "; ".join(notes) if notes else "implementation plan table supplied by the analyst"
+    return "; ".join(notes) if notes else wording.DEFAULT_FORECAST_SOURCE
 
 
 def plan_comparison(
