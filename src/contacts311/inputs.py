@@ -172,9 +172,12 @@ def _unrecognised(path: Path, head: str) -> InputError:
 
 def _name(path: Path, base: Path) -> str:
     try:
-        return path.resolve().relative_to(base.resolve()).as_posix()
+        name = path.resolve().relative_to(base.resolve()).as_posix()
     except ValueError:
-        return path.name
+        name = path.name
+    # Under an ASCII locale, a non-ASCII name arrives with surrogate escapes that no output or
+    # table can encode; names are bytes on disk, almost always UTF-8.
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
 # --------------------------------------------------------------------------- SHA-256
