@@ -182,17 +182,7 @@ def test_an_empty_data_folder_is_refused(tmp_path, capsys):
     assert err.count("\n") == 1 and f"{tmp_path}: no exports in this folder" in err
 
 
-def _as_unprivileged(command: list[str]) -> list[str]:
-    """Run as ``nobody`` when we are root: root reads any folder whatever its permissions."""
-    if os.geteuid() != 0:
-        return command
-    setpriv = shutil.which("setpriv")
-    if setpriv is None:
-        pytest.skip("running as root without setpriv (util-linux): cannot drop privileges")
-    return [setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups", *command]
-
-
-def test_an_unreadable_folder_is_an_error_naming_it_not_a_lower_total():
+def test_an_unreadable_folder_is_an_error_naming_it_not_a_lower_total(unprivileged):
     base = Path(tempfile.mkdtemp(prefix="contacts311-perm-"))
     try:
         base.chmod(0o755)
@@ -206,7 +196,7 @@ def test_an_unreadable_folder_is_an_error_naming_it_not_a_lower_total():
         locked.chmod(0o000)
         env = {**os.environ, "CONTACTS311_CACHE_DIR": "off", "HOME": str(base)}
         done = subprocess.run(
-            _as_unprivileged([sys.executable, "-m", "contacts311", "totals", str(base)]),
+            unprivileged([sys.executable, "-m", "contacts311", "totals", str(base)]),
             capture_output=True,
             text=True,
             env=env,
