@@ -94,3 +94,14 @@ def test_a_true_c_locale_never_crashes_on_a_non_ascii_file_name(tiny):
     )
     assert done.returncode == 0, done.stderr.decode("ascii", "replace")
     assert b"hsplit_\\xe9t\\xe9.csv" in done.stdout
+
+
+def test_a_closed_standard_output_is_like_dev_null(tiny):
+    done = subprocess.run(
+        ["bash", "-c", f'"{sys.executable}" -m contacts311 totals "{tiny}" >&-'],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
