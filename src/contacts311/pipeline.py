@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -36,7 +37,9 @@ from contacts311.sources.population import bundled_population as _bundled_census
 __all__ = ["Dataset", "InputFile", "cache_dir", "discover", "load"]
 
 #: Bump when the cached form of a source's result changes.
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2
+#: Each cache entry starts with the SHA-256 digest of its pickled payload.
+_CHECKSUM_BYTES = 32
 
 
 @dataclass
@@ -204,16 +207,12 @@ def _read_group(
     entry = None  # the cache entry, once the digests that key it are known
     if folder is not None and cached_before(folder, group):
         entry = folder / f"{_cache_key(fmt, group, prof, _wait(digests, group))}.pickle"
-        if entry.is_file():
-            try:
-                with entry.open("rb") as fh:
-                    result, caught = pickle.load(fh)
-            except Exception:  # a damaged or foreign cache entry is simply read afresh
-                pass
-            else:
-                for message, category in caught:
-                    warnings.warn(message, category, stacklevel=2)
-                return result
+        cached = _read_cache(entry)
+        if cached is not None:
+            result, caught = cached
+            for message, category in caught:
+                warnings.warn(message, category, stacklevel=2)
+            return result
     before = _states(group)
     with warnings.catch_warnings(record=True) as records:
         warnings.simplefilter("always")
@@ -241,13 +240,38 @@ def _states(group: list[InputFile]) -> list[tuple[str, int, int]] | None:
         return None
 
 
+def _read_cache(entry: Path) -> tuple[SourceResult, list] | None:
+    """The stored ``(result, warnings)`` at ``entry`` if it is whole, else ``None``.
+
+    Each entry starts with the SHA-256 of the rest, checked before anything is unpickled: a
+    flipped bit must never become a figure (or crash the reader). A damaged entry is removed
+    with a warning, and the files are read afresh.
+    """
+    try:
+        blob = entry.read_bytes()
+    except OSError:  # absent, or unreadable: a cache miss
+        return None
+    checksum, payload = blob[:_CHECKSUM_BYTES], blob[_CHECKSUM_BYTES:]
+    if len(checksum) == _CHECKSUM_BYTES and hashlib.sha256(payload).digest() == checksum:
+        try:
+            return pickle.loads(payload)
+        except Exception:  # whole but unreadable here (another version's classes): a miss
+            return None
+    warn_input(entry, "damaged cache entry (checksum mismatch): discarded, the files read afresh")
+    with contextlib.suppress(OSError):
+        entry.unlink()
+    return None
+
+
 def _write_cache(entry: Path, value: object) -> bool:
-    """Store ``value`` at ``entry`` atomically; whether it was stored."""
+    """Store ``value`` at ``entry`` atomically, behind its checksum; whether it was stored."""
+    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
         with os.fdopen(fd, "wb") as fh:
-            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            fh.write(hashlib.sha256(payload).digest())
+            fh.write(payload)
         os.replace(tmp, entry)  # atomic: a concurrent reader sees the old entry or the new one
     except OSError:
         # A read-only or full cache folder only costs speed.
