@@ -1,4 +1,12 @@
-"""How many contacts the sample counts: per month (calibrated), per channel, per day."""
+"""How many contacts the sample counts: per month (calibrated), per channel, per day.
+
+Each month's calibrated total is split into channels: phone 85% and in person 4% throughout,
+e-mail and webform 11% together. The split between those two shifts by fiscal year, as
+residents move from e-mail to the web forms: webform's share of the e-mail and webform
+contacts is :data:`WEBFORM_PERCENT_FIRST_FY` in FY 2020-21 and grows by
+:data:`WEBFORM_PERCENT_PER_YEAR` points a year, up to :data:`WEBFORM_PERCENT_MAX`
+(:func:`webform_percent`). Totals per month, and so per fiscal year, stay calibrated.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +19,15 @@ from collections.abc import Sequence
 from contacts311.sample.dates import START_DATE, fy_end_year, month_end, month_iter, open_days
 
 CHANNELS = ("phone", "email", "webform", "in_person")
+# Phone, e-mail, webform, in person. The e-mail and webform parts are pooled, then re-split by
+# the fiscal year's webform share: so phone and in person keep exactly these four-way parts.
 _CHANNEL_SHARES = (0.85, 0.07, 0.04, 0.04)
+#: Webform's share (percent) of the e-mail and webform contacts in FY 2020-21.
+WEBFORM_PERCENT_FIRST_FY = 30
+#: Percentage points webform's share gains each fiscal year after FY 2020-21.
+WEBFORM_PERCENT_PER_YEAR = 7
+#: Webform's share never exceeds this percent (e-mail never quite disappears).
+WEBFORM_PERCENT_MAX = 90
 # Monday..Sunday; weekends are quieter once they are open at all.
 _WEEKDAY_WEIGHTS = (1.2, 1.1, 1.05, 1.0, 0.9, 0.45, 0.35)
 # January is index 0. Mild seasonality: the holidays are quiet, late spring is busy.
@@ -133,12 +149,34 @@ def monthly_targets(end_date: dt.date) -> dict[tuple[int, int], int]:
     return {ym: targets[ym] for ym in months if ym <= last}
 
 
+def webform_percent(fy_end: int) -> int:
+    """Webform's share, in percent, of a fiscal year's e-mail and webform contacts.
+
+    Args:
+        fy_end: The fiscal year, by the calendar year it ends in (2021 is FY 2020-21).
+
+    Returns:
+        :data:`WEBFORM_PERCENT_FIRST_FY` plus :data:`WEBFORM_PERCENT_PER_YEAR` for each year
+        after FY 2020-21, at most :data:`WEBFORM_PERCENT_MAX`.
+
+    Examples:
+        >>> [webform_percent(y) for y in (2021, 2022, 2024)]
+        [30, 37, 51]
+    """
+    years = fy_end - fy_end_year(START_DATE)
+    return min(WEBFORM_PERCENT_FIRST_FY + WEBFORM_PERCENT_PER_YEAR * years, WEBFORM_PERCENT_MAX)
+
+
 def _channel_split(ym: tuple[int, int], total: int) -> dict[str, int]:
     if ym == (2024, 3):
         # The City's bulletin: phone 12,698; email (+ webform) 1,634; walk-in 642.
-        email, webform = allocate_largest_remainder(1_634, [7, 4])
-        return {"phone": 12_698, "email": email, "webform": webform, "in_person": 642}
-    return dict(zip(CHANNELS, allocate_largest_remainder(total, _CHANNEL_SHARES), strict=True))
+        phone, written, in_person = 12_698, 1_634, 642
+    else:
+        phone, email, webform, in_person = allocate_largest_remainder(total, _CHANNEL_SHARES)
+        written = email + webform
+    percent = webform_percent(fy_end_year(dt.date(ym[0], ym[1], 1)))
+    email, webform = allocate_largest_remainder(written, [100 - percent, percent])
+    return {"phone": phone, "email": email, "webform": webform, "in_person": in_person}
 
 
 def _day_weight(day: dt.date, channel: str) -> float:
