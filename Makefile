@@ -13,7 +13,9 @@ export PIP_CONSTRAINT := $(CURDIR)/constraints.txt
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup browser run totals test test-fast lint format lab sample bench bench-report lock clean
+NODE_STAMP := node_modules/.package-lock.json
+
+.PHONY: help setup browser node run totals test test-fast lint format lab sample bench bench-report lock clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-11s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -32,13 +34,22 @@ browser: ## Install Debian's chromium for the browser tests (if missing)
 	  echo "==> installing Debian's chromium (browser tests)"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
 
+node: $(NODE_STAMP) ## Install the pinned JavaScript of the browser tests (axe-core, package-lock.json)
+
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "==> installing Debian's nodejs and npm (accessibility audit)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm >/dev/null; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 run: setup ## Set up, then run the main job (HTML reports) on the bundled sample data
 	$(BIN)/contacts311 report $(DATA) --out $(OUT)
 
 totals: setup ## Print fiscal-year totals for DATA (default: the bundled sample)
 	$(BIN)/contacts311 totals $(DATA)
 
-test: setup browser ## Set up, then run the full test suite
+test: setup browser node ## Set up, then run the full test suite
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 test-fast: setup ## Unit tests only

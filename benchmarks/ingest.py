@@ -10,7 +10,11 @@ every one in its own process so its wall time and peak resident memory are its o
 2. the same command with the read cache on in a fresh cache folder (``contacts311-cache``): a
    first run, which hashes the file *before* reading it, to look the cache up;
 3. a plain pandas script: ``read_csv`` + sort/``drop_duplicates`` + ``groupby`` per local day;
-4. DuckDB running the same count as one SQL query over the same file.
+4. DuckDB running the same count as one SQL query over the same file;
+5. ``module``: ``contacts311.sources.amazon_connect.read`` alone (this tree), and
+   ``module@REV``: the same call on the module as it was at commit REV (``--baseline``,
+   default ``4b66e45``: the hand-written threaded reader), extracted with ``git archive`` into
+   a temporary folder and imported through ``PYTHONPATH``.
 
 It prints a table (wall seconds, records per second, peak RSS, ratios) and checks that all
 give the same fiscal-year totals of answered calls. Usage::
@@ -265,6 +269,36 @@ for d, n in rows:
 """
 
 
+MODULE_SCRIPT = """
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+from contacts311.profile import Profile
+from contacts311.sources import amazon_connect
+
+path, tz = Path(sys.argv[1]), sys.argv[2]
+result = amazon_connect.read([SimpleNamespace(path=path, name=path.name)], Profile(timezone=tz))
+days = result.contacts.groupby("contact_date")["count"].sum()
+for d, n in days.items():
+    print(f"{d:%Y-%m-%d},{n}")
+"""
+
+
+def baseline_tree(rev: str, workdir: Path) -> Path | None:
+    """The package's sources at commit ``rev``, extracted under ``workdir`` (None: no such commit)."""
+    root = Path(__file__).resolve().parents[1]
+    dest = workdir / f"baseline-{rev}"
+    dest.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.run(
+        ["git", "-C", str(root), "archive", rev, "src"], capture_output=True, check=False
+    )
+    if archive.returncode != 0:
+        print(f"baseline {rev}: not in this checkout, skipped", file=sys.stderr)
+        return None
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)
+    return dest / "src"
+
+
 # contacts311's read cache (pipeline.load, keyed by the inputs' SHA-256) would turn a repeated
 # run into a pickle load: a false figure. Every contender must parse the CSV each time.
 CONTENDER_ENV: dict[str, dict[str, str]] = {"contacts311": {"CONTACTS311_CACHE_DIR": "off"}}
@@ -331,7 +365,7 @@ def _contacts311() -> list[str]:
     return [sys.executable, "-c", "import sys; from contacts311.cli import main; sys.exit(main())"]
 
 
-def run_size(n: int, workdir: Path, repeat: int = 1) -> dict:
+def run_size(n: int, workdir: Path, repeat: int = 1, baseline: Path | None = None) -> dict:
     """Generate ``n`` records and run the contenders on them, ``repeat`` interleaved rounds.
 
     Each contender's figure is its median time over the rounds (and its highest peak memory);
@@ -359,16 +393,24 @@ def run_size(n: int, workdir: Path, repeat: int = 1) -> dict:
         "contacts311-cache": totals,
         "pandas": [py, "-c", PANDAS_SCRIPT, str(csv_path), TIMEZONE],
         "duckdb": [py, "-c", DUCKDB_SCRIPT, str(csv_path), TIMEZONE],
+        "module": [py, "-c", MODULE_SCRIPT, str(csv_path), TIMEZONE],
     }
     cache = folder / "cache"
     env = {**CONTENDER_ENV, "contacts311-cache": {"CONTACTS311_CACHE_DIR": str(cache)}}
+    if baseline is not None:
+        name = f"module@{baseline.parent.name.removeprefix('baseline-')}"
+        contenders[name] = contenders["module"]
+        env[name] = {"PYTHONPATH": str(baseline)}
     samples: dict[str, list[dict]] = {name: [] for name in contenders}
     for _ in range(repeat):
         shutil.rmtree(cache, ignore_errors=True)
         for name, cmd in contenders.items():
             res = _measure(cmd, folder, env.get(name))
-            ours = name.startswith("contacts311")
-            parse = _fiscal_totals_from_cli if ours else _fiscal_totals_from_days
+            parse = (
+                _fiscal_totals_from_cli
+                if name.startswith("contacts311")
+                else _fiscal_totals_from_days
+            )
             res["totals"] = parse(res.pop("stdout"))
             samples[name].append(res)
     info["results"] = {
@@ -451,7 +493,7 @@ def table(runs: list[dict]) -> str:
     for run in runs:
         res = run["results"]
         for name, r in res.items():
-            ours = name.startswith("contacts311")
+            ours = name.startswith(("contacts311", "module"))
             secs = r["seconds"]
             ratio_duck = f"{secs / res['duckdb']['seconds']:.2f}" if ours else ""
             ratio_pd = f"{res['pandas']['seconds'] / secs:.2f}" if ours else ""
@@ -476,6 +518,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     parser.add_argument(
+        "--baseline",
+        default="4b66e45",
+        help="commit whose Connect module is also timed ('none': skip)",
+    )
+    parser.add_argument(
         "--repeat", type=int, default=1, help="interleaved rounds per size; medians are reported"
     )
     args = parser.parse_args(argv)
@@ -486,9 +533,10 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="contacts311-bench-")) if own_tmp else args.workdir
     runs = []
     try:
+        baseline = None if args.baseline == "none" else baseline_tree(args.baseline, workdir)
         for n in sizes:
             print(f"{_label(n)} records ...", file=sys.stderr, flush=True)
-            runs.append(run_size(n, workdir, args.repeat))
+            runs.append(run_size(n, workdir, args.repeat, baseline))
             done = ", ".join(
                 f"{name} {'/'.join(f'{t:.1f}' for t in r['rounds'])}s {r['peak_mib']:,.0f}MiB"
                 for name, r in runs[-1]["results"].items()

@@ -34,3 +34,22 @@ def fresh_python():
         )
 
     return run
+
+
+@pytest.fixture(scope="session")
+def unprivileged():
+    """Prefix a command so it runs without root's power to read and write any file.
+
+    Permission faults can only be made real for a user that permissions bind. As root, the
+    command runs as ``nobody`` through util-linux's ``setpriv``; the test is skipped only if
+    ``nobody`` cannot even import the package from this checkout.
+    """
+    if os.geteuid() != 0:
+        return lambda command: list(command)
+    prefix = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+    probe = subprocess.run(
+        [*prefix, sys.executable, "-c", "import contacts311"], capture_output=True, timeout=60
+    )
+    if probe.returncode != 0:
+        pytest.skip("as root, and user 'nobody' cannot import contacts311 from this checkout")
+    return lambda command: [*prefix, *command]

@@ -5,11 +5,74 @@ The command line turns every :class:`InputError` into one line on stderr and exi
 
 from __future__ import annotations
 
+import os
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["InputError", "InputWarning", "ProfileError", "warn_input"]
+__all__ = [
+    "InputError",
+    "InputWarning",
+    "ProfileError",
+    "Stopped",
+    "display_path",
+    "os_error_message",
+    "warn_input",
+]
+
+# C0 and C1 control characters: a newline or an escape sequence in a file name must not split a
+# one-line message or forge a log line.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def display_path(path: str | os.PathLike[str] | None) -> str:
+    r"""A path as every message prints it: control characters escaped (``\n``, ``\x1b``).
+
+    Args:
+        path: A file or folder name.
+
+    Returns:
+        The name on one line, with nothing a terminal or a log reader would act on.
+    """
+    return _escape_controls(os.fspath(path or ""))
+
+
+def _escape_controls(text: str) -> str:
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
+
+
+def os_error_message(exc: OSError) -> str:
+    """One line for an error the operating system raised: the path(s) and what failed.
+
+    Args:
+        exc: The error, e.g. ``PermissionError`` or ``OSError(ENOSPC)``.
+
+    Returns:
+        ``PATH: what failed`` (``PATH -> OTHER: ...`` for a rename or a link).
+    """
+    what = exc.strerror or type(exc).__name__
+    if exc.filename is None:
+        return what
+    where = display_path(exc.filename)
+    if exc.filename2 is not None:
+        where += f" -> {display_path(exc.filename2)}"
+    return f"{where}: {what}"
+
+
+class Stopped(KeyboardInterrupt):
+    """The process was asked to stop by a signal (SIGTERM from systemd, SIGHUP from a terminal).
+
+    It is a ``KeyboardInterrupt``, so it is handled exactly as Ctrl-C is: the same cleanup
+    and the same record of the run.
+
+    Attributes:
+        signal_number: The signal received; the command exits with ``128 + signal_number``.
+    """
+
+    def __init__(self, signal_number: int) -> None:
+        super().__init__(signal_number)
+        self.signal_number = signal_number
 
 
 @dataclass
@@ -39,13 +102,14 @@ class InputError(Exception):
     def __str__(self) -> str:
         where = []
         if self.file is not None:
-            where.append(str(self.file))
+            where.append(display_path(self.file))
         if self.line is not None:
             where.append(f"line {self.line}")
         if self.column is not None:
             where.append(f"column {self.column!r}")
         prefix = ", ".join(where)
         text = " ".join(self.message.split())  # one line, whatever the data held
+        text = _escape_controls(text)
         return f"{prefix}: {text}" if prefix else text
 
 
@@ -59,5 +123,5 @@ class InputWarning(UserWarning):
 
 def warn_input(file: str | Path, message: str, line: int | None = None) -> None:
     """Emit an :class:`InputWarning` naming the file (and line when known)."""
-    where = f"{file}, line {line}" if line is not None else str(file)
+    where = display_path(file) + (f", line {line}" if line is not None else "")
     warnings.warn(f"{where}: {message}", InputWarning, stacklevel=2)

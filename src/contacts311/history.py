@@ -9,6 +9,7 @@ transaction, so a failed or interrupted run leaves the history as it was.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import json
 import sqlite3
@@ -191,7 +192,7 @@ def record_run(
     except sqlite3.IntegrityError:
         raise  # the same run id twice is a caller's bug, not a damaged file
     except sqlite3.DatabaseError as exc:
-        raise _damaged(Path(path), exc) from None
+        raise _history_error(Path(path), exc) from None
 
 
 def read_history(path: str | Path) -> dict[str, pd.DataFrame]:
@@ -207,10 +208,34 @@ def read_history(path: str | Path) -> dict[str, pd.DataFrame]:
         try:
             return {n: pd.read_sql_query(f"SELECT * FROM {n} ORDER BY rowid", conn) for n in names}
         except (sqlite3.DatabaseError, pd.errors.DatabaseError) as exc:
-            raise _damaged(path, exc) from None
+            raise _history_error(path, exc) from None
 
 
-def _damaged(path: Path, exc: Exception) -> InputError:
+#: SQLite's errors that are the system's (permissions, space, a missing folder, another
+#: writer), by primary code; all others mean the file is not a healthy history.
+_SYSTEM = {
+    "SQLITE_READONLY": (errno.EACCES, "cannot write the figure history: it is read-only here"),
+    "SQLITE_PERM": (errno.EACCES, "cannot use the figure history: permission denied"),
+    "SQLITE_CANTOPEN": (
+        errno.EACCES,
+        "cannot open the figure history: check that its folder exists and may be written",
+    ),
+    "SQLITE_FULL": (errno.ENOSPC, "cannot write the figure history: the disk is full"),
+    "SQLITE_IOERR": (errno.EIO, "cannot write the figure history: input/output error"),
+    "SQLITE_BUSY": (errno.EBUSY, "the figure history is locked by another program"),
+}
+
+
+def _history_error(path: Path, exc: Exception) -> Exception:
+    """The error to raise for ``exc``: a damaged history, or the system refusing to use it.
+
+    A permission or disk problem must never read as damage: that advice would make an operator
+    throw away a healthy history.
+    """
+    primary = "_".join(getattr(exc, "sqlite_errorname", "").split("_")[:2])  # SQLITE_IOERR_WRITE
+    if primary in _SYSTEM:
+        code, what = _SYSTEM[primary]
+        return OSError(code, f"{what} ({exc})", str(path))
     return InputError(
         path,
         f"not a readable contacts311 figure history ({exc}); expected the SQLite file a report "

@@ -88,8 +88,15 @@ def discover(data_dir: str | Path | None, profile: Profile) -> list[InputFile]:
             found += [InputFile(p, _name(p, base), entry.format, entry.options) for p in matches]
         return found
     root = _data_root(data_dir)
+    files = _folder_files(root)
+    if not files:
+        raise InputError(
+            root,
+            "no exports in this folder (hidden files, names starting with '_' and documentation "
+            "are skipped); expected the channel exports, e.g. phone/ and zendesk/",
+        )
     out = []
-    for p in _folder_files(root):
+    for p in files:
         head = read_head(p)
         fmt = sources.sniff(head)
         if fmt is None:
@@ -127,15 +134,40 @@ def _data_root(data_dir: str | Path | None) -> Path:
 
 
 def _folder_files(root: Path) -> list[Path]:
-    """The files of a data folder, less hidden and ``_``-prefixed entries and documentation."""
-    return [
-        p
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-        and not any(part.startswith((".", "_")) for part in p.relative_to(root).parts)
-        and p.suffix.lower() not in _SKIP_SUFFIXES
-        and p.name.lower() != "readme"
-    ]
+    """The files of a data folder, less hidden and ``_``-prefixed entries and documentation.
+
+    Folder symlinks are followed (each real folder read once, so a loop ends); a folder or
+    entry that cannot be read is an error, never a silent gap in the totals.
+    """
+    files: list[Path] = []
+    seen: set[tuple[int, int]] = set()
+
+    def refuse(exc: OSError) -> None:
+        raise InputError(
+            exc.filename, f"cannot read this folder ({exc.strerror}); fix its permissions"
+        )
+
+    for folder, dirs, names in os.walk(root, onerror=refuse, followlinks=True):
+        state = os.stat(folder)
+        if (state.st_dev, state.st_ino) in seen:
+            dirs[:] = []
+            continue
+        seen.add((state.st_dev, state.st_ino))
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+        files += [Path(folder, n) for n in names if _is_export_name(Path(folder, n))]
+    return sorted(files)
+
+
+def _is_export_name(path: Path) -> bool:
+    if path.name.startswith((".", "_")) or path.suffix.lower() in _SKIP_SUFFIXES:
+        return False
+    if path.name.lower() == "readme":
+        return False
+    if not path.is_file():  # a socket, a fifo or a broken link is no export; say so
+        if not path.exists():
+            raise InputError(path, "broken link: it points to nothing; remove it or fix its target")
+        return False
+    return True
 
 
 def _unrecognised(path: Path, head: str) -> InputError:
@@ -171,10 +203,20 @@ def _unrecognised(path: Path, head: str) -> InputError:
 
 
 def _name(path: Path, base: Path) -> str:
+    # Lexically first: a file reached through a folder symlink keeps the name it has under
+    # the data folder, not its target's.
     try:
-        return path.resolve().relative_to(base.resolve()).as_posix()
+        name = path.relative_to(base).as_posix()
+        if ".." in Path(name).parts:
+            raise ValueError(name)
     except ValueError:
-        return path.name
+        try:
+            name = path.resolve().relative_to(base.resolve()).as_posix()
+        except ValueError:
+            name = path.name
+    # Under an ASCII locale, a non-ASCII name arrives with surrogate escapes that no output or
+    # table can encode; names are bytes on disk, almost always UTF-8.
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
 # --------------------------------------------------------------------------- SHA-256

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -36,7 +37,9 @@ from contacts311.sources.population import bundled_population as _bundled_census
 __all__ = ["Dataset", "InputFile", "cache_dir", "discover", "load"]
 
 #: Bump when the cached form of a source's result changes.
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2
+#: Each cache entry starts with the SHA-256 digest of its pickled payload.
+_CHECKSUM_BYTES = 32
 
 
 @dataclass
@@ -204,16 +207,12 @@ def _read_group(
     entry = None  # the cache entry, once the digests that key it are known
     if folder is not None and cached_before(folder, group):
         entry = folder / f"{_cache_key(fmt, group, prof, _wait(digests, group))}.pickle"
-        if entry.is_file():
-            try:
-                with entry.open("rb") as fh:
-                    result, caught = pickle.load(fh)
-            except Exception:  # a damaged or foreign cache entry is simply read afresh
-                pass
-            else:
-                for message, category in caught:
-                    warnings.warn(message, category, stacklevel=2)
-                return result
+        cached = _read_cache(entry)
+        if cached is not None:
+            result, caught = cached
+            for message, category in caught:
+                warnings.warn(message, category, stacklevel=2)
+            return result
     before = _states(group)
     with warnings.catch_warnings(record=True) as records:
         warnings.simplefilter("always")
@@ -241,13 +240,38 @@ def _states(group: list[InputFile]) -> list[tuple[str, int, int]] | None:
         return None
 
 
+def _read_cache(entry: Path) -> tuple[SourceResult, list] | None:
+    """The stored ``(result, warnings)`` at ``entry`` if it is whole, else ``None``.
+
+    Each entry starts with the SHA-256 of the rest, checked before anything is unpickled: a
+    flipped bit must never become a figure (or crash the reader). A damaged entry is removed
+    with a warning, and the files are read afresh.
+    """
+    try:
+        blob = entry.read_bytes()
+    except OSError:  # absent, or unreadable: a cache miss
+        return None
+    checksum, payload = blob[:_CHECKSUM_BYTES], blob[_CHECKSUM_BYTES:]
+    if len(checksum) == _CHECKSUM_BYTES and hashlib.sha256(payload).digest() == checksum:
+        try:
+            return pickle.loads(payload)
+        except Exception:  # whole but unreadable here (another version's classes): a miss
+            return None
+    warn_input(entry, "damaged cache entry (checksum mismatch): discarded, the files read afresh")
+    with contextlib.suppress(OSError):
+        entry.unlink()
+    return None
+
+
 def _write_cache(entry: Path, value: object) -> bool:
-    """Store ``value`` at ``entry`` atomically; whether it was stored."""
+    """Store ``value`` at ``entry`` atomically, behind its checksum; whether it was stored."""
+    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
         with os.fdopen(fd, "wb") as fh:
-            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            fh.write(hashlib.sha256(payload).digest())
+            fh.write(payload)
         os.replace(tmp, entry)  # atomic: a concurrent reader sees the old entry or the new one
     except OSError:
         # A read-only or full cache folder only costs speed.
@@ -289,17 +313,45 @@ def load(
     """
     prof = resolve_profile(profile)
     files = discover(data_dir, prof)
+    folder = cache_dir() if cache else None
+    results, shas = _read_formats(files, prof, folder, digests=digests, progress=progress)
+    if today is None:
+        today = dt.datetime.now(prof.tz).date()
+    parts = _combine(results, today)
+    data = Dataset(
+        contacts=_core_table(parts.contacts),
+        ledger=(
+            pd.concat(parts.ledgers, ignore_index=True)
+            if parts.ledgers
+            else pd.DataFrame(columns=LEDGER_COLUMNS)
+        ),
+        inputs=_inputs_table(files, shas, parts.rows_read),
+        notes=parts.notes,
+        tables={k: pd.concat(v, ignore_index=True) for k, v in parts.tables.items()},
+        columns=parts.columns,
+        profile=prof,
+    )
+    return fill_population(data, bundled_population)
+
+
+def _read_formats(
+    files: list[InputFile], prof: Profile, folder: Path | None, *, digests: bool, progress: bool
+) -> tuple[list[tuple[str, SourceResult]], dict[str, str]]:
+    """Read each format's files (or take them from the cache); the results and the digests.
+
+    Returns:
+        ``(format, result)`` in the order the formats first appear in ``files``, and each
+        file's SHA-256 by name (empty when neither ``digests`` nor the cache asks for them).
+    """
     by_format: dict[str, list[InputFile]] = {}
     for f in files:
         by_format.setdefault(f.format, []).append(f)
-
     results: list[tuple[str, SourceResult]] = []
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(files), desc="reading exports", unit="file", leave=False)
-    folder = cache_dir() if cache else None
     # The files are hashed in background threads while they are read (or were already, when
     # the caller prefetched the digests). A format's hashes are awaited before its read only
     # when they key a cache lookup.
@@ -318,46 +370,67 @@ def load(
     shas = {name: future.result() for name, future in hashing.items()}
     if bar is not None:
         bar.close()
+    return results, shas
 
-    if today is None:
-        today = dt.datetime.now(prof.tz).date()
+
+@dataclass
+class _Combined:
+    """The formats' results gathered for one :class:`Dataset`, before the tables are joined."""
+
+    contacts: list[pd.DataFrame] = dataclasses.field(default_factory=list)
+    ledgers: list[pd.DataFrame] = dataclasses.field(default_factory=list)
+    notes: list[str] = dataclasses.field(default_factory=list)
+    tables: dict[str, list[pd.DataFrame]] = dataclasses.field(default_factory=dict)
+    columns: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+    rows_read: dict[str, int] = dataclasses.field(default_factory=dict)
+
+
+def _combine(results: list[tuple[str, SourceResult]], today: dt.date) -> _Combined:
+    """Take rows dated after ``today`` out of every result, check each ledger and gather them.
+
+    Raises:
+        RuntimeError: A source's ledger does not balance (a bug in the source, not the input).
+    """
     future = [_exclude_future(r, today) for _, r in results]
-    contacts = [r.contacts for _, r in results if not r.contacts.empty]
-    ledgers = []
-    notes: list[str] = []
-    tables: dict[str, list[pd.DataFrame]] = {}
-    columns: dict[str, list[str]] = {}
-    rows_read: dict[str, int] = {}
+    out = _Combined(contacts=[r.contacts for _, r in results if not r.contacts.empty])
     for (fmt, r), moved in zip(results, future, strict=True):
         bad = r.ledger.unbalanced()
         if bad:
             raise RuntimeError(f"ledger does not balance for {fmt}: {'; '.join(bad)}")
-        ledgers.append(_move_to_future(r.ledger.frame(), moved))
-        rows_read.update(r.ledger.rows_read)
+        out.ledgers.append(_move_to_future(r.ledger.frame(), moved))
+        out.rows_read.update(r.ledger.rows_read)
         for name, n in r.ledger.rows_read.items():
             if n == 0:
                 warn_input(
                     name, "no data rows (a header only); listed in the ledger as no_data_rows"
                 )
-        notes.extend(r.notes)
-        notes.extend(
+        out.notes.extend(r.notes)
+        out.notes.extend(
             f"{name}: {n_rows:,} row(s) ({n_contacts:,} contacts) dated after {today.isoformat()} "
             "excluded as future_date: not in the totals."
             for name, (n_rows, n_contacts) in moved.items()
         )
-        columns.update(r.columns)
+        out.columns.update(r.columns)
         for kind, table in r.tables.items():
-            tables.setdefault(kind, []).append(table)
+            out.tables.setdefault(kind, []).append(table)
+    return out
+
+
+def _core_table(contacts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The sources' core rows as one validated table, by date, channel and file."""
     table = (
         validate_contacts(pd.concat(contacts, ignore_index=True)) if contacts else empty_contacts()
     )
-    table = table.sort_values(
-        ["contact_date", "channel", "source_file"], kind="stable"
-    ).reset_index(drop=True)
-    ledger = (
-        pd.concat(ledgers, ignore_index=True) if ledgers else pd.DataFrame(columns=LEDGER_COLUMNS)
+    return table.sort_values(["contact_date", "channel", "source_file"], kind="stable").reset_index(
+        drop=True
     )
-    inputs = pd.DataFrame(
+
+
+def _inputs_table(
+    files: list[InputFile], shas: dict[str, str], rows_read: dict[str, int]
+) -> pd.DataFrame:
+    """One row per input file: its format, SHA-256 (when hashed), size and rows read."""
+    return pd.DataFrame(
         [
             {
                 "source_file": f.name,
@@ -370,13 +443,3 @@ def load(
         ],
         columns=["source_file", "format", "sha256", "bytes", "rows_read"],
     )
-    data = Dataset(
-        contacts=table,
-        ledger=ledger,
-        inputs=inputs,
-        notes=notes,
-        tables={k: pd.concat(v, ignore_index=True) for k, v in tables.items()},
-        columns=columns,
-        profile=prof,
-    )
-    return fill_population(data, bundled_population)

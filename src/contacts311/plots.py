@@ -1,6 +1,8 @@
 """One chart style for every report: findings as titles, labelled axes, a source line.
 
-Colours are the Okabe-Ito palette (distinguishable with the common colour-vision deficiencies),
+Colours are the Okabe-Ito hues (distinguishable with the common colour-vision deficiencies),
+darkened where needed so each has at least 3:1 contrast against the white background (WCAG 2.1,
+1.4.11: bars are separated by white edges, so that is the contrast with their neighbours too),
 and every series also differs by hatch (bars) or line style and marker (lines), so a chart
 still reads when printed in greyscale.
 """
@@ -22,7 +24,7 @@ __all__ = [
     "HATCHES",
     "LINESTYLES",
     "MARKERS",
-    "OKABE_ITO",
+    "PALETTE",
     "apply_style",
     "bar_chart",
     "channel_bars",
@@ -36,17 +38,20 @@ __all__ = [
     "show",
 ]
 
-#: Okabe & Ito (2008) colour-blind-safe palette, in the order series use it.
-OKABE_ITO = (
+#: Okabe & Ito (2008) colour-blind-safe hues, in the order series use them; the light ones
+#: (orange, sky blue, yellow, ...) darkened to reach 3:1 against white.
+PALETTE = (
     "#0072B2",  # blue
-    "#E69F00",  # orange
-    "#009E73",  # bluish green
-    "#CC79A7",  # reddish purple
-    "#56B4E9",  # sky blue
+    "#B26B00",  # orange, darkened
+    "#008A63",  # bluish green, darkened
+    "#BB5C99",  # reddish purple, darkened
+    "#3D7FA6",  # sky blue, darkened
     "#D55E00",  # vermillion
-    "#F0E442",  # yellow
+    "#8C7A00",  # yellow, darkened to olive
     "#000000",  # black
 )
+#: Grey for reference bands and lines: 4.5:1 against white.
+_REFERENCE_GREY = "#767676"
 HATCHES = ("", "//", "..", "xx", "\\\\", "oo", "--", "++")
 LINESTYLES = ("-", "--", ":", "-.", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)), (0, (1, 3)), (0, (8, 2)))
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
@@ -65,7 +70,7 @@ def apply_style() -> None:
     import matplotlib as mpl
     from cycler import cycler
 
-    n = len(OKABE_ITO)
+    n = len(PALETTE)
     mpl.rcParams.update(
         {
             "figure.figsize": (8.0, 4.5),
@@ -88,7 +93,7 @@ def apply_style() -> None:
             "legend.fontsize": 9,
             "legend.frameon": False,
             "hatch.linewidth": 0.8,
-            "axes.prop_cycle": cycler(color=list(OKABE_ITO))
+            "axes.prop_cycle": cycler(color=list(PALETTE))
             + cycler(linestyle=list(LINESTYLES[:n]))
             + cycler(marker=list(MARKERS[:n])),
         }
@@ -105,9 +110,9 @@ def channel_style(channels: Sequence[str]) -> dict[str, dict[str, str]]:
             if ch in _KNOWN_CHANNELS
             else len(_KNOWN_CHANNELS) + extra.index(ch)
         )
-        i %= len(OKABE_ITO)
+        i %= len(PALETTE)
         styles[ch] = {
-            "color": OKABE_ITO[i],
+            "color": PALETTE[i],
             "hatch": HATCHES[i],
             "label": CHANNEL_LABELS.get(ch, ch.replace("_", " ").capitalize()),
         }
@@ -287,7 +292,7 @@ def line_chart(
         ax.plot(
             xs,
             frame[col].to_numpy(dtype=float),
-            color=OKABE_ITO[i % len(OKABE_ITO)],
+            color=PALETTE[i % len(PALETTE)],
             linestyle=LINESTYLES[i % len(LINESTYLES)],
             marker=MARKERS[i % len(MARKERS)],
             linewidth=2,
@@ -299,7 +304,7 @@ def line_chart(
             xs,
             frame[lo].to_numpy(dtype=float),
             frame[hi].to_numpy(dtype=float),
-            color="#999999",
+            color=_REFERENCE_GREY,
             alpha=0.3,
             hatch="..",
             label="95% interval",
@@ -346,7 +351,7 @@ def bar_chart(
     bars = ax.bar(
         positions,
         values,
-        color=[OKABE_ITO[i % len(OKABE_ITO)] for i in positions],
+        color=[PALETTE[i % len(PALETTE)] for i in positions],
         hatch=None,
         edgecolor="white",
         linewidth=0.6,

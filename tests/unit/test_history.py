@@ -1,5 +1,10 @@
 import json
+import shutil
 import sqlite3
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 from history_helpers import AS_OF
@@ -183,3 +188,39 @@ def test_damaged_history_is_a_one_line_input_error(tmp_path, capsys):
     assert main(["revisions", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "history.sqlite" in err
+
+
+def test_a_history_in_a_folder_that_cannot_exist_is_a_system_error_not_damage(tmp_path):
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("not a folder")
+    contacts = _contacts([("2023-07-03", "phone", 1, "p")])
+    with pytest.raises(OSError, match="cannot open the figure history") as caught:
+        _record(blocker / "history.sqlite", "run1", contacts, _inputs([("p", "avaya_cms", "a")]))
+    assert "move it aside" not in str(caught.value)
+    assert caught.value.filename == str(blocker / "history.sqlite")
+
+
+def test_a_read_only_history_is_a_permission_error_and_stays_whole(unprivileged):
+    """Run as ``nobody`` (root writes any file): the healthy history must not read as damaged."""
+    base = Path(tempfile.mkdtemp(prefix="contacts311-history-"))
+    try:
+        base.chmod(0o755)
+        path = base / "history.sqlite"
+        contacts = _contacts([("2023-07-03", "phone", 1, "p")])
+        _record(path, "run1", contacts, _inputs([("p", "avaya_cms", "a")]))
+        before = path.read_bytes()
+        path.chmod(0o444)
+        script = (
+            "import sys; sys.path.insert(0, sys.argv[1]);"
+            "from history_helpers import contacts_frame, inputs_frame, record;"
+            "record(sys.argv[2], 'run2', contacts_frame([('2023-07-04', 'phone', 2, 'p')]),"
+            " inputs_frame([('p', 'avaya_cms', 'a')]))"
+        )
+        command = [sys.executable, "-c", script, str(Path(__file__).parent), str(path)]
+        done = subprocess.run(unprivileged(command), capture_output=True, text=True, timeout=120)
+        assert path.read_bytes() == before
+    finally:
+        shutil.rmtree(base)
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("PermissionError: [Errno 13] cannot write the figure history"), last

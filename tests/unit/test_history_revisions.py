@@ -91,34 +91,6 @@ def _totals(rows):
     return frame[["period", "start", "end", "is_partial", "phone", "email", "total"]]
 
 
-def test_channel_shares_hand_computed():
-    totals = _totals(
-        [("FY 2020-21", False, 75, 25), ("FY 2021-22", False, 60, 40), ("FY 2022-23", True, 0, 0)]
-    )
-    shares = measures.channel_shares(totals)
-    assert list(shares.columns) == ["period", "is_partial", "channel", "count", "share_pct"]
-    # Period order, then channel order (phone before email).
-    assert list(zip(shares["period"], shares["channel"], strict=True))[:4] == [
-        ("FY 2020-21", "phone"),
-        ("FY 2020-21", "email"),
-        ("FY 2021-22", "phone"),
-        ("FY 2021-22", "email"),
-    ]
-    # 75 / 100 = 75%, 25 / 100 = 25%; 60 / 100 = 60%, 40 / 100 = 40%.
-    assert shares["share_pct"].iloc[:4].tolist() == pytest.approx([75.0, 25.0, 60.0, 40.0])
-    # A period without contacts has no shares rather than a division by zero.
-    assert shares["share_pct"].iloc[4:].isna().all()
-    assert shares["is_partial"].tolist() == [False] * 4 + [True] * 2
-    assert shares["count"].tolist() == [75, 25, 60, 40, 0, 0]
-
-
-def test_channel_shares_uneven_split_sums_to_100():
-    shares = measures.channel_shares(_totals([("FY 2020-21", False, 2, 1)]))
-    # 2/3 = 66.67%, 1/3 = 33.33%.
-    assert shares["share_pct"].tolist() == pytest.approx([200 / 3, 100 / 3])
-    assert shares["share_pct"].sum() == pytest.approx(100.0)
-
-
 def test_share_bars_stack_to_100_percent():
     totals = _totals([("FY 2020-21", False, 75, 25), ("FY 2021-22", True, 60, 40)])
     fig = plots.share_bars(measures.channel_shares(totals), title="Phone fell", source="test")
@@ -133,33 +105,6 @@ def test_share_bars_stack_to_100_percent():
     labels = [t.get_text() for t in ax.get_xticklabels()]
     assert labels == ["FY 2020-21", "FY 2021-22\n(partial)"]
     assert plots.describe(fig)["ylabel"] == "Share of contacts (%)"
-
-
-def test_headline_figure_and_sentences_on_tiny_data():
-    none_complete = _totals([("FY 2020-21", True, 60, 0)])
-    head = measures.headline_figure(none_complete)
-    assert (head["period"], head["total"], head["is_partial"]) == ("FY 2020-21", 60, True)
-    assert head["complete_periods"] == 0
-    assert "no complete period" in head["statement"]
-    assert measures.trend_title(none_complete) == (
-        "60 contacts so far in FY 2020-21; no complete period yet"
-    )
-    assert "no earlier period" in measures.to_date_note(none_complete)
-
-    one = _totals([("FY 2020-21", False, 10, 5), ("FY 2021-22", True, 1, 1)])
-    head = measures.headline_figure(one)
-    assert (head["period"], head["total"], head["is_partial"]) == ("FY 2020-21", 15, False)
-    assert measures.trend_title(one) == "15 contacts in FY 2020-21, the only complete period"
-
-    two = _totals([("FY 2020-21", False, 10, 5), ("FY 2021-22", False, 20, 0)])
-    assert measures.trend_title(two) == "Contacts rose from 15 in FY 2020-21 to 20 in FY 2021-22"
-    assert measures.to_date_note(two) == "The latest period in the data, FY 2021-22, is complete."
-    down = _totals([("FY 2020-21", False, 10, 5), ("FY 2021-22", False, 7, 0)])
-    assert measures.trend_title(down).startswith("Contacts fell from 15")
-
-    empty = _totals([]).iloc[0:0]
-    assert measures.headline_figure(empty)["period"] is None
-    assert measures.channel_shares(empty).empty
 
 
 def _data(checks):
@@ -227,24 +172,6 @@ def test_index_and_provenance_show_warning_runs():
     prov = html.provenance_html({"warnings": ["phone: <i>ends early</i>"]})
     assert "Input checks: warnings" in prov and "&lt;i&gt;ends early&lt;/i&gt;" in prov
     assert "Input checks" not in html.provenance_html({"warnings": []})
-
-
-def test_share_title_states_the_main_channels_move():
-    moved = _totals(
-        [("FY 2020-21", False, 75, 25), ("FY 2021-22", False, 60, 40), ("FY 2022-23", True, 1, 9)]
-    )
-    # Phone 75% -> 60% across the complete years; the partial year (10%) is ignored.
-    assert measures.share_title(measures.channel_shares(moved)) == (
-        "Phone's share of contacts went from 75% in FY 2020-21 to 60% in FY 2021-22"
-    )
-    held = _totals([("FY 2020-21", False, 85, 15), ("FY 2021-22", False, 170, 30)])
-    assert measures.share_title(measures.channel_shares(held)) == (
-        "Phone's share of contacts held at 85% from FY 2020-21 to FY 2021-22"
-    )
-    one = _totals([("FY 2020-21", False, 85, 15)])
-    assert measures.share_title(measures.channel_shares(one)) == (
-        "Each channel's share of contacts per fiscal year"
-    )
 
 
 def test_history_path_is_set_by_the_runner_only():

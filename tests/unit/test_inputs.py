@@ -1,6 +1,12 @@
 """Finding the input files, recognising them, and their SHA-256 (started ahead of a load)."""
 
 import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -146,3 +152,61 @@ def test_command_line_starts_hashing_before_pandas_loads(tmp_path, command, fres
     out = fresh_python(code, CONTACTS311_CACHE_DIR=str(tmp_path / "cache"))  # the key needs them
     assert out.returncode == 0, out.stderr
     assert "pandas loaded: False" in out.stderr
+
+
+HSPLIT_ROW = "row_date,split,acdcalls,abncalls\n2024-01-05,1,4,0\n"
+
+
+def test_a_folder_symlink_is_followed_and_a_loop_ends(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "hsplit.csv").write_text(HSPLIT_ROW)
+    root = tmp_path / "data"
+    root.mkdir()
+    (root / "phone").symlink_to(elsewhere, target_is_directory=True)
+    (root / "again").symlink_to(root, target_is_directory=True)  # a loop back to the top
+    assert [f.name for f in discover(root, default_profile())] == ["phone/hsplit.csv"]
+
+
+def test_a_broken_link_is_an_error_naming_it(tmp_path):
+    (tmp_path / "hsplit.csv").write_text(HSPLIT_ROW)
+    (tmp_path / "gone.csv").symlink_to(tmp_path / "nowhere.csv")
+    with pytest.raises(InputError, match="gone.csv: broken link"):
+        discover(tmp_path, default_profile())
+
+
+def test_an_empty_data_folder_is_refused(tmp_path, capsys):
+    (tmp_path / "README.md").write_text("# nothing here yet\n")
+    assert main(["totals", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{tmp_path}: no exports in this folder" in err
+
+
+def test_an_unreadable_folder_is_an_error_naming_it_not_a_lower_total(unprivileged):
+    base = Path(tempfile.mkdtemp(prefix="contacts311-perm-"))
+    try:
+        base.chmod(0o755)
+        (base / "phone").mkdir()
+        (base / "phone" / "hsplit.csv").write_text(HSPLIT_ROW)
+        locked = base / "zendesk"
+        locked.mkdir()
+        (locked / "hsplit.csv").write_text(HSPLIT_ROW)
+        for p in (base / "phone", base / "phone" / "hsplit.csv"):
+            p.chmod(0o755)
+        locked.chmod(0o000)
+        env = {**os.environ, "CONTACTS311_CACHE_DIR": "off", "HOME": str(base)}
+        done = subprocess.run(
+            unprivileged([sys.executable, "-m", "contacts311", "totals", str(base)]),
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+    finally:
+        locked.chmod(0o755)
+        shutil.rmtree(base)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == (
+        f"contacts311: error: {locked}: cannot read this folder (Permission denied); "
+        "fix its permissions\n"
+    )

@@ -1,8 +1,10 @@
 import datetime as dt
 
 import pandas as pd
+import pytest
+from measures_helpers import channel_totals as _channel_totals
 
-from contacts311.measures import channel_columns, period_totals
+from contacts311.measures import channel_columns, channel_shares, headline_figure, period_totals
 
 
 def test_channel_order():
@@ -58,3 +60,47 @@ def test_period_totals_calendar_and_labels():
     assert list(table["total"]) == [7]
     fy = period_totals(contacts, style="ending-year", as_of=dt.date(2030, 1, 1))
     assert list(fy["period"]) == ["2023", "2024"]
+
+
+def test_channel_shares_hand_computed():
+    totals = _channel_totals(
+        [("FY 2020-21", False, 75, 25), ("FY 2021-22", False, 60, 40), ("FY 2022-23", True, 0, 0)]
+    )
+    shares = channel_shares(totals)
+    assert list(shares.columns) == ["period", "is_partial", "channel", "count", "share_pct"]
+    # Period order, then channel order (phone before email).
+    assert list(zip(shares["period"], shares["channel"], strict=True))[:4] == [
+        ("FY 2020-21", "phone"),
+        ("FY 2020-21", "email"),
+        ("FY 2021-22", "phone"),
+        ("FY 2021-22", "email"),
+    ]
+    # 75 / 100 = 75%, 25 / 100 = 25%; 60 / 100 = 60%, 40 / 100 = 40%.
+    assert shares["share_pct"].iloc[:4].tolist() == pytest.approx([75.0, 25.0, 60.0, 40.0])
+    # A period without contacts has no shares rather than a division by zero.
+    assert shares["share_pct"].iloc[4:].isna().all()
+    assert shares["is_partial"].tolist() == [False] * 4 + [True] * 2
+    assert shares["count"].tolist() == [75, 25, 60, 40, 0, 0]
+
+
+def test_channel_shares_uneven_split_sums_to_100():
+    shares = channel_shares(_channel_totals([("FY 2020-21", False, 2, 1)]))
+    # 2/3 = 66.67%, 1/3 = 33.33%.
+    assert shares["share_pct"].tolist() == pytest.approx([200 / 3, 100 / 3])
+    assert shares["share_pct"].sum() == pytest.approx(100.0)
+
+
+def test_headline_figure_on_tiny_data():
+    none_complete = _channel_totals([("FY 2020-21", True, 60, 0)])
+    head = headline_figure(none_complete)
+    assert (head["period"], head["total"], head["is_partial"]) == ("FY 2020-21", 60, True)
+    assert head["complete_periods"] == 0
+    assert "no complete period" in head["statement"]
+
+    one = _channel_totals([("FY 2020-21", False, 10, 5), ("FY 2021-22", True, 1, 1)])
+    head = headline_figure(one)
+    assert (head["period"], head["total"], head["is_partial"]) == ("FY 2020-21", 15, False)
+
+    empty = _channel_totals([]).iloc[0:0]
+    assert headline_figure(empty)["period"] is None
+    assert channel_shares(empty).empty

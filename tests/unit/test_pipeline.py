@@ -8,9 +8,10 @@ def test_scan_skips_hidden_private_and_docs(tmp_path):
     (tmp_path / "_truth" / "x.csv").write_text("a,b\n")
     (tmp_path / ".hidden.csv").write_text("a,b\n")
     (tmp_path / "README.md").write_text("# notes\n")
-    assert discover(tmp_path, default_profile()) == []
+    (tmp_path / "hsplit.csv").write_text("row_date,split,acdcalls,abncalls\n2024-01-05,1,4,0\n")
+    assert [f.name for f in discover(tmp_path, default_profile())] == ["hsplit.csv"]
     data = load(tmp_path)
-    assert data.contacts.empty and data.ledger.empty
+    assert data.ledger["source_file"].tolist() == ["hsplit.csv"]
 
 
 def test_missing_folder_is_an_error(tmp_path, capsys):

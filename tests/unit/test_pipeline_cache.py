@@ -1,7 +1,10 @@
+import shutil
 import warnings
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from contacts311.errors import InputWarning
 from contacts311.pipeline import cache_dir, load
@@ -62,7 +65,8 @@ def test_damaged_cache_entry_is_ignored(tmp_path, monkeypatch):
     load(data)
     for entry in (tmp_path / "cache").glob("*.pickle"):
         entry.write_bytes(b"not a pickle")
-    assert int(load(data).contacts["count"].sum()) == 17
+    with pytest.warns(InputWarning, match="damaged cache entry"):
+        assert int(load(data).contacts["count"].sum()) == 17
 
 
 @pytest.mark.parametrize("cache", ["off", "on"])
@@ -193,3 +197,46 @@ def test_a_file_that_changes_while_it_is_read_is_not_cached(tmp_path, monkeypatc
     monkeypatch.setattr(module, "read", changing)
     assert int(load(data).contacts["count"].sum()) == 17
     assert list((tmp_path / "cache").rglob("*")) == []  # no entry, no marker
+
+
+def test_a_damaged_entry_warns_is_discarded_and_the_files_are_read_afresh(tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "calls.csv").write_text(HSPLIT)
+    monkeypatch.setenv("CONTACTS311_CACHE_DIR", str(tmp_path / "cache"))
+    load(data)
+    (entry,) = (tmp_path / "cache").glob("*.pickle")
+    blob = bytearray(entry.read_bytes())
+    blob[-10] ^= 0x01  # one flipped bit in the payload
+    entry.write_bytes(bytes(blob))
+    with pytest.warns(InputWarning, match="damaged cache entry"):
+        assert int(load(data).contacts["count"].sum()) == 17
+    # The bad entry was replaced by a good one: the next load is a quiet hit.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InputWarning)
+        assert int(load(data).contacts["count"].sum()) == 17
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(position=st.integers(min_value=0), bit=st.integers(min_value=0, max_value=7))
+def test_no_flipped_bit_in_a_cache_entry_ever_changes_a_figure(
+    tmp_path, monkeypatch, position, bit
+):
+    data = tmp_path / "data"
+    data.mkdir(exist_ok=True)
+    (data / "calls.csv").write_text(HSPLIT)
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("CONTACTS311_CACHE_DIR", str(cache))
+    shutil.rmtree(cache, ignore_errors=True)
+    cold = load(data)
+    (entry,) = cache.glob("*.pickle")
+    blob = bytearray(entry.read_bytes())
+    blob[position % len(blob)] ^= 1 << bit
+    entry.write_bytes(bytes(blob))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InputWarning)
+        warm = load(data)
+    pd.testing.assert_frame_equal(cold.contacts, warm.contacts)
+    pd.testing.assert_frame_equal(cold.ledger, warm.ledger)

@@ -36,13 +36,13 @@ def test_channel_style_is_fixed_per_channel_and_distinct():
     styles = plots.channel_style(["in_person", "phone", "email", "webform", "chat"])
     # Standard channels keep their colour whatever the order they are given in.
     assert styles["phone"]["color"] == "#0072B2"
-    assert styles["in_person"]["color"] == "#CC79A7"
+    assert styles["in_person"]["color"] == "#BB5C99"
     assert styles["in_person"]["label"] == "In person"
     assert styles["chat"]["label"] == "Chat"
     # Greyscale safety: no two channels share a hatch or a colour.
     assert len({s["hatch"] for s in styles.values()}) == 5
     assert len({s["color"] for s in styles.values()}) == 5
-    assert all(s["color"] in plots.OKABE_ITO for s in styles.values())
+    assert all(s["color"] in plots.PALETTE for s in styles.values())
 
 
 def test_channel_bars_stacks_channels_and_marks_partial_periods():
@@ -68,7 +68,7 @@ def test_channel_bars_stacks_channels_and_marks_partial_periods():
     # Every channel has its own hatch and Okabe-Ito colour.
     phone, email = bars[0], bars[3]
     assert to_hex(phone.get_facecolor()).upper() == "#0072B2"
-    assert to_hex(email.get_facecolor()).upper() == "#E69F00"
+    assert to_hex(email.get_facecolor()).upper() == "#B26B00"
     assert phone.get_hatch() != email.get_hatch()
     # The partial year is faded and labelled.
     assert bars[2].get_alpha() == pytest.approx(0.45)
@@ -122,8 +122,8 @@ def test_finish_requires_title_labels_and_source():
 def test_apply_style_sets_the_palette_and_left_titles():
     plots.apply_style()
     cycle = matplotlib.rcParams["axes.prop_cycle"].by_key()
-    assert tuple(cycle["color"]) == plots.OKABE_ITO
-    assert len(set(map(str, cycle["linestyle"]))) == len(plots.OKABE_ITO)
+    assert tuple(cycle["color"]) == plots.PALETTE
+    assert len(set(map(str, cycle["linestyle"]))) == len(plots.PALETTE)
     assert matplotlib.rcParams["axes.titlelocation"] == "left"
 
 
@@ -257,10 +257,33 @@ def test_bar_chart_labels_values_and_draws_the_reference_line():
     assert [b.get_height() for b in bars] == [26.75, 28.24]
     # Greyscale safety: the two bars differ in colour and hatch.
     assert to_hex(bars[0].get_facecolor()).upper() == "#0072B2"
-    assert to_hex(bars[1].get_facecolor()).upper() == "#E69F00"
+    assert to_hex(bars[1].get_facecolor()).upper() == "#B26B00"
     assert bars[0].get_hatch() != bars[1].get_hatch()
     written = [t.get_text() for t in ax.texts]
     assert written == ["26.8", "28.2"]
     (line,) = [ln for ln in ax.get_lines() if ln.get_label() == "Head count (23)"]
     assert list(line.get_ydata()) == [23, 23]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["Mean", "Upper"]
+
+
+def _relative_luminance(hex_colour: str) -> float:
+    """WCAG 2.1 relative luminance of an ``#RRGGBB`` colour."""
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    high, low = sorted((_relative_luminance(a), _relative_luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_contrast_helper_matches_the_wcag_examples():
+    assert _contrast("#000000", "#FFFFFF") == pytest.approx(21.0)
+    assert _contrast("#767676", "#FFFFFF") == pytest.approx(4.54, abs=0.01)
+
+
+@pytest.mark.parametrize("colour", [*plots.PALETTE, plots._REFERENCE_GREY])
+def test_every_series_colour_has_3_to_1_contrast_against_the_white_background(colour):
+    # WCAG 2.1 1.4.11 (non-text contrast); bars are separated by white edges.
+    assert _contrast(colour, "#FFFFFF") >= 3.0

@@ -7,13 +7,17 @@ Each command lives in its own module with ``HELP``, ``add_arguments(parser)`` an
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
+import signal
 import sys
 import warnings
+from collections.abc import Iterator
 
 from contacts311 import __version__
 from contacts311._startup import skip_data_synthesis, skip_final_collections
-from contacts311.errors import InputError, InputWarning
+from contacts311.errors import InputError, InputWarning, Stopped, display_path, os_error_message
 
 __all__ = ["console", "main"]
 
@@ -55,29 +59,94 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     print(f"contacts311: {prefix}: {' '.join(str(message).split())}", file=sys.stderr)
 
 
+#: Exit code when the operating system refused a read or a write outside the data folder
+#: (permission denied, disk full, a file where a folder was expected).
+EXIT_SYSTEM = 4
+
+
+def _stop_on_signal(signal_number: int, frame: object) -> None:
+    raise Stopped(signal_number)
+
+
+@contextlib.contextmanager
+def _stop_signals_as_interrupts() -> Iterator[None]:
+    """SIGTERM (systemd, ``kill``) and SIGHUP (a closed terminal) stop a run as Ctrl-C does.
+
+    The caller's handlers come back afterwards: :func:`main` may run inside another program.
+    """
+    previous = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        with contextlib.suppress(AttributeError, ValueError):  # Windows; not the main thread
+            number = getattr(signal, name)
+            previous[number] = signal.signal(number, _stop_on_signal)
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _safe_streams() -> None:
+    """Output never crashes on its encoding (a true C locale) or on a closed stream."""
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is None:  # started with the descriptor closed (``>&-``): output is discarded
+            setattr(sys, name, open(os.devnull, "w"))  # noqa: SIM115 - lives as long as the process
+        elif hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+
+
+def _in_data_folder(path: object, args: argparse.Namespace) -> bool:
+    data_dir = getattr(args, "data_dir", None)
+    if not isinstance(path, str | os.PathLike) or data_dir is None:
+        return False
+    try:
+        return os.path.commonpath([os.path.abspath(path), os.path.abspath(data_dir)]) == (
+            os.path.abspath(data_dir)
+        )
+    except ValueError:  # different drives
+        return False
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the exit code (0 ok, 1 failure, 2 bad input)."""
+    """Run the command line; returns the exit code.
+
+    0 done, 1 a run failed or an internal error, 2 bad input, 3 done with input warnings,
+    4 the operating system refused a read or write, 128 + N stopped by signal N (130 Ctrl-C).
+    """
+    _safe_streams()
     args = _parser().parse_args(argv)
     debug = getattr(args, "debug", False)
     warnings.showwarning = _show_warning
     if not debug:
         warnings.simplefilter("ignore", FutureWarning)
     try:
-        return int(args._run(args) or 0)
+        with _stop_signals_as_interrupts():
+            return int(args._run(args) or 0)
     except InputError as exc:
         if debug:
             raise
         print(f"contacts311: error: {exc}", file=sys.stderr)
         return 2
+    except Stopped as exc:
+        name = signal.Signals(exc.signal_number).name
+        print(f"contacts311: stopped by {name}", file=sys.stderr)
+        return 128 + exc.signal_number
     except KeyboardInterrupt:
         print("contacts311: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:
+        if debug:
+            raise
+        print(f"contacts311: error: {os_error_message(exc)}", file=sys.stderr)
+        # An export that cannot be read is bad input (nothing ran); the rest is the system's.
+        return 2 if _in_data_folder(exc.filename, args) else EXIT_SYSTEM
     except Exception as exc:  # a bug, not bad input: still one line unless --debug
         if debug:
             raise
-        msg = " ".join(str(exc).split()) or type(exc).__name__
+        msg = display_path(" ".join(str(exc).split())) or type(exc).__name__
         print(
             f"contacts311: internal error: {type(exc).__name__}: {msg} (rerun with --debug)",
             file=sys.stderr,

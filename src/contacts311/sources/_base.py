@@ -1,8 +1,11 @@
-"""What every source shares: the result type, text decoding and header sniffing helpers."""
+"""What every source shares: the result type, text decoding, sniffing and small-table helpers."""
 
 from __future__ import annotations
 
 import codecs
+import csv
+import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,6 +15,7 @@ from contacts311.errors import InputError, warn_input
 if TYPE_CHECKING:  # annotations only: finding and sniffing files must not load pandas
     import pandas as pd
 
+    from contacts311.inputs import InputFile
     from contacts311.ledger import LedgerBuilder
 
 HEAD_BYTES = 16_384
@@ -162,6 +166,104 @@ def open_binary(path: Path):
 
         return gzip.open(path, "rb")
     return path.open("rb")
+
+
+# --------------------------------------------------------------------------- small tables
+
+
+def read_table(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Read a small delimited text table or the first worksheet of an ``.xlsx`` workbook.
+
+    Used by the simple table sources (counts, population, forecast, events).
+
+    Args:
+        path: The file.
+
+    Returns:
+        The header cells (stripped, as written) and the data rows, each with its 1-based line
+        (or worksheet row) number. Blank rows are dropped.
+
+    Raises:
+        InputError: The file has no header row.
+    """
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        numbered = list(enumerate(xlsx_rows(path), start=1))
+    else:
+        text = read_text(path)
+        first = next((ln for ln in text.splitlines() if ln.strip()), "")
+        # Tab- or semicolon-separated exports exist; a comma in the header wins when present.
+        delimiter = "," if "," in first else "\t" if "\t" in first else ";" if ";" in first else ","
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        numbered = []
+        for row in reader:
+            numbered.append((reader.line_num, row))
+    rows = [(n, [c.strip() for c in row]) for n, row in numbered if any(c.strip() for c in row)]
+    if not rows:
+        raise InputError(path, "empty file; expected a header row and data rows", line=1)
+    header = rows[0][1]
+    return header, rows[1:]
+
+
+def header_index(header: list[str]) -> dict[str, int]:
+    """Column positions keyed by lower-cased, stripped name (first occurrence wins)."""
+    out: dict[str, int] = {}
+    for i, name in enumerate(header):
+        out.setdefault(name.strip().lstrip("\ufeff").strip('"').strip().lower(), i)
+    return out
+
+
+def open_table(
+    file: InputFile,
+    ledger: LedgerBuilder,
+    columns: dict[str, list[str]],
+    required: tuple[str, ...],
+    expected: str,
+) -> tuple[dict[str, int], list[tuple[int, list[str]]]]:
+    """Read one reference table, record its header and rows read, and check its columns.
+
+    Args:
+        file: The :class:`~contacts311.inputs.InputFile`.
+        ledger: The source's :class:`~contacts311.ledger.LedgerBuilder`.
+        columns: ``SourceResult.columns``, filled in for this file.
+        required: Column names (lower case) that must be present.
+        expected: The layout named in the error, e.g. ``date,end_date,label``.
+
+    Returns:
+        The column index and the ``(line, cells)`` rows.
+
+    Raises:
+        InputError: A required column is missing (line 1).
+    """
+    header, rows = read_table(Path(file.path))
+    columns[file.name] = header
+    ledger.read(file.name, len(rows))
+    index = header_index(header)
+    for col in required:
+        if col not in index:
+            raise InputError(file.name, f"no {col!r} column; expected {expected}", line=1)
+    return index, rows
+
+
+def header_names(head: str) -> set[str]:
+    """Lower-cased column names of the first non-blank line of ``head``, for sniffing.
+
+    Cells are split on commas, tabs and semicolons alike (a sniff only asks which names occur).
+    """
+    first = next((ln for ln in head.lstrip("\ufeff").splitlines() if ln.strip()), "")
+    return {c.strip().strip('"').strip().lower() for c in re.split(r"[,\t;]", first)}
+
+
+def cell(cells: list[str], i: int) -> str:
+    """The stripped cell at position ``i`` of a row, or ``""`` when the row is shorter."""
+    return cells[i].strip() if i < len(cells) else ""
+
+
+def parse_count(text: str) -> int | None:
+    """A non-negative whole number written as ``1234``, ``1,234`` or ``1234.0``; else ``None``."""
+    cleaned = text.replace(",", "").replace("\u00a0", "").replace(" ", "")
+    if not re.fullmatch(r"\d+(\.0*)?", cleaned):
+        return None
+    return int(float(cleaned)) if "." in cleaned else int(cleaned)
 
 
 def _binary_magic(sample: bytes) -> bool:

@@ -14,9 +14,9 @@ from typing import Any
 import pandas as pd
 
 from contacts311.errors import InputError
+from contacts311.inputs import InputFile
 from contacts311.ledger import LedgerBuilder
-from contacts311.sources._base import SourceResult
-from contacts311.sources.counts import cell, header_names, open_table
+from contacts311.sources._base import SourceResult, cell, header_names, open_table
 
 FORMAT = "events"
 KIND = "events"
@@ -41,11 +41,11 @@ def _date(text: str) -> dt.date | None:
     return None
 
 
-def read(files: list, profile: Any) -> SourceResult:
+def read(files: list[InputFile], profile: Any) -> SourceResult:
     """Read event tables.
 
     Args:
-        files: :class:`contacts311.pipeline.InputFile` items.
+        files: :class:`contacts311.inputs.InputFile` items.
         profile: The profile in force (unused).
 
     Returns:

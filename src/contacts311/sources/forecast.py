@@ -19,9 +19,9 @@ from typing import Any
 import pandas as pd
 
 from contacts311.errors import InputError
+from contacts311.inputs import InputFile
 from contacts311.ledger import LedgerBuilder
-from contacts311.sources._base import SourceResult
-from contacts311.sources.counts import cell, header_names, open_table, parse_count
+from contacts311.sources._base import SourceResult, cell, header_names, open_table, parse_count
 
 FORMAT = "forecast"
 KIND = "forecast"
@@ -73,11 +73,11 @@ def parse_fiscal_year(text: str) -> int | None:
     return None
 
 
-def read(files: list, profile: Any) -> SourceResult:
+def read(files: list[InputFile], profile: Any) -> SourceResult:
     """Read plan forecast tables.
 
     Args:
-        files: :class:`contacts311.pipeline.InputFile` items.
+        files: :class:`contacts311.inputs.InputFile` items.
         profile: The profile in force (its fiscal-year start month names the labels).
 
     Returns:

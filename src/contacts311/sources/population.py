@@ -32,9 +32,9 @@ from typing import Any
 import pandas as pd
 
 from contacts311.errors import InputError, InputWarning
+from contacts311.inputs import InputFile
 from contacts311.ledger import LedgerBuilder
-from contacts311.sources._base import SourceResult
-from contacts311.sources.counts import cell, header_index, parse_count, read_table
+from contacts311.sources._base import SourceResult, cell, header_index, parse_count, read_table
 
 FORMAT = "population"
 KIND = "population"
@@ -67,11 +67,11 @@ def sniff(head: str) -> bool:
     return _is_census(names) or ({"year", "population"} <= names and "fiscal_year" not in names)
 
 
-def read(files: list, profile: Any) -> SourceResult:
+def read(files: list[InputFile], profile: Any) -> SourceResult:
     """Read population files and keep one figure per year for the profile's area.
 
     Args:
-        files: :class:`contacts311.pipeline.InputFile` items.
+        files: :class:`contacts311.inputs.InputFile` items.
         profile: The profile; ``profile.population.fips`` selects the county in alldata files.
 
     Returns:

@@ -1,20 +1,23 @@
-"""Unit tests for the sample-data generator's allocation helpers, calendar and CLI guard."""
+"""The sample's volume model: largest-remainder allocation and the calibrated targets."""
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from contacts311.cli import main
-from contacts311.sample import (
+from contacts311.sample.dates import fy_end_year, open_days
+from contacts311.sample.volumes import (
+    WEBFORM_PERCENT_FIRST_FY,
+    WEBFORM_PERCENT_MAX,
+    WEBFORM_PERCENT_PER_YEAR,
     allocate_largest_remainder,
     daily_targets,
-    fake_pii_markers,
     monthly_targets,
-    open_days,
+    webform_percent,
 )
 
 D = dt.date
@@ -51,8 +54,10 @@ def test_zero_weights_get_nothing_and_zero_total_is_all_zero():
 
 
 def test_march_2024_email_webform_split():
-    # 1,634 email + webform at 7:4: quotas 1,039.82 and 594.18 -> 1,040 and 594.
-    assert allocate_largest_remainder(1634, [7, 4]) == [1040, 594]
+    # FY 2023-24 is the fourth fiscal year: webform has 30 + 3 * 7 = 51% of the 1,634 email +
+    # webform contacts, quotas 800.66 and 833.34 -> 801 and 833.
+    assert webform_percent(2024) == 51
+    assert allocate_largest_remainder(1634, [49, 51]) == [801, 833]
 
 
 @pytest.mark.parametrize(
@@ -75,26 +80,6 @@ def test_parts_sum_to_total_and_stay_within_one_of_the_quota(total, weights):
     for part, w in zip(parts, weights, strict=True):
         quota = total * w / s
         assert quota - 1 < part < quota + 1
-
-
-# ------------------------------------------------------------------ service calendar
-
-
-def test_weekend_service_starts_saturday_1_july_2023_and_july_4_is_closed():
-    # Fri 30 Jun open; Sat 1 and Sun 2 Jul open (daily from then); Mon 3 open;
-    # Tue 4 Jul Independence Day closed; Wed 5 open.
-    assert open_days(D(2023, 6, 30), D(2023, 7, 5)) == [
-        D(2023, 6, 30),
-        D(2023, 7, 1),
-        D(2023, 7, 2),
-        D(2023, 7, 3),
-        D(2023, 7, 5),
-    ]
-
-
-def test_weekdays_only_before_july_2023_and_observed_holiday_closed():
-    # Christmas 2022 was a Sunday, observed Monday 26 Dec; the weekend was closed anyway.
-    assert open_days(D(2022, 12, 23), D(2022, 12, 27)) == [D(2022, 12, 23), D(2022, 12, 27)]
 
 
 # ------------------------------------------------------------------ calibration
@@ -131,8 +116,8 @@ def test_march_2024_by_channel(targets):
     for (d, ch), n in counted.items():
         if (d.year, d.month) == (2024, 3):
             by_channel[ch] = by_channel.get(ch, 0) + n
-    # The bulletin: phone 12,698; email + webform 1,634 (split 7:4 as above); walk-in 642.
-    assert by_channel == {"phone": 12_698, "email": 1_040, "webform": 594, "in_person": 642}
+    # The bulletin: phone 12,698; email + webform 1,634 (split 49:51 as above); walk-in 642.
+    assert by_channel == {"phone": 12_698, "email": 801, "webform": 833, "in_person": 642}
 
 
 def test_front_desk_closed_on_weekends_and_nothing_on_closed_days(targets):
@@ -163,23 +148,45 @@ def test_gap_days_log_far_fewer_and_record_the_missed(targets):
         assert logged < n
 
 
-def test_fake_pii_markers_cover_names_domain_and_phone_prefix():
-    markers = fake_pii_markers()
-    assert "Avery Quinlan" in markers
-    assert "example.org" in markers
-    assert "555-01" in markers
+# ------------------------------------------------------------------ channel mix
 
 
-# ------------------------------------------------------------------ command line guard
+def test_webform_percent_grows_by_the_step_from_the_first_year_up_to_the_cap():
+    assert webform_percent(2021) == WEBFORM_PERCENT_FIRST_FY
+    for fy in range(2021, 2040):
+        step = webform_percent(fy + 1) - webform_percent(fy)
+        assert step == WEBFORM_PERCENT_PER_YEAR or webform_percent(fy + 1) == WEBFORM_PERCENT_MAX
+        assert 0 < webform_percent(fy) <= WEBFORM_PERCENT_MAX < 100
 
 
-def test_cli_refuses_a_non_empty_folder_without_force(tmp_path, capsys):
-    (tmp_path / "keep.txt").write_text("mine", encoding="utf-8")
-    assert main(["sample-data", str(tmp_path)]) == 2
-    assert "--force" in capsys.readouterr().err
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt"]
+@pytest.fixture(scope="module")
+def shares_by_fy():
+    """Each channel's share of the counted contacts per complete fiscal year, FY 2020-21 on."""
+    counted, _ = daily_targets(D(2026, 6, 30), seed=311)
+    totals: dict[int, dict[str, int]] = {}
+    for (d, ch), n in counted.items():
+        by_channel = totals.setdefault(fy_end_year(d), {})
+        by_channel[ch] = by_channel.get(ch, 0) + n
+    return {
+        fy: {ch: n / sum(by_channel.values()) for ch, n in by_channel.items()}
+        for fy, by_channel in sorted(totals.items())
+    }
 
 
-def test_cli_refuses_an_end_date_before_the_zendesk_overlap(tmp_path, capsys):
-    assert main(["sample-data", str(tmp_path / "out"), "--end-date", "2022-12-31"]) == 2
-    assert "end-date" in capsys.readouterr().err
+def test_webform_share_rises_and_email_share_falls_every_fiscal_year(shares_by_fy):
+    years = list(shares_by_fy)
+    assert years == list(range(2021, 2027))
+    for before, after in itertools.pairwise(years):
+        assert shares_by_fy[after]["webform"] > shares_by_fy[before]["webform"]
+        assert shares_by_fy[after]["email"] < shares_by_fy[before]["email"]
+
+
+def test_email_and_webform_split_by_the_year_s_webform_percent(shares_by_fy):
+    for fy, share in shares_by_fy.items():
+        written = share["email"] + share["webform"]
+        # Each month is split by largest remainder: a year is off by at most a contact a month.
+        assert share["webform"] / written * 100 == pytest.approx(webform_percent(fy), abs=0.5)
+        # Phone and in person keep their shares; only e-mail and webform trade places.
+        assert share["phone"] == pytest.approx(0.85, abs=0.001)
+        assert share["in_person"] == pytest.approx(0.04, abs=0.001)
+        assert written == pytest.approx(0.11, abs=0.001)

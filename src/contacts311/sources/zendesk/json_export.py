@@ -1,0 +1,235 @@
+"""The incremental export (NDJSON, JSON pages or arrays): records as columns of kept keys."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from contacts311.errors import InputError
+from contacts311.profile import TicketRules
+from contacts311.sources.zendesk.json_records import (
+    ArrowColumns,
+    DictColumns,
+    event_records,
+    ticket_records,
+    user_records,
+)
+from contacts311.sources.zendesk.parsed import Parsed
+from contacts311.sources.zendesk.sniffing import PAGE_KEYS, record_kind
+
+
+@dataclass
+class _Records:
+    """The records of one JSON file, before they become a table.
+
+    Attributes:
+        kind: ``tickets``, ``ticket_events``, ``users`` or ``None`` (not a Zendesk table).
+        n: How many records.
+        lines: Each record's line number (``-1`` where unknown), indexable by record.
+        keys: Every key the records use (the file's columns, for layout changes).
+        cols: The records' values by key (:class:`ArrowColumns` or :class:`DictColumns`).
+    """
+
+    kind: str | None
+    n: int
+    lines: Any
+    keys: list[str]
+    cols: Any
+
+
+def parse_json(text: str, name: str, rules: TicketRules, lookup: dict[str, str], tz: str) -> Parsed:
+    """Parse NDJSON (one object per line) or one JSON document (an API page or an array)."""
+    text = text.lstrip("\ufeff")
+    first_line = next((ln for ln in _first_lines(text) if ln.strip()), "")
+    try:
+        first = json.loads(first_line)
+    except ValueError:
+        first = None
+    if isinstance(first, dict):
+        records = _ndjson_records(text, first, name)
+    else:  # not one object per line: a pretty-printed page or a JSON array
+        records = _document(text, name)
+    kind, lines, cols = records.kind, records.lines, records.cols
+    if records.n == 0:
+        return Parsed("empty", pd.DataFrame(), records.keys, 0)
+    if kind is None:
+        raise InputError(
+            name,
+            "JSON records are not Zendesk tickets (id, created_at, status), ticket events "
+            "(ticket_id, updater_id, created_at) or users (id, role)",
+            line=int(lines[0]) if lines[0] > 0 else None,
+        )
+    if kind == "tickets":
+        frame = ticket_records(cols, lines, name, rules, lookup, tz)
+    elif kind == "ticket_events":
+        frame = event_records(cols, lines, name)
+    else:
+        frame = user_records(cols, lines, name)
+    return Parsed(kind, frame, records.keys, records.n)
+
+
+def _document(text: str, name: str) -> _Records:
+    """The records of one JSON document: an API page (``{"tickets": [...]}``) or an array."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            name,
+            f"not valid JSON ({exc.msg}); expected NDJSON or a JSON document",
+            line=exc.lineno,
+        ) from None
+    kind, recs = _document_records(document, name)
+    keys = sorted(set(itertools.chain.from_iterable(recs)))
+    return _Records(kind, len(recs), _NoLines(), keys, DictColumns(recs))
+
+
+def _ndjson_records(text: str, first: dict[str, Any], name: str) -> _Records:
+    """The records of NDJSON whose first line is ``first``: by Arrow when it can, else by json."""
+    page = next((k for k in PAGE_KEYS if isinstance(first.get(k), list)), None)
+    kind = page or record_kind(first)
+    all_lines = _LazyLines(text)
+    table = _arrow_table(text, kind) if page is None and kind is not None else None
+    if table is None:
+        return _parsed_lines(all_lines.kept(), page, kind, name)
+    # Fast path: Arrow parsed only the needed keys; everything else was skipped unread.
+    head = [(0, ln) for ln in _first_lines(text, _KEY_SAMPLE) if ln.strip()]
+    sample = _parse_lines_slowly(head, name)
+    keys = sorted(set(itertools.chain.from_iterable(o for o in sample if isinstance(o, dict))))
+    return _Records(kind, table.num_rows, all_lines, keys, ArrowColumns(table))
+
+
+def _parsed_lines(
+    kept: list[tuple[int, str]], page: str | None, kind: str | None, name: str
+) -> _Records:
+    """NDJSON parsed with :mod:`json`: one record per line, or the records of each page line."""
+    try:
+        # One C-level parse of all lines is much faster than json.loads per line.
+        objs = json.loads("[" + ",".join(ln for _, ln in kept) + "]")
+    except ValueError:
+        objs = _parse_lines_slowly(kept, name)
+    if len(objs) != len(kept):
+        objs = _parse_lines_slowly(kept, name)
+    bad = next((i for i, o in enumerate(objs) if not isinstance(o, dict)), None)
+    if bad is not None:
+        raise InputError(name, "expected one JSON object per line", line=kept[bad][0])
+    if page is not None:
+        recs, nos = [], []
+        for (line_no, _), o in zip(kept, objs, strict=True):
+            items = [r for r in o.get(page) or [] if isinstance(r, dict)]
+            recs.extend(items)
+            nos.extend([line_no] * len(items))
+    else:
+        recs, nos = objs, [line_no for line_no, _ in kept]
+    keys = sorted(set(itertools.chain.from_iterable(recs)))
+    return _Records(kind, len(recs), np.asarray(nos, dtype="int64"), keys, DictColumns(recs))
+
+
+_KEY_SAMPLE = 100  # columns of an NDJSON file read by Arrow: keys of its first records
+
+_ARROW_SCHEMAS = {
+    "tickets": [
+        ("id", "int64"),
+        ("created_at", "string"),
+        ("updated_at", "string"),
+        ("status", "string"),
+        ("tags", "list<string>"),
+        ("custom_fields", "list<struct>"),
+    ],
+    "ticket_events": [("ticket_id", "int64"), ("updater_id", "int64"), ("created_at", "string")],
+    "users": [
+        ("id", "int64"),
+        ("role", "string"),
+        ("default_group_id", "int64"),
+        ("tags", "list<string>"),
+    ],
+}
+
+
+def _arrow_table(text: str, kind: str) -> Any:
+    """Read NDJSON with Arrow, only the keys the rules need; ``None`` if the types differ.
+
+    Arrow skips every other key while parsing (so free text is never materialised). Any type it
+    cannot take (ids as text, a checkbox or multi-select custom field) falls back to ``json``.
+    """
+    import pyarrow as pa
+    import pyarrow.json as pj
+
+    kinds = {
+        "int64": pa.int64(),
+        "string": pa.string(),
+        "list<string>": pa.list_(pa.string()),
+        "list<struct>": pa.list_(pa.struct([("id", pa.int64()), ("value", pa.string())])),
+    }
+    schema = pa.schema([(k, kinds[t]) for k, t in _ARROW_SCHEMAS[kind]])
+    options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
+    try:
+        return pj.read_json(io.BytesIO(text.encode("utf-8")), parse_options=options)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return None
+
+
+def _first_lines(text: str, limit: int = 50):
+    """The first lines of ``text`` without splitting the whole (possibly huge) file."""
+    start = 0
+    for _ in range(limit):
+        end = text.find("\n", start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start:end]
+        start = end + 1
+
+
+class _NoLines:
+    """Line numbers of a JSON document's records: unknown (messages give the record number)."""
+
+    def __getitem__(self, i: int) -> int:
+        return -1
+
+
+class _LazyLines:
+    """1-based numbers of the non-blank lines of NDJSON, computed only when needed."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._kept: list[tuple[int, str]] | None = None
+
+    def kept(self) -> list[tuple[int, str]]:
+        """(line number, line) of every non-blank line."""
+        if self._kept is None:
+            self._kept = [(i + 1, ln) for i, ln in enumerate(self._text.split("\n")) if ln.strip()]
+        return self._kept
+
+    def __getitem__(self, i: int) -> int:
+        return self.kept()[i][0]
+
+
+def _parse_lines_slowly(kept: list[tuple[int, str]], name: str) -> list[Any]:
+    """Parse NDJSON line by line, to name the line that is not valid JSON."""
+    out = []
+    for n, ln in kept:
+        try:
+            out.append(json.loads(ln))
+        except ValueError as exc:
+            raise InputError(
+                name, f"not valid JSON ({exc}); expected one JSON object per line", line=n
+            ) from None
+    return out
+
+
+def _document_records(document: Any, name: str) -> tuple[str | None, list[dict[str, Any]]]:
+    if isinstance(document, dict):
+        for k in PAGE_KEYS:
+            if isinstance(document.get(k), list):
+                return k, [r for r in document[k] if isinstance(r, dict)]
+        return record_kind(document), [document]
+    if isinstance(document, list):
+        items = [r for r in document if isinstance(r, dict)]
+        return (record_kind(items[0]) if items else None), items
+    raise InputError(name, "expected a JSON object or array of Zendesk records")

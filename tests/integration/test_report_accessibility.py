@@ -1,0 +1,71 @@
+"""Audit every page a report run writes with axe-core's WCAG 2.0/2.1 A and AA rules in Chromium."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.integration, pytest.mark.browser]
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (/usr/bin/chromium); run `make browser`")
+    if not AXE.exists():
+        pytest.skip("axe-core is not installed (node_modules/); run `make node`")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+def audit(browser, path: Path) -> list[str]:
+    """Violations of the WCAG A/AA rules on ``path``, one line per rule and element."""
+    context = browser.new_context(offline=True, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(path.resolve().as_uri(), wait_until="load")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_AA
+    )
+    context.close()
+    return [
+        f"{v['id']} ({v['impact']}): {json.dumps(node['target'])} - {v['help']}"
+        for v in result["violations"]
+        for node in v["nodes"]
+    ]
+
+
+def _written_pages(out: Path) -> list[Path]:
+    run_dirs = [p for p in out.glob("*/*") if p.is_dir() and p.parent.name != "latest"]
+    return [out / "index.html", *sorted(p for d in run_dirs for p in d.glob("*.html"))]
+
+
+def test_every_page_of_the_sample_report_has_no_wcag_violation(browser, report_run):
+    assert report_run.exit_code == 0, report_run.stderr
+    pages = _written_pages(report_run.out)
+    assert len(pages) == 7
+    problems = [
+        f"{p.relative_to(report_run.out).as_posix()}: {line}"
+        for p in pages
+        for line in audit(browser, p)
+    ]
+    assert not problems, "\n".join(problems)

@@ -1,0 +1,65 @@
+"""Zendesk incremental export: NDJSON, page documents, line numbers and bad JSON.
+
+Every expected value below is worked out by hand from the inline data.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from zendesk_helpers import EVENTS, TICKETS, USERS
+from zendesk_helpers import files as _files
+from zendesk_helpers import ledger as _ledger
+from zendesk_helpers import ndjson as _ndjson
+from zendesk_helpers import profile as _profile
+from zendesk_helpers import ticket as _ticket
+
+from contacts311.errors import InputError
+from contacts311.sources import zendesk
+
+
+def test_json_page_documents(tmp_path):
+    files = _files(
+        tmp_path,
+        {
+            "p1.json": json.dumps({"tickets": TICKETS, "next_page": None, "count": 7}, indent=2),
+            "p2.json": json.dumps({"ticket_events": EVENTS, "end_of_stream": True}),
+            "p3.json": json.dumps({"users": USERS}, indent=1),
+        },
+    )
+    result = zendesk.read(files, _profile(agent_group_ids=[311], agent_tags=["pdx311_rep"]))
+    assert sorted(result.contacts["contact_id"]) == ["101", "102", "105", "106"]
+    ledger = _ledger(result)
+    assert ledger[("p2.json", "excluded", "supporting_record")] == 6
+    assert ledger[("p3.json", "excluded", "supporting_record")] == 5
+    assert result.ledger.rows_read == {"p1.json": 7, "p2.json": 6, "p3.json": 5}
+
+
+def test_ndjson_of_pages(tmp_path):
+    text = json.dumps({"tickets": TICKETS[:3]}) + "\n" + json.dumps({"tickets": TICKETS[3:]}) + "\n"
+    files = _files(tmp_path, {"pages.ndjson": text})
+    result = zendesk.read(files, _profile())
+    # No events: only 106 (solved) passes the fallback rule.
+    assert result.contacts["contact_id"].tolist() == ["106"]
+    assert result.ledger.rows_read == {"pages.ndjson": 7}
+
+
+def test_bad_json_line_is_reported(tmp_path):
+    text = _ndjson(TICKETS[:1]) + "\n" + '{"id": 2, "created_at": \n'
+    with pytest.raises(InputError) as info:
+        zendesk.read(_files(tmp_path, {"t.ndjson": text}), _profile())
+    # line 1 a ticket, line 2 blank, line 3 broken
+    assert info.value.line == 3
+
+
+def test_ndjson_with_crlf_and_blank_lines_keeps_line_numbers(tmp_path):
+    recs = [_ticket(1, "2024-03-05T09:00:00Z"), _ticket(2, "2024-03-05T09:00:00Z")]
+    good = "\r\n".join(json.dumps(r) for r in recs) + "\r\n\r\n"
+    ok = zendesk.read(_files(tmp_path, {"ok.ndjson": good}), _profile())
+    assert ok.ledger.rows_read == {"ok.ndjson": 2}
+    # line 1 and 2 tickets, line 3 blank, line 4 the bad time
+    bad = good + json.dumps(_ticket(3, "2024-13-45T09:00:00Z")) + "\r\n"
+    with pytest.raises(InputError) as info:
+        zendesk.read(_files(tmp_path, {"bad.ndjson": bad}), _profile())
+    assert (info.value.line, info.value.column) == (4, "created_at")

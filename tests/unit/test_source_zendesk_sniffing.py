@@ -1,0 +1,54 @@
+"""Zendesk sniffing: which first lines are a Zendesk export.
+
+Every expected value below is worked out by hand from the inline data.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from zendesk_helpers import CSV_HEADER
+from zendesk_helpers import ticket as _ticket
+
+from contacts311.sources import zendesk
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        CSV_HEADER
+        + "\n1,Ann,a@b.c,Hi,,Open,Mail,2024-03-05 09:00:00,2024-03-05 09:00:00,0,311,Email,x\n",
+        "\ufeffID,Status,Created at,Updated at\n",
+        json.dumps(_ticket(1, "2024-03-05T09:00:00Z")) + "\n",
+        '{"id": 9, "ticket_id": 1, "updater_id": 5, "created_at": "2024-03-05T09:00:00Z"}\n',
+        '{"id": 5, "name": "A", "role": "agent", "default_group_id": 311}\n',
+        '{"tickets": [\n  {"id": 1}',
+        '{"ticket_events": [',
+        '{ "users" : [ {"id": 1, "role": "agent"} ] }',
+    ],
+)
+def test_sniff_accepts_zendesk_exports(head):
+    assert zendesk.sniff(head)
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        "date,end_date,label\n2024-03-01,2024-03-02,storm\n",
+        "row_date,starttime,intrvl,split,acdcalls,abncalls\n2024-03-01,700,30,1,10,2\n",
+        "311 Multi-Day Multi-Skill\nSkills: 1\n\nDate\tSplit/Skill\tACD Calls\tAban Calls\n",
+        '{"foo": 1, "bar": [1, 2]}\n',
+        "ContactId,Channel,InitiationTimestamp,LastUpdateTimestamp\n",
+        "",
+    ],
+)
+def test_sniff_rejects_other_files(head):
+    assert not zendesk.sniff(head)
+
+
+def test_sniff_accepts_a_first_record_cut_off_by_the_head_size():
+    rec = _ticket(1, "2024-03-05T09:00:00Z", description="x" * 20_000)
+    line = json.dumps({k: rec[k] for k in ("id", "created_at", "status", "description")})
+    assert zendesk.sniff(line[:16_384])
+    assert not zendesk.sniff('{"foo": 1, "bar": "' + "x" * 20_000)
