@@ -32,7 +32,7 @@ setup: $(STAMP) ## Create .venv and install the pinned dependencies
 browser: ## Install Debian's chromium for the browser tests (if missing)
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "==> installing Debian's chromium (browser tests)"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-dejavu-core poppler-utils >/dev/null; }
 
 node: $(NODE_STAMP) ## Install the pinned JavaScript of the browser tests (axe-core, package-lock.json)
 

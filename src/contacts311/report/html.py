@@ -53,6 +53,7 @@ def _head(title: str) -> str:
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{_e(title)}</title><style>{_css()}</style></head><body>\n"
+        '<a class="skip-link" href="#main">Skip to main content</a>\n<main id="main">\n'
     )
 
 
@@ -109,7 +110,7 @@ def render_index(runs: Sequence[Mapping[str, Any]], title: str = "contacts311 re
         _head(title) + f"<h1>{_e(title)}</h1>\n{latest_line}\n"
         "<table><thead><tr><th>started (UTC)</th><th>period</th><th>status</th>"
         '<th class="num">duration (s)</th><th>parameters</th><th>reports</th></tr></thead>\n'
-        f"<tbody>\n{body}\n</tbody></table>\n</body></html>\n"
+        f"<tbody>\n{body}\n</tbody></table>\n</main></body></html>\n"
     )
 
 
@@ -177,7 +178,7 @@ def run_page(run: Mapping[str, Any], prov: Mapping[str, Any]) -> str:
         _head(f"Run {run['id']}") + f"<h1>Reports for {_e(run.get('period'))}</h1>\n"
         f"<p>Run {_e(run['id'])}: "
         f'<span class="status-{_e(run["status"])}">{_e(run["status"])}</span>.</p>\n'
-        f"<ul>{items}</ul>\n{provenance_html(prov)}</body></html>\n"
+        f"<ul>{items}</ul>\n{provenance_html(prov)}</main></body></html>\n"
     )
 
 

@@ -191,12 +191,12 @@ def table_html(
         # Missing values show as blank cells, never as "nan" or "<NA>".
         shown[str(col)] = [("" if _missing(v) else fmt(v)) for v in s]
     body = shown.to_html(index=index, escape=True, border=0, classes="data")
+    # A wide table scrolls in its own box (the template's CSS); tabindex lets the keyboard
+    # reach and scroll it (WCAG 2.1.1), and the caption names it for a screen reader.
+    opening = '<table class="dataframe data" tabindex="0">'
     if caption:
-        body = body.replace(
-            '<table class="dataframe data">',
-            f'<table class="dataframe data"><caption>{escape(caption)}</caption>',
-            1,
-        )
+        opening += f"<caption>{escape(caption)}</caption>"
+    body = body.replace('<table class="dataframe data">', opening, 1)
     if details:
         label = escape(caption or "Table")
         body = f"<details><summary>{label} ({len(frame):,} rows)</summary>\n{body}\n</details>"
