@@ -18,8 +18,11 @@ Nothing heavy is imported at load time: the "up to date" answer comes in well un
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -222,18 +225,41 @@ def _run(plan: _Plan, key: RunKey, env: dict[str, str]) -> RunOutcome:
     with tempfile.TemporaryDirectory(prefix="contacts311-report-") as tmp_name:
         run = _new_run(plan, key, env, Path(tmp_name))
         plan.say(f"loading exports from {plan.data_path or 'the profile sources'}")
-        with (
-            SharedLoad(plan.data_path, plan.profile_path, run.tmp, plan.out_dir) as loader,
-            kernel_spec(run.tmp) as kernel,
-            ThreadPoolExecutor(max_workers=default_workers(len(run.jobs), plan.workers)) as pool,
-        ):
-            futures = _start(run, pool, kernel)
-            failed = _passed_checks(run, loader, futures)
-            if failed is not None:
-                return failed
-            data = _file_run(run, loader)
-            entries = _convert_as_done(run, futures)
+        try:
+            with (
+                SharedLoad(plan.data_path, plan.profile_path, run.tmp, plan.out_dir) as loader,
+                kernel_spec(run.tmp) as kernel,
+                ThreadPoolExecutor(
+                    max_workers=default_workers(len(run.jobs), plan.workers)
+                ) as pool,
+            ):
+                futures = _start(run, pool, kernel)
+                failed = _passed_checks(run, loader, futures)
+                if failed is not None:
+                    return failed
+                data = _file_run(run, loader)
+                entries = _convert_as_done(run, futures)
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM / SIGHUP (errors.Stopped)
+            _interrupted(run, exc)
+            raise
         return _finish(run, entries, data)
+
+
+def _interrupted(run: _Run, exc: KeyboardInterrupt) -> None:
+    """Record a stopped run with its reason and remove its unpublished, partial pages.
+
+    Nothing of it was published yet (history and ``latest/`` come in :func:`_finish`), so the
+    partial run folder would only be a page set no index lists.
+    """
+    number = getattr(exc, "signal_number", None)
+    reason = f"stopped by {signal.Signals(number).name}" if number else "interrupted (Ctrl-C)"
+    if run.run_dir is not None:
+        shutil.rmtree(run.run_dir, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            run.run_dir.parent.rmdir()  # the period folder, when this run was its only one
+    run.record.update(status="interrupted", message=reason, folder="")
+    run.record["duration_seconds"] = round(time.perf_counter() - run.plan.t0, 2)
+    outputs.record(run.plan.out_dir, run.record)
 
 
 def _new_run(plan: _Plan, key: RunKey, env: dict[str, str], tmp: Path) -> _Run:
