@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import io
 import json
 import re
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,60 +35,34 @@ def load_dataset(args: argparse.Namespace, **options: Any):
     No command prints the inputs' SHA-256, so the files are hashed only when the read cache is
     on and needs the digests as its key (a 10M-record export is 2.5 GB to hash).
     """
-    stops = _prefetch(args.data_dir, args.profile)
-    try:
-        from contacts311.pipeline import load
+    _prefetch_digests(args.data_dir, args.profile)
+    from contacts311.pipeline import load
 
-        if stops:
-            # The core table's validation needs pandera: it loads while the files are read.
-            importlib.import_module("pandera.pandas")
-        return load(
-            args.data_dir, args.profile, progress=sys.stderr.isatty(), digests=False, **options
-        )
-    finally:
-        for stop in stops:  # a read the load never took (it failed first) must not run on
-            stop()
+    return load(args.data_dir, args.profile, progress=sys.stderr.isatty(), digests=False, **options)
 
 
-def _prefetch(data_dir: Path | None, profile: Path | None) -> list[Callable[[], None]]:
-    """Start work on the files a profile's ``sources`` name before pandas loads.
+def _prefetch_digests(data_dir: Path | None, profile: Path | None) -> None:
+    """Start hashing the files a profile's ``sources`` name before pandas loads.
 
-    With the read cache on, the files start hashing (the cache key needs the digests). Files
-    the load will read (the cache is off, or they were never cached as they are now) start
-    reading too, for formats that can (``prefetch`` in their module). The pandas import then
-    overlaps that work instead of one core idling through it. Without ``sources`` the files
-    are recognised by their headers, which loads the source modules (and pandas) anyway:
-    nothing to gain. A problem is left to ``load`` to report.
-
-    Returns:
-        The functions that stop each background read that no load takes over.
+    With the read cache on, the cache key needs the files' digests; hashing them while pandas
+    imports keeps a core busy. Without ``sources`` the files are recognised by their headers,
+    which loads the source modules (and pandas) anyway: nothing to gain. A problem is left to
+    ``load`` to report.
     """
-    from contacts311 import sources
     from contacts311.errors import InputError, ProfileError
-    from contacts311.inputs import cache_dir, cached_before, discover, prefetch_digests
+    from contacts311.inputs import cache_dir, discover, prefetch_digests
     from contacts311.profile import resolve_profile
 
+    if cache_dir() is None:
+        return
     try:
         prof = resolve_profile(profile)
         if not prof.sources:
-            return []
+            return
         files = discover(data_dir, prof)
     except (InputError, ProfileError, OSError):
-        return []
-    folder = cache_dir()
-    if folder is not None:
-        prefetch_digests(files)
-    by_format: dict[str, list] = {}
-    for f in files:
-        by_format.setdefault(f.format, []).append(f)
-    stops = []
-    for fmt, group in by_format.items():
-        if folder is not None and cached_before(folder, group):
-            continue  # the load looks the result up first: a read would likely be wasted
-        start = getattr(sources.get(fmt), "prefetch", None)
-        if start is not None:
-            stops.append(start(group))
-    return stops
+        return
+    prefetch_digests(files)
 
 
 def _neutral_cell(value: object) -> object:

@@ -3,11 +3,7 @@
 Each module defines ``FORMAT`` (its name), ``KIND`` (``contacts`` or a reference table such as
 ``population``), ``DESCRIPTION``, ``sniff(head) -> bool`` (recognise a file by its first lines,
 never by its name) and ``read(files, profile) -> SourceResult``; a profile entry's extra keys
-arrive in ``InputFile.options``. A module may also define ``prefetch(files) -> stop``: start
-reading in the background before pandas loads, for its next ``read`` of the same unchanged
-files to take over (the command line uses it for files the load will read: the read cache is
-off, or they were never cached as they are now). Adding a format is a new module and one line
-in ``_MODULES``.
+arrive in ``InputFile.options``. Adding a format is a new module and one line in ``_MODULES``.
 """
 
 from __future__ import annotations
