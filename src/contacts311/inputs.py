@@ -26,7 +26,6 @@ __all__ = [
     "cached_before",
     "candidate_files",
     "discover",
-    "prefetch_digests",
     "remember_cached",
     "sha256_file",
     "sha256_future",
@@ -223,8 +222,6 @@ def _name(path: Path, base: Path) -> str:
 
 _POOL: ThreadPoolExecutor | None = None
 _POOL_LOCK = threading.Lock()
-#: Digests started ahead of a load, by (path, size, modification time): taken by the load.
-_PREFETCHED: dict[tuple[str, int, int], Future[str]] = {}
 
 
 def sha256_file(path: Path) -> str:
@@ -294,28 +291,5 @@ def _seen_marker(folder: Path, path: Path) -> Path:
 
 
 def sha256_future(path: Path) -> Future[str]:
-    """The SHA-256 (hex) of ``path``, computed in a background thread.
-
-    A digest :func:`prefetch_digests` started for the same unchanged file (same size and
-    modification time) is handed over instead of hashing the file again.
-    """
-    try:
-        prefetched = _PREFETCHED.pop(file_state(path), None)
-    except OSError:  # gone or unreadable: the read reports it, in the reader's words
-        prefetched = None
-    return prefetched if prefetched is not None else _pool().submit(sha256_file, path)
-
-
-def prefetch_digests(files: list[InputFile]) -> None:
-    """Start hashing ``files`` now, for the next :func:`sha256_future` of each to take.
-
-    For a command that knows its files before it imports pandas: the hashing then overlaps
-    the import (one core would otherwise idle through it).
-    """
-    for f in files:
-        try:
-            key = file_state(f.path)
-        except OSError:  # left for the load to report
-            continue
-        if key not in _PREFETCHED:
-            _PREFETCHED[key] = _pool().submit(sha256_file, f.path)
+    """The SHA-256 (hex) of ``path``, computed in a background thread."""
+    return _pool().submit(sha256_file, path)

@@ -13,7 +13,7 @@ import pytest
 from contacts311 import inputs
 from contacts311.cli import main
 from contacts311.errors import InputError, ProfileError
-from contacts311.inputs import discover, prefetch_digests, sha256_file, sha256_future
+from contacts311.inputs import discover, sha256_file
 from contacts311.profile import default_profile, load_profile
 
 HSPLIT = "row_date,split,acdcalls,abncalls\n2023-07-03,1,10,2\n2023-07-04,1,7,1\n"
@@ -70,52 +70,15 @@ def test_sha256_file_is_the_files_sha256(tmp_path):
     assert sha256_file(path) == hashlib.sha256(HSPLIT.encode()).hexdigest()
 
 
-def test_a_prefetched_digest_is_handed_over_not_computed_again(tmp_path, monkeypatch):
-    hashed = _counting(monkeypatch)
-    path = tmp_path / "calls.csv"
-    path.write_text(HSPLIT)
-    files = discover(tmp_path, default_profile())
-    prefetch_digests(files)
-    prefetch_digests(files)  # asking twice starts nothing more
-    assert sha256_future(path).result() == hashlib.sha256(HSPLIT.encode()).hexdigest()
-    assert hashed == ["calls.csv"]
-    # Taken once: the next request hashes afresh.
-    assert sha256_future(path).result() == hashlib.sha256(HSPLIT.encode()).hexdigest()
-    assert hashed == ["calls.csv", "calls.csv"]
-
-
-def test_a_file_changed_after_the_prefetch_is_hashed_again(tmp_path, monkeypatch):
-    hashed = _counting(monkeypatch)
-    path = tmp_path / "calls.csv"
-    path.write_text(HSPLIT)
-    prefetch_digests(discover(tmp_path, default_profile()))
-    changed = HSPLIT + "2023-07-05,1,4,0\n"
-    path.write_text(changed)
-    assert sha256_future(path).result() == hashlib.sha256(changed.encode()).hexdigest()
-    assert len(hashed) == 2
-    inputs._PREFETCHED.clear()  # the stale prefetch is never taken; do not leak it to others
-
-
 def test_command_line_hashes_each_source_once_for_the_cache_key(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("CONTACTS311_CACHE_DIR", str(tmp_path / "cache"))
     hashed = _counting(monkeypatch)
-    taken = []
-
-    class Prefetched(dict):
-        def pop(self, key, default=None):
-            found = super().pop(key, default)
-            taken.append(found is not None)
-            return found
-
-    monkeypatch.setattr(inputs, "_PREFETCHED", Prefetched())
     (tmp_path / "calls.csv").write_text(HSPLIT)
     profile = tmp_path / "p.yml"
     profile.write_text("sources:\n  - format: avaya_cms\n    path: calls.csv\n")
     assert main(["totals", str(tmp_path), "--profile", str(profile), "--format", "csv"]) == 0
     assert "17" in capsys.readouterr().out
-    # Hashed once, before pandas loaded; the load took that digest instead of hashing again.
-    assert hashed == ["calls.csv"]
-    assert taken == [True]
+    assert hashed == ["calls.csv"]  # once, for the cache key
 
 
 def test_command_line_without_the_cache_hashes_nothing(tmp_path, monkeypatch, capsys):
@@ -129,29 +92,6 @@ def test_command_line_without_the_cache_hashes_nothing(tmp_path, monkeypatch, ca
         assert main([command, str(tmp_path), "--profile", str(profile), "--format", "json"]) == 0
     assert "17" in capsys.readouterr().out
     assert hashed == []
-    assert not inputs._PREFETCHED
-
-
-@pytest.mark.parametrize("command", ["totals", "summary", "ledger"])
-def test_command_line_starts_hashing_before_pandas_loads(tmp_path, command, fresh_python):
-    # With the read cache on: its key needs the digests, so hashing starts early.
-    (tmp_path / "calls.csv").write_text(HSPLIT)
-    profile = tmp_path / "p.yml"
-    profile.write_text("sources:\n  - format: avaya_cms\n    path: calls.csv\n")
-    code = (
-        "import sys\n"
-        "from contacts311 import inputs\n"
-        "started = inputs.prefetch_digests\n"
-        "def spy(files):\n"
-        "    print('pandas loaded:', 'pandas' in sys.modules, file=sys.stderr)\n"
-        "    started(files)\n"
-        "inputs.prefetch_digests = spy\n"
-        "from contacts311.cli import main\n"
-        f"sys.exit(main([{command!r}, {str(tmp_path)!r}, '--profile', {str(profile)!r}]))\n"
-    )
-    out = fresh_python(code, CONTACTS311_CACHE_DIR=str(tmp_path / "cache"))  # the key needs them
-    assert out.returncode == 0, out.stderr
-    assert "pandas loaded: False" in out.stderr
 
 
 HSPLIT_ROW = "row_date,split,acdcalls,abncalls\n2024-01-05,1,4,0\n"

@@ -16,7 +16,6 @@ import warnings
 from collections.abc import Iterator
 
 from contacts311 import __version__
-from contacts311._startup import skip_data_synthesis, skip_final_collections
 from contacts311.errors import InputError, InputWarning, Stopped, display_path, os_error_message
 
 __all__ = ["console", "main"]
@@ -155,16 +154,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def console() -> int:
-    """Entry point of the ``contacts311`` command and ``python -m contacts311``.
-
-    The process is the command's alone, so its start-up and its end may be trimmed (see
-    :mod:`contacts311._startup`); :func:`main` leaves the caller's process as it is.
-    """
-    skip_data_synthesis()
-    try:
-        return main()
-    finally:
-        skip_final_collections()
+    """Entry point of the ``contacts311`` command and ``python -m contacts311``."""
+    return main()
 
 
 if __name__ == "__main__":  # pragma: no cover

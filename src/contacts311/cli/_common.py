@@ -35,34 +35,9 @@ def load_dataset(args: argparse.Namespace, **options: Any):
     No command prints the inputs' SHA-256, so the files are hashed only when the read cache is
     on and needs the digests as its key (a 10M-record export is 2.5 GB to hash).
     """
-    _prefetch_digests(args.data_dir, args.profile)
     from contacts311.pipeline import load
 
     return load(args.data_dir, args.profile, progress=sys.stderr.isatty(), digests=False, **options)
-
-
-def _prefetch_digests(data_dir: Path | None, profile: Path | None) -> None:
-    """Start hashing the files a profile's ``sources`` name before pandas loads.
-
-    With the read cache on, the cache key needs the files' digests; hashing them while pandas
-    imports keeps a core busy. Without ``sources`` the files are recognised by their headers,
-    which loads the source modules (and pandas) anyway: nothing to gain. A problem is left to
-    ``load`` to report.
-    """
-    from contacts311.errors import InputError, ProfileError
-    from contacts311.inputs import cache_dir, discover, prefetch_digests
-    from contacts311.profile import resolve_profile
-
-    if cache_dir() is None:
-        return
-    try:
-        prof = resolve_profile(profile)
-        if not prof.sources:
-            return
-        files = discover(data_dir, prof)
-    except (InputError, ProfileError, OSError):
-        return
-    prefetch_digests(files)
 
 
 def _neutral_cell(value: object) -> object:

@@ -49,13 +49,12 @@ def kernel_spec(tmp: Path) -> Iterator[str]:
     """The name of a kernel that runs this interpreter, registering nothing globally.
 
     A kernelspec written into the run's temp folder (``JUPYTER_PATH`` points there for the run
-    only) starts :mod:`contacts311._kernel`: ipykernel with this interpreter, at a lower CPU
-    priority than the runner and its loader process.
+    only) starts ipykernel with this interpreter, whatever kernels the machine has registered.
     """
     spec_dir = tmp / "jupyter" / "kernels" / KERNEL_NAME
     spec_dir.mkdir(parents=True)
     spec = {
-        "argv": [sys.executable, "-m", "contacts311._kernel", "-f", "{connection_file}"],
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": "contacts311 (this environment)",
         "language": "python",
     }

@@ -29,8 +29,6 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from contacts311._startup import skip_data_synthesis, skip_final_collections
-
 __all__ = [
     "DATASET_FILE",
     "SharedLoad",
@@ -248,9 +246,5 @@ def load_to_file(data_dir: str, profile: str, out: Path, reports_dir: str = "") 
 def _child(argv: list[str] | None = None) -> int:
     """The child's entry: ``DATA_DIR PROFILE OUT [REPORTS_DIR]`` (``""`` for none/default)."""
     data_dir, profile, out, *rest = argv if argv is not None else sys.argv[1:]
-    skip_data_synthesis()  # the runner's child: the process is ours
-    try:
-        load_to_file(data_dir, profile, Path(out), *rest)
-    finally:
-        skip_final_collections()
+    load_to_file(data_dir, profile, Path(out), *rest)
     return 0
