@@ -105,3 +105,11 @@ def test_a_closed_standard_output_is_like_dev_null(tiny):
     )
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
+
+
+def test_ledger_states_each_rule_and_note_once(tiny, capsys):
+    # The phone rule is the profile's; the Avaya CMS source no longer repeats it in its words.
+    assert main(["ledger", str(tiny)]) == 0
+    notes = [line for line in capsys.readouterr().err.splitlines() if line.startswith("note: ")]
+    assert sum("SUM(ACD Calls)" in line for line in notes) == 1
+    assert len(notes) == len(set(notes))

@@ -44,3 +44,16 @@ def test_table_html_shows_dates_without_midnight():
     out = notebook.table_html(frame)
     assert "<td>2024-03-11</td>" in out
     assert "<td>2024-03-12 08:30:00</td>" in out
+
+
+def test_methodology_lists_the_rules_then_the_notes_each_once():
+    from types import SimpleNamespace
+
+    from contacts311.profile import default_profile
+    from contacts311.report.notebook import methodology
+
+    profile = default_profile()
+    notes = ["Avaya CMS: 2 skill-days counted from 1 file(s), 220 calls."]
+    lines = methodology(SimpleNamespace(profile=profile, notes=notes))
+    assert lines == [*profile.rules_text(), notes[0]]
+    assert sum("SUM(ACD Calls)" in line for line in lines) == 1

@@ -253,10 +253,11 @@ def test_acd_minus_abandoned_is_taken_on_skill_day_sums(tmp_path):
         "2023-07-03,730,30,101,9,2\n"
     )
     _write(tmp_path, "h.csv", text)
-    result = _read(tmp_path, ["h.csv"], _profile(formula="acd_minus_abandoned"))
+    profile = _profile(formula="acd_minus_abandoned")
+    result = _read(tmp_path, ["h.csv"], profile)
     assert _counts(result) == {("2023-07-03", "101"): 5}  # (1 + 9) - (3 + 2)
     assert int(result.ledger.frame()["contacts"].sum()) == 5
-    assert any("SUM(ACD Calls) - SUM(Abandoned Calls)" in n for n in result.notes)
+    assert any("SUM(ACD Calls) - SUM(Abandoned Calls)" in n for n in profile.rules_text())
 
 
 def test_acd_minus_abandoned_negative_skill_day_is_an_error(tmp_path):

@@ -5,8 +5,7 @@ the headline figure), :mod:`~contacts311.measures.growth` (year over year, avera
 period to date), :mod:`~contacts311.measures.population` (per 1,000 residents, indexes, the
 gap), :mod:`~contacts311.measures.plan` (the plan forecast and the Clear Impact scorecard) and
 :mod:`~contacts311.measures.summary` (the headline figures as plain data). The titles and notes
-printed with them are in :mod:`contacts311.wording`; the three chart titles are also importable
-from here, where notebooks have always found them.
+printed with them are in :mod:`contacts311.wording`.
 
 Partial periods (not yet ended, or with a month of exports missing) are never compared with
 complete ones: their growth, index, per-1,000 and variance fields are left empty.
@@ -38,7 +37,6 @@ from contacts311.measures.totals import (
     headline_figure,
     period_totals,
 )
-from contacts311.wording import share_title, to_date_note, trend_title
 
 __all__ = [
     "average_growth",
@@ -58,8 +56,5 @@ __all__ = [
     "population_growth_summary",
     "population_table",
     "scorecard",
-    "share_title",
     "summary",
-    "to_date_note",
-    "trend_title",
 ]

@@ -110,16 +110,8 @@ def _find_up(relative: str) -> Path:
 
 
 def methodology(data: Dataset) -> list[str]:
-    """The counting rules in force, then the notes of the read, each rule said once.
-
-    A source may note the rule it applied in its own words (Avaya CMS: "phone calls counted
-    as ..."), which the profile's rules already state: a note that ends with a rule's
-    statement is that rule again, and is left out.
-    """
-    rules = list(data.profile.rules_text())
-    statements = [rule.partition(": ")[2] or rule for rule in rules]
-    notes = [n for n in data.notes if not any(n.endswith(s) for s in statements)]
-    return rules + notes
+    """The counting rules in force, then the notes of the read."""
+    return list(data.profile.rules_text()) + list(data.notes)
 
 
 def _missing(value: Any) -> bool:

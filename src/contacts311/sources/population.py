@@ -109,8 +109,10 @@ def read(files: list[InputFile], profile: Any) -> SourceResult:
     if not table.empty:
         for (vintage, source), part in table.groupby(["vintage", "source"], sort=False):
             years = part["year"]
+            # The Census files' source already names their vintage: say it once.
+            label = source if str(vintage) in str(source) else f"{source} ({vintage})"
             notes.append(
-                f"Population {int(years.min())}-{int(years.max())}: {source} ({vintage}), "
+                f"Population {int(years.min())}-{int(years.max())}: {label}, "
                 f"{profile.population.area} (FIPS {fips}), 1 July estimates."
             )
     return SourceResult(

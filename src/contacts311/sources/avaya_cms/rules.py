@@ -89,13 +89,11 @@ def row_counts(data: pd.DataFrame, rules: dict[str, Rules]) -> pd.Series:
 
 
 def rule_notes(profile: Profile, files: list[InputFile], rules: dict[str, Rules]) -> list[str]:
-    """Sentences for reports: the formula and skills in force, and each file's own rules."""
-    phone = profile.phone
-    skills = ", ".join(phone.skills) if phone.skills else "all skills"
-    text = f"Avaya CMS phone calls counted as {phone.describe()}; skills counted: {skills}"
-    if phone.exclude_skills:
-        text += f"; excluded: {', '.join(phone.exclude_skills)}"
-    notes = [text + "."]
+    """Sentences for reports: each file's own rules, where a file overrides the profile's.
+
+    The profile's phone rule itself is stated by :meth:`Profile.rules_text`, once.
+    """
+    notes = []
     for f in sorted(files, key=lambda f: f.name):
         if getattr(f, "options", None):
             formula, skills_set, excluded = rules[f.name]
