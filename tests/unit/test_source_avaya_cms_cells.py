@@ -1,0 +1,86 @@
+"""Avaya CMS ``cells``: summary rows, dates, skills, counts and durations."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from avaya_cms_helpers import TAB_REPORT
+from avaya_cms_helpers import bucket_rows as _bucket_rows
+from avaya_cms_helpers import counts as _counts
+from avaya_cms_helpers import profile as _profile
+from avaya_cms_helpers import read as _read
+from avaya_cms_helpers import write as _write
+
+from contacts311.errors import InputError
+
+
+def test_comma_report_with_quoted_thousands_and_date_formats(tmp_path):
+    text = (
+        '"311 Multi-Day Multi-Skill"\n'
+        '"Date","Skill","ACD Calls","Abandoned Calls"\n'
+        '"2023-07-01","101","1,234","12"\n'
+        '"7/2/23","101","2,000","1,001"\n'
+        '"Summary","","3,234","1,013"\n'
+    )
+    _write(tmp_path, "r.csv", text)
+    result = _read(tmp_path, ["r.csv"], _profile(formula="acd_minus_abandoned"))
+    # No name column: the queue is the skill number. 1234 - 12 = 1222; 2000 - 1001 = 999.
+    assert _counts(result) == {("2023-07-01", "101"): 1222, ("2023-07-02", "101"): 999}
+    assert _bucket_rows(result, "r.csv")[("excluded", "summary_row")] == 1
+
+
+def test_interval_report_with_totals_first_and_hms_durations(tmp_path):
+    text = (
+        "Split/Skill Interval\n"
+        "Date\tInterval\tSplit/Skill\tACD Calls\tAban Calls\tACD Time\tACW Time\tStaffed Time\n"
+        "Totals\t\t\t9\t1\t0:20:00\t\t\n"
+        "07/05/2023\t7:00 AM-7:30 AM\t101\t4\t1\t0:10:00\t120\t1:00:00\n"
+        "07/05/2023\t7:30 AM-8:00 AM\t101\t5\t0\t600\t1:00\t\n"
+    )
+    _write(tmp_path, "iv.txt", text)
+    with pytest.raises(InputError) as err:
+        _read(tmp_path, ["iv.txt"])
+    # "1:00" is neither seconds nor h:mm:ss.
+    assert err.value.line == 5
+    assert err.value.column == "ACW Time"
+
+    _write(tmp_path, "iv.txt", text.replace("\t1:00\t", "\t0:01:00\t"))
+    result = _read(tmp_path, ["iv.txt"])
+    assert _counts(result) == {("2023-07-05", "101"): 9}  # 4 + 5 ACD calls
+    iv = result.tables["intervals"]
+    assert list(iv["interval_start"]) == [420, 450]  # 7:00 and 7:30 in minutes after midnight
+    assert list(iv["interval_minutes"]) == [30, 30]
+    assert list(iv["acd_time_seconds"]) == [600, 600]  # 0:10:00 and 600
+    assert list(iv["acw_time_seconds"]) == [120, 60]
+    assert iv["staffed_seconds"].iloc[0] == 3600
+    assert pd.isna(iv["staffed_seconds"].iloc[1])  # empty duration cell is missing
+    assert _bucket_rows(result, "iv.txt") == {("counted", ""): 2, ("excluded", "summary_row"): 1}
+
+
+def test_skill_numbers_compare_as_numbers_across_files(tmp_path):
+    _write(tmp_path, "a.csv", "Date,Skill,ACD Calls,Aban Calls\n2023-07-03,0101,6,1\n")
+    _write(tmp_path, "b.csv", "row_date,split,acdcalls,abncalls\n2023-07-03,101,6,1\n")
+    result = _read(tmp_path, ["a.csv", "b.csv"])
+    assert _counts(result) == {("2023-07-03", "101"): 6}
+    assert _bucket_rows(result, "b.csv") == {("duplicate", "same_key_same_values"): 1}
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [("N/A", "whole number of calls"), ("", "whole number of calls"), ("-4", "not negative")],
+)
+def test_bad_count_cells_are_errors_with_line_and_column(tmp_path, cell, expected):
+    _write(tmp_path, "r.txt", TAB_REPORT.replace("\t15\t3\t18", f"\t15\t{cell}\t18"))
+    with pytest.raises(InputError) as err:
+        _read(tmp_path, ["r.txt"])
+    assert err.value.file == "r.txt"
+    assert err.value.line == 7
+    assert err.value.column == "Aban Calls"
+    assert expected in err.value.message
+
+
+def test_bad_date_is_an_error_with_line_and_column(tmp_path):
+    _write(tmp_path, "d.txt", TAB_REPORT.replace("07/02/2023", "13/02/2023"))
+    with pytest.raises(InputError) as err:
+        _read(tmp_path, ["d.txt"])
+    assert (err.value.line, err.value.column) == (9, "Date")

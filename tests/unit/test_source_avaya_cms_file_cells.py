@@ -1,0 +1,64 @@
+"""Avaya CMS ``file_cells``: reading one file (encodings, workbooks, row shapes)."""
+
+from __future__ import annotations
+
+import gzip
+
+import pytest
+from avaya_cms_helpers import TAB_REPORT
+from avaya_cms_helpers import bucket_rows as _bucket_rows
+from avaya_cms_helpers import counts as _counts
+from avaya_cms_helpers import read as _read
+from avaya_cms_helpers import write as _write
+
+from contacts311.errors import InputError
+
+
+def test_crlf_bom_and_gzip(tmp_path):
+    raw = b"\xef\xbb\xbf" + TAB_REPORT.replace("\n", "\r\n").encode("utf-8")
+    (tmp_path / "crlf.txt").write_bytes(raw)
+    (tmp_path / "zipped.txt.gz").write_bytes(gzip.compress(TAB_REPORT.encode("utf-8")))
+    for name in ("crlf.txt", "zipped.txt.gz"):
+        result = _read(tmp_path, [name])
+        assert int(result.contacts["count"].sum()) == 225  # 120 + 15 + 90
+        assert result.ledger.rows_read == {name: 4}
+        assert result.columns[name][0] == "Date"
+
+
+def test_xlsx_report(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["311 Multi-Day Multi-Skill"])
+    ws.append(["Date", "Split/Skill", "ACD Calls", "Aban Calls"])
+    ws.append(["07/01/2023", 101, 7, 1])
+    ws.append(["07/02/2023", 101, 8, 2])
+    ws.append(["Totals", None, 15, 3])
+    wb.save(tmp_path / "r.xlsx")
+    result = _read(tmp_path, ["r.xlsx"])
+    assert _counts(result) == {("2023-07-01", "101"): 7, ("2023-07-02", "101"): 8}
+    assert _bucket_rows(result, "r.xlsx") == {("counted", ""): 2, ("excluded", "summary_row"): 1}
+
+
+def test_header_only_file_reads_no_rows(tmp_path):
+    _write(tmp_path, "empty.csv", "row_date,split,acdcalls,abncalls\n")
+    result = _read(tmp_path, ["empty.csv"])
+    assert result.contacts.empty
+    assert result.ledger.rows_read == {"empty.csv": 0}
+    assert list(result.ledger.frame()["reason"]) == ["no_data_rows"]
+
+
+def test_trailing_delimiter_short_row_and_missing_column(tmp_path):
+    # A trailing delimiter (an extra empty cell) right of the header's columns is ignored.
+    _write(tmp_path, "r.txt", TAB_REPORT.replace("\t90\t5\t95", "\t90\t5\t95\t"))
+    assert int(_read(tmp_path, ["r.txt"]).contacts["count"].sum()) == 225  # 120 + 15 + 90
+
+    _write(tmp_path, "s.txt", TAB_REPORT.replace("\t90\t5\t95", "\t90"))  # short row
+    with pytest.raises(InputError) as err:
+        _read(tmp_path, ["s.txt"])
+    assert (err.value.line, err.value.column) == (9, "Aban Calls")
+
+    _write(tmp_path, "m.csv", "Date,Skill,ACD Calls\n2023-07-01,101,5\n")
+    with pytest.raises(InputError, match="Aban Calls"):
+        _read(tmp_path, ["m.csv"])

@@ -1,0 +1,119 @@
+"""Avaya CMS ``reader``: all files together, through the pipeline and the CLI."""
+
+from __future__ import annotations
+
+import warnings
+
+from avaya_cms_helpers import HSPLIT, TAB_REPORT
+from avaya_cms_helpers import bucket_rows as _bucket_rows
+from avaya_cms_helpers import counts as _counts
+from avaya_cms_helpers import read as _read
+from avaya_cms_helpers import write as _write
+
+from contacts311 import cli
+from contacts311.errors import InputWarning
+from contacts311.pipeline import load
+
+
+def test_tab_report_with_title_lines_and_totals_row(tmp_path):
+    _write(tmp_path, "report.txt", TAB_REPORT)
+    result = _read(tmp_path, ["report.txt"])
+    assert _counts(result) == {
+        ("2023-07-01", "General"): 120,
+        ("2023-07-01", "Spanish"): 15,
+        ("2023-07-02", "General"): 90,
+    }
+    c = result.contacts
+    assert set(c["channel"]) == {"phone"}
+    assert set(c["source"]) == {"avaya_cms"}
+    assert c["contact_id"].isna().all()
+    assert c["contact_date"].dtype == "datetime64[ns]"
+    # 3 skill-day rows plus the totals row; title and blank lines are not rows.
+    assert result.ledger.rows_read == {"report.txt": 4}
+    assert _bucket_rows(result, "report.txt") == {
+        ("counted", ""): 3,
+        ("excluded", "summary_row"): 1,
+    }
+    assert result.ledger.unbalanced() == []
+    assert result.columns["report.txt"] == [
+        "Date",
+        "Split/Skill",
+        "Split/Skill Name",
+        "ACD Calls",
+        "Aban Calls",
+        "Calls Offered",
+    ]
+
+
+def test_hsplit_daily_and_interval_rows(tmp_path):
+    _write(tmp_path, "hsplit.csv", HSPLIT)
+    result = _read(tmp_path, ["hsplit.csv"])
+    # Skill 101 on 07-03: 4 + 6 = 10; skill 102: 2; skill 101 on 07-04 (daily row): 50.
+    assert _counts(result) == {
+        ("2023-07-03", "101"): 10,
+        ("2023-07-03", "102"): 2,
+        ("2023-07-04", "101"): 50,
+    }
+    iv = result.tables["intervals"]
+    assert list(iv.columns) == [
+        "contact_date",
+        "interval_start",
+        "interval_minutes",
+        "queue",
+        "calls_offered",
+        "acd_calls",
+        "abandoned_calls",
+        "acd_time_seconds",
+        "acw_time_seconds",
+        "staffed_seconds",
+        "answer_wait_seconds",
+        "abandon_wait_seconds",
+    ]
+    assert iv["answer_wait_seconds"].isna().all()  # no anstime column in this dump
+    assert len(iv) == 3  # the daily row is not an interval
+    first = iv[(iv["queue"] == "101") & (iv["interval_start"] == 420)].iloc[0]
+    assert first["interval_minutes"] == 30
+    assert (first["calls_offered"], first["acd_calls"], first["abandoned_calls"]) == (5, 4, 1)
+    assert (first["acd_time_seconds"], first["acw_time_seconds"], first["staffed_seconds"]) == (
+        600,
+        120,
+        1800,
+    )
+    assert list(iv.loc[iv["queue"] == "101", "interval_start"]) == [420, 450]
+
+
+def test_hsplit_wait_times_feed_the_intervals_table(tmp_path):
+    _write(
+        tmp_path,
+        "waits.csv",
+        "row_date,starttime,intrvl,split,acdcalls,abncalls,anstime,abntime\n"
+        "2023-07-03,700,30,101,4,1,80,45\n"
+        "2023-07-03,730,30,101,6,2,120,30\n",
+    )
+    iv = _read(tmp_path, ["waits.csv"]).tables["intervals"]
+    assert list(iv["answer_wait_seconds"]) == [80, 120]
+    assert list(iv["abandon_wait_seconds"]) == [45, 30]
+
+
+def test_pipeline_and_cli_totals(tmp_path, capsys):
+    _write(tmp_path, "a_report.txt", TAB_REPORT)
+    _write(tmp_path, "b_hsplit.csv", HSPLIT)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InputWarning)  # clean exports: no recoveries taken
+        data = load(tmp_path)
+    # Report: 120 + 15 + 90 = 225; hsplit: 10 + 2 + 50 = 62; all in FY 2023-24.
+    assert int(data.contacts["count"].sum()) == 287
+    assert set(data.inputs["format"]) == {"avaya_cms"}
+    assert dict(zip(data.inputs["source_file"], data.inputs["rows_read"], strict=True)) == {
+        "a_report.txt": 4,
+        "b_hsplit.csv": 4,
+    }
+    assert len(data.tables["intervals"]) == 3
+
+    assert cli.main(["totals", str(tmp_path), "--format", "csv"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    header = out[0].split(",")
+    row = dict(zip(header, out[1].split(","), strict=True))
+    assert row["period"] == "FY 2023-24"
+    assert row["phone"] == "287"
+    assert row["total"] == "287"
