@@ -12,11 +12,11 @@ from contacts311.sources.avaya_cms.columns import column, distinct, spread
 
 _DEFAULT_INTERVAL_MINUTES = 30
 
-_INTERVAL_RE = re.compile(
-    r"^(\d{1,2}):?(\d{2})\s*([ap])?\.?m?\.?"
-    r"(?:\s*-\s*(\d{1,2}):?(\d{2})\s*([ap])?\.?m?\.?)?$",
-    re.IGNORECASE,
-)
+# One clock time: ``7:00``, ``0700``, ``7:00:00`` (Excel writes seconds when it saved a time
+# cell), with an optional ``AM``/``a.m.``/``A`` after it.
+_CLOCK = r"(\d{1,2}):?(\d{2})(?::00)?\s*(?:([ap])\.?m?\.?)?"
+# Start and end are joined by a hyphen or by the en or em dash a spreadsheet may put there.
+_INTERVAL_RE = re.compile(rf"^{_CLOCK}(?:\s*[-\u2013\u2014]\s*{_CLOCK})?$", re.IGNORECASE)
 
 
 def _clock_minutes(hour: str, minute: str, meridiem: str | None) -> int | None:
@@ -30,18 +30,39 @@ def _clock_minutes(hour: str, minute: str, meridiem: str | None) -> int | None:
     return h * 60 + m
 
 
+def _start_minutes(
+    hour: str, minute: str, meridiem: str | None, end: int, end_meridiem: str | None
+) -> int | None:
+    """The start of an interval whose AM/PM may be written only after its end (``7:00-7:30 PM``).
+
+    Such a start takes the AM/PM that makes the interval shortest: ``1:00-1:30 PM`` starts at
+    1:00 PM, ``11:30-12:00 PM`` at 11:30 AM.
+    """
+    if meridiem or not end_meridiem or not 1 <= int(hour) <= 12:
+        return _clock_minutes(hour, minute, meridiem)
+    candidates = [_clock_minutes(hour, minute, m) for m in ("a", "p")]
+    if None in candidates:
+        return None
+    return min(candidates, key=lambda s: (end - s) % 1440 or 1440)
+
+
 def _parse_interval_text(text: str) -> tuple[int, int | None] | None:
-    """``7:00 AM-7:30 AM``, ``07:00-07:30`` or ``0700`` -> (start minute, length or None)."""
+    """(Start minute, length) of an interval cell; the length is None when only a start is written.
+
+    Read: ``7:00 AM-7:30 AM``, ``7:00AM-7:30AM``, ``7:00-7:30 PM``, ``07:00-07:30``, ``7:00 AM``,
+    ``07:00``, ``0700`` and ``7:00:00 AM``.
+    """
     m = _INTERVAL_RE.fullmatch(text)
     if not m:
         return None
-    start = _clock_minutes(m[1], m[2], m[3])
-    if start is None or start >= 1440:
-        return None
     if m[4] is None:
-        return start, None
+        start = _clock_minutes(m[1], m[2], m[3])
+        return None if start is None or start >= 1440 else (start, None)
     end = _clock_minutes(m[4], m[5], m[6])
     if end is None:
+        return None
+    start = _start_minutes(m[1], m[2], m[3], end, m[6])
+    if start is None or start >= 1440:
         return None
     if end <= start:  # the last interval of the day ends at midnight ("12:00 AM" or "00:00")
         end += 1440
@@ -104,7 +125,7 @@ def parse_intervals(d: pd.DataFrame, fail) -> tuple[pd.Series, pd.Series]:  # no
         fail(
             sup_rows & spread([p is None for p in parsed], codes, False, bool),
             "interval",
-            "expected an interval such as '7:00 AM-7:30 AM', '07:00-07:30' or '0700'",
+            "expected an interval such as '7:00 AM-7:30 AM', '7:00 AM', '07:00-07:30' or '0700'",
         )
         sup_start = spread([-1 if p is None else p[0] for p in parsed], codes, -1, "int64")
         sup_len = spread(
