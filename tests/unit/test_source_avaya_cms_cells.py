@@ -35,16 +35,17 @@ def test_interval_report_with_totals_first_and_hms_durations(tmp_path):
         "Date\tInterval\tSplit/Skill\tACD Calls\tAban Calls\tACD Time\tACW Time\tStaffed Time\n"
         "Totals\t\t\t9\t1\t0:20:00\t\t\n"
         "07/05/2023\t7:00 AM-7:30 AM\t101\t4\t1\t0:10:00\t120\t1:00:00\n"
-        "07/05/2023\t7:30 AM-8:00 AM\t101\t5\t0\t600\t1:00\t\n"
+        "07/05/2023\t7:30 AM-8:00 AM\t101\t5\t0\t600\t1:60\t\n"
     )
     _write(tmp_path, "iv.txt", text)
     with pytest.raises(InputError) as err:
         _read(tmp_path, ["iv.txt"])
-    # "1:00" is neither seconds nor h:mm:ss.
+    # "1:60" is neither seconds, mm:ss nor h:mm:ss.
     assert err.value.line == 5
     assert err.value.column == "ACW Time"
+    assert "expected a duration in seconds, mm:ss or h:mm:ss, got '1:60'" in err.value.message
 
-    _write(tmp_path, "iv.txt", text.replace("\t1:00\t", "\t0:01:00\t"))
+    _write(tmp_path, "iv.txt", text.replace("\t1:60\t", "\t1:00\t"))  # mm:ss: 60 seconds
     result = _read(tmp_path, ["iv.txt"])
     assert _counts(result) == {("2023-07-05", "101"): 9}  # 4 + 5 ACD calls
     iv = result.tables["intervals"]
@@ -84,3 +85,41 @@ def test_bad_date_is_an_error_with_line_and_column(tmp_path):
     with pytest.raises(InputError) as err:
         _read(tmp_path, ["d.txt"])
     assert (err.value.line, err.value.column) == (9, "Date")
+
+
+@pytest.mark.parametrize(
+    ("cell", "seconds"),
+    [
+        ("75:12", 4512),  # mm:ss with minutes above 59: 75 * 60 + 12
+        ("0:07", 7),
+        ("12:05", 725),
+        ("1:15:12", 4512),  # h:mm:ss: 3600 + 15 * 60 + 12
+        ("39:00:00", 140400),  # a staffed total over a day
+        ("4512", 4512),
+        ("4,512", 4512),
+        ("4511.6", 4512),
+        ("", None),
+    ],
+)
+def test_durations_in_seconds_mm_ss_and_h_mm_ss(tmp_path, cell, seconds):
+    text = (
+        "Date,Interval,Skill,ACD Calls,Aban Calls,ACD Time\n"
+        f'2024-03-05,7:00 AM-7:30 AM,101,4,1,"{cell}"\n'
+    )
+    _write(tmp_path, "d.csv", text)
+    value = _read(tmp_path, ["d.csv"]).tables["intervals"]["acd_time_seconds"].iloc[0]
+    assert (None if pd.isna(value) else int(value)) == seconds
+
+
+@pytest.mark.parametrize("cell", ["75:60", "1:5", "1:75:00", "1:00:00:00", "12m", "-5", "N/A"])
+def test_bad_durations_are_errors_with_line_and_column(tmp_path, cell):
+    text = (
+        "Date,Interval,Skill,ACD Calls,Aban Calls,ACD Time\n"
+        "2024-03-05,7:00 AM-7:30 AM,101,4,1,600\n"
+        f"2024-03-05,7:30 AM-8:00 AM,101,5,0,{cell}\n"
+    )
+    _write(tmp_path, "d.csv", text)
+    with pytest.raises(InputError) as err:
+        _read(tmp_path, ["d.csv"])
+    assert (err.value.file, err.value.line, err.value.column) == ("d.csv", 3, "ACD Time")
+    assert f"expected a duration in seconds, mm:ss or h:mm:ss, got {cell!r}" in err.value.message

@@ -155,7 +155,11 @@ def _parse_counts(values: pd.Series, field_name: str, fail) -> pd.Series:  # noq
 
 
 def _duration_value(text: str) -> int | str | None:
-    """Seconds from ``1234`` or ``h:mm:ss``; None for an empty cell; ``"bad"`` otherwise."""
+    """Seconds from ``1234``, ``mm:ss`` or ``h:mm:ss``; None for an empty cell; else ``"bad"``.
+
+    Two parts are minutes and seconds, with no limit on the minutes (``75:12`` is 4,512 s): CMS
+    Supervisor writes short totals and averages that way, and three parts are always h:mm:ss.
+    """
     t = text.replace(",", "")
     if t == "":
         return None
@@ -165,6 +169,9 @@ def _duration_value(text: str) -> int | str | None:
     m = re.fullmatch(r"(\d+):([0-5]\d):([0-5]\d)", t)
     if m:
         return int(m[1]) * 3600 + int(m[2]) * 60 + int(m[3])
+    m = re.fullmatch(r"(\d+):([0-5]\d)", t)
+    if m:
+        return int(m[1]) * 60 + int(m[2])
     return "bad"
 
 
@@ -174,7 +181,7 @@ def _parse_durations(values: pd.Series, field_name: str, fail) -> pd.Series:  # 
     fail(
         spread([p == "bad" for p in parsed], codes, False, bool),
         field_name,
-        "expected a duration in seconds or h:mm:ss",
+        "expected a duration in seconds, mm:ss or h:mm:ss",
     )
     ints = spread([p if isinstance(p, int) else 0 for p in parsed], codes, 0, "int64")
     absent = spread([not isinstance(p, int) for p in parsed], codes, True, bool)
