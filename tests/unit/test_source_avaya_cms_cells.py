@@ -123,3 +123,31 @@ def test_bad_durations_are_errors_with_line_and_column(tmp_path, cell):
         _read(tmp_path, ["d.csv"])
     assert (err.value.file, err.value.line, err.value.column) == ("d.csv", 3, "ACD Time")
     assert f"expected a duration in seconds, mm:ss or h:mm:ss, got {cell!r}" in err.value.message
+
+
+def test_dash_count_and_time_cells_are_no_calls(tmp_path):
+    text = (
+        "Split/Skill Interval\n"
+        "Date\tInterval\tSplit/Skill\tACD Calls\tAban Calls\tCalls Offered\tACD Time\n"
+        "03/05/2024\t7:00 AM-7:30 AM\t101\t4\t1\t5\t10:00\n"
+        "03/05/2024\t7:30 AM-8:00 AM\t101\t--\t - \t--\t--\n"  # no calls at all
+        "03/05/2024\t8:00 AM-8:30 AM\t101\t6\t-\t6\t12:30\n"
+    )
+    _write(tmp_path, "iv.txt", text)
+    result = _read(tmp_path, ["iv.txt"], _profile(formula="acd_minus_abandoned"))
+    assert _counts(result) == {("2024-03-05", "101"): 9}  # (4 + 0 + 6) - (1 + 0 + 0)
+    iv = result.tables["intervals"]
+    assert list(iv["acd_calls"]) == [4, 0, 6]
+    assert list(iv["abandoned_calls"]) == [1, 0, 0]
+    assert list(iv["calls_offered"]) == [5, 0, 6]
+    assert list(iv["acd_time_seconds"]) == [600, 0, 750]
+    assert _bucket_rows(result, "iv.txt") == {("counted", ""): 3}
+
+
+@pytest.mark.parametrize("cell", ["---", "- -", "-0-", "n/a"])
+def test_other_placeholders_in_count_cells_are_errors(tmp_path, cell):
+    _write(tmp_path, "r.txt", TAB_REPORT.replace("\t15\t3\t18", f"\t15\t{cell}\t18"))
+    with pytest.raises(InputError) as err:
+        _read(tmp_path, ["r.txt"])
+    assert (err.value.line, err.value.column) == (7, "Aban Calls")
+    assert f"expected a whole number of calls (0 or more), got {cell!r}" in err.value.message

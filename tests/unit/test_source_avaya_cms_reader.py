@@ -117,3 +117,31 @@ def test_pipeline_and_cli_totals(tmp_path, capsys):
     assert row["period"] == "FY 2023-24"
     assert row["phone"] == "287"
     assert row["total"] == "287"
+
+
+def test_dash_cells_are_counted_per_file_in_the_notes_and_the_ledger_command(tmp_path, capsys):
+    _write(tmp_path, "a.txt", TAB_REPORT.replace("\t15\t3\t18", "\t15\t-\t--"))  # 2 cells
+    _write(
+        tmp_path,
+        "b.csv",
+        "Date,Interval,Skill,ACD Calls,Aban Calls,ACD Time,ACW Time\n"
+        "2023-07-05,7:00 AM,101,--,--,--,-\n"  # 2 count cells, 2 time cells
+        "2023-07-05,7:30 AM,101,3,--,300,45\n"  # 1 count cell
+        "Totals,,,3,-,300,45\n",  # a totals row is not read: its dash is not counted
+    )
+    _write(tmp_path, "c.csv", HSPLIT)  # no dashes: no note
+    result = _read(tmp_path, ["a.txt", "b.csv", "c.csv"])
+    dash_notes = [n for n in result.notes if "dash" in n]
+    assert dash_notes == [
+        "a.txt: 2 cell(s) written as a dash ('-' or '--': no calls in CMS) read as 0: "
+        "2 in call-count columns, 0 in time columns.",
+        "b.csv: 5 cell(s) written as a dash ('-' or '--': no calls in CMS) read as 0: "
+        "3 in call-count columns, 2 in time columns.",
+    ]
+    # a.txt 120 + 15 + 90, b.csv 0 + 3, c.csv 10 + 2 + 50
+    assert int(result.contacts["count"].sum()) == 290
+
+    assert cli.main(["ledger", str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    assert "note: a.txt: 2 cell(s) written as a dash" in err
+    assert "note: b.csv: 5 cell(s) written as a dash" in err

@@ -18,8 +18,10 @@ Rules decided here (each is tested):
   thousands separators are allowed. An empty cell, ``N/A`` or a negative number is an
   :class:`~contacts311.errors.InputError` naming the file, line, column and expectation: a gap in
   a count column means the export is not the one the measure is defined on, so it is not guessed.
-  Durations (``ACD Time``, ``ACW Time``, ``Staffed Time``) are seconds or ``h:mm:ss``; an empty
-  duration cell is read as missing.
+  A dash (``-`` or ``--``) is what CMS prints where it had no calls: it is read as 0, and the
+  notes (printed by the ``ledger`` command) say per file how many cells were dashes.
+  Durations (``ACD Time``, ``ACW Time``, ``Staffed Time``) are seconds, ``mm:ss`` (any number of
+  minutes: ``75:12``) or ``h:mm:ss``; a dash is 0 and an empty duration cell is missing.
 * The key of a row is (ACD, skill, date, interval start); the ACD only takes part when the data
   holds more than one ACD. Files are read in sorted order: a later row with the same key and the
   same call counts is a ``duplicate``; different call counts are an ``InputError`` naming both

@@ -26,6 +26,10 @@ _TIME_FIELDS = {
 
 _SUMMARY_WORDS = {"total", "totals", "summary"}
 
+# What CMS Supervisor prints in a cell where it had no calls (and what a spreadsheet's
+# accounting format prints for 0): read as 0, and counted per file for the ledger's notes.
+NO_CALLS_DASHES = frozenset({"-", "--", "\u2013", "\u2014"})
+
 
 def drop_blank_rows(cells: pd.DataFrame) -> pd.DataFrame:
     """Drop blank lines (they are not rows); done once for all files."""
@@ -44,7 +48,8 @@ def parse_cells(
 
     Returns:
         ``(summary, data)``: the summary rows (``source_file``, ``line``) and the data rows
-        with typed columns.
+        with typed columns; ``dash_count_cells`` and ``dash_time_cells`` say how many of a
+        row's count and duration cells were a dash (no calls) read as 0.
     """
     summary = np.zeros(len(cells), dtype=bool)
     for c in ("first_cell", "date", "skill", "interval"):
@@ -86,10 +91,14 @@ def parse_cells(
     out["skill_name"] = pd.Series(spread([u or None for u in uniques], codes, None), dtype="str")
     codes, uniques = distinct(column(d, "acd"))
     out["acd"] = pd.Series(spread(uniques, codes, ""), dtype="str")
+    out["dash_count_cells"] = np.zeros(len(d), dtype="int64")
+    out["dash_time_cells"] = np.zeros(len(d), dtype="int64")
     for field_name in COUNT_FIELDS:
-        out[field_name] = _parse_counts(column(d, field_name), field_name, fail)
+        out[field_name], dashes = _parse_counts(column(d, field_name), field_name, fail)
+        out["dash_count_cells"] += dashes
     for field_name, target in _TIME_FIELDS.items():
-        out[target] = _parse_durations(column(d, field_name), field_name, fail)
+        out[target], dashes = _parse_durations(column(d, field_name), field_name, fail)
+        out["dash_time_cells"] += dashes
     out["interval_start"], out["interval_minutes"] = parse_intervals(d, fail)
     return cells.loc[summary, ["source_file", "line"]], out
 
@@ -133,6 +142,8 @@ def _parse_date_text(text: str) -> dt.date | None:
 
 def _count_value(text: str) -> int | str:
     """A call count, or ``"negative"`` / ``"bad"``; thousands separators and ``.0`` allowed."""
+    if text in NO_CALLS_DASHES:
+        return 0
     t = text.replace(",", "")
     m = re.fullmatch(r"(-?)(\d+)(?:\.0*)?", t)
     if not m:
@@ -140,7 +151,17 @@ def _count_value(text: str) -> int | str:
     return "negative" if m[1] and int(m[2]) else int(m[2])
 
 
-def _parse_counts(values: pd.Series, field_name: str, fail) -> pd.Series:  # noqa: ANN001
+def _dash_cells(codes: np.ndarray, uniques: list[str]) -> np.ndarray:
+    """1 where a row's cell is a no-calls dash, else 0."""
+    return spread([u in NO_CALLS_DASHES for u in uniques], codes, False, bool).astype("int64")
+
+
+def _parse_counts(
+    values: pd.Series,
+    field_name: str,
+    fail,  # noqa: ANN001
+) -> tuple[pd.Series, np.ndarray]:
+    """Typed counts of one field, and which rows held a no-calls dash."""
     codes, uniques = distinct(values)
     parsed = [_count_value(u) for u in uniques]
     negative = "expected a number of calls of 0 or more, not negative"
@@ -151,15 +172,17 @@ def _parse_counts(values: pd.Series, field_name: str, fail) -> pd.Series:  # noq
         "expected a whole number of calls (0 or more)",
     )
     ints = spread([p if isinstance(p, int) else 0 for p in parsed], codes, 0, "int64")
-    return pd.Series(pd.arrays.IntegerArray(ints, codes < 0))
+    return pd.Series(pd.arrays.IntegerArray(ints, codes < 0)), _dash_cells(codes, uniques)
 
 
 def _duration_value(text: str) -> int | str | None:
-    """Seconds from ``1234``, ``mm:ss`` or ``h:mm:ss``; None for an empty cell; else ``"bad"``.
+    """Seconds from ``1234``, ``mm:ss``, ``h:mm:ss`` or a dash (0); None if empty; else ``"bad"``.
 
     Two parts are minutes and seconds, with no limit on the minutes (``75:12`` is 4,512 s): CMS
     Supervisor writes short totals and averages that way, and three parts are always h:mm:ss.
     """
+    if text in NO_CALLS_DASHES:
+        return 0
     t = text.replace(",", "")
     if t == "":
         return None
@@ -175,7 +198,12 @@ def _duration_value(text: str) -> int | str | None:
     return "bad"
 
 
-def _parse_durations(values: pd.Series, field_name: str, fail) -> pd.Series:  # noqa: ANN001
+def _parse_durations(
+    values: pd.Series,
+    field_name: str,
+    fail,  # noqa: ANN001
+) -> tuple[pd.Series, np.ndarray]:
+    """Typed durations (seconds) of one field, and which rows held a no-calls dash."""
     codes, uniques = distinct(values)
     parsed = [_duration_value(u) for u in uniques]
     fail(
@@ -185,4 +213,4 @@ def _parse_durations(values: pd.Series, field_name: str, fail) -> pd.Series:  # 
     )
     ints = spread([p if isinstance(p, int) else 0 for p in parsed], codes, 0, "int64")
     absent = spread([not isinstance(p, int) for p in parsed], codes, True, bool)
-    return pd.Series(pd.arrays.IntegerArray(ints, absent))
+    return pd.Series(pd.arrays.IntegerArray(ints, absent)), _dash_cells(codes, uniques)

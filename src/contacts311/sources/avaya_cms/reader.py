@@ -73,7 +73,7 @@ def read(files: list[InputFile], profile: Profile) -> SourceResult:
         contacts_column="count",
     )
     ledger.add_frame(data[["source_file", "bucket", "reason", "count"]], contacts_column="count")
-    notes = rule_notes(profile, files, rules)
+    notes = rule_notes(profile, files, rules) + _dash_notes(data)
     notes.append(
         f"Avaya CMS: {len(contacts):,} skill-days counted from {len(files)} file(s), "
         f"{int(contacts['count'].sum()):,} calls."
@@ -151,6 +151,20 @@ def _read_files(files: list[InputFile], profile: Profile) -> _Files:
     else:
         found.cells = pd.DataFrame(columns=[*meta, "first_cell"])
     return found
+
+
+def _dash_notes(data: pd.DataFrame) -> list[str]:
+    """Per file, how many cells were a dash (CMS had no calls) read as 0."""
+    per_file = data.groupby("source_file", sort=True)[["dash_count_cells", "dash_time_cells"]].sum()
+    notes = []
+    for name, row in per_file.iterrows():
+        counts, times = int(row["dash_count_cells"]), int(row["dash_time_cells"])
+        if counts or times:
+            notes.append(
+                f"{name}: {counts + times:,} cell(s) written as a dash ('-' or '--': no calls in "
+                f"CMS) read as 0: {counts:,} in call-count columns, {times:,} in time columns."
+            )
+    return notes
 
 
 def _skill_days(counted: pd.DataFrame) -> pd.DataFrame:
