@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 import warnings
+from pathlib import Path
 
 from avaya_cms_helpers import HSPLIT, TAB_REPORT
 from avaya_cms_helpers import bucket_rows as _bucket_rows
 from avaya_cms_helpers import counts as _counts
+from avaya_cms_helpers import profile as _profile
 from avaya_cms_helpers import read as _read
 from avaya_cms_helpers import write as _write
 
@@ -145,3 +148,60 @@ def test_dash_cells_are_counted_per_file_in_the_notes_and_the_ledger_command(tmp
     err = capsys.readouterr().err
     assert "note: a.txt: 2 cell(s) written as a dash" in err
     assert "note: b.csv: 5 cell(s) written as a dash" in err
+
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "avaya_cms"
+
+
+def test_excel_saved_single_day_interval_report():
+    result = _read(
+        DATA, ["split_skill_interval_excel.csv"], _profile(formula="acd_minus_abandoned")
+    )
+    # General: ACD 12 + 18 + 21 = 51, abandoned 1 + 2 + 0 = 3; Espanol: 0 + 3 + 0 = 3, 0 + 0 + 1.
+    assert _counts(result) == {
+        ("2024-03-05", "PDX311 General"): 48,
+        ("2024-03-05", "PDX311 Espanol"): 2,
+    }
+    name = "split_skill_interval_excel.csv"
+    # 6 interval rows and the totals row; title, padding and blank lines are not rows.
+    assert result.ledger.rows_read == {name: 7}
+    assert _bucket_rows(result, name) == {("counted", ""): 6, ("excluded", "summary_row"): 1}
+    iv = result.tables["intervals"]
+    general = iv[iv["queue"] == "PDX311 General"]
+    assert list(general["interval_start"]) == [420, 450, 480]
+    assert list(general["interval_minutes"]) == [30, 30, 30]
+    assert list(general["acd_time_seconds"]) == [2710, 4512, 4512]  # 45:10, 75:12, 1:15:12
+    assert list(general["acw_time_seconds"]) == [485, 760, 3000]  # 8:05, 12:40, 50:00
+    espanol = iv[iv["queue"] == "PDX311 Espanol"]
+    assert list(espanol["acd_calls"]) == [0, 3, 0]
+    assert list(espanol["calls_offered"]) == [0, 3, 1]
+    assert list(espanol["acd_time_seconds"]) == [0, 570, 0]
+    assert list(espanol["acw_time_seconds"]) == [0, 75, 0]
+    assert f"{name}: no date column; every row is dated 2024-03-05 from title line 3 " in "".join(
+        result.notes
+    )
+    assert (
+        f"{name}: 10 cell(s) written as a dash ('-' or '--': no calls in CMS) read as 0: "
+        "6 in call-count columns, 4 in time columns." in result.notes
+    )
+
+
+def test_tab_exported_interval_starts_dated_by_a_split_title_line():
+    name = "split_skill_interval_tab.txt"
+    result = _read(DATA, [name])
+    assert _counts(result) == {("2024-03-06", "1"): 24}  # 10 + 0 + 14
+    iv = result.tables["intervals"]
+    assert list(iv["interval_start"]) == [420, 450, 480]
+    assert list(iv["interval_minutes"]) == [30, 30, 30]  # the gap between starts
+    assert _bucket_rows(result, name) == {("counted", ""): 3, ("excluded", "summary_row"): 1}
+    assert any(n.startswith(f"{name}: 3 cell(s) written as a dash") for n in result.notes)
+
+
+def test_range_title_without_a_date_column_is_refused_by_the_command(capsys, tmp_path):
+    shutil.copy(DATA / "interval_range_title.csv", tmp_path / "interval_range_title.csv")
+    assert cli.main(["totals", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert "interval_range_title.csv, line 3" in err
+    assert "'Dates: 3/1/2024 - 3/31/2024,,,,'" not in err  # the padding is not part of the title
+    assert "'Dates: 3/1/2024 - 3/31/2024' (31 days)" in err

@@ -10,6 +10,10 @@ Two layouts are recognised by their header (see ``docs/formats.md``, section ``a
 
 Rules decided here (each is tested):
 
+* A single-day Supervisor interval report may have no date column: its date is then read from
+  a ``Date: 3/5/2024`` (or one-day ``Dates:``) title line above the header, and the notes say so.
+  A range of several days there, title lines that disagree, or no such line is an
+  ``InputError``: which day a row belongs to would be a guess.
 * Every non-blank line below the header is a row read; cells to the right of the last header
   column are ignored (CMS Supervisor writes a trailing delimiter on some rows). Rows whose first
   cell (or date, skill or interval cell) is ``Totals``, ``Total`` or ``Summary`` are excluded as
@@ -43,6 +47,7 @@ Per-file options (profile ``sources`` entries) may override ``formula``, ``skill
 ``exclude_skills``.
 
 Modules: :mod:`.layouts` (recognising the header), :mod:`.file_cells` (one file's cells),
+:mod:`.titles` (the report date on a title line),
 :mod:`.cells`, :mod:`.columns` and :mod:`.intervals` (typing the cells of all files),
 :mod:`.duplicates` and :mod:`.rules` (what counts), :mod:`.reader` (all files together).
 """

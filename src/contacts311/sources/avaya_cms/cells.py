@@ -70,7 +70,7 @@ def parse_cells(
         _fail_if(bad, d, field_name, headers, expected)
 
     codes, uniques = distinct(column(d, "date"))
-    dates = [_parse_date_text(u) for u in uniques]
+    dates = [parse_date_text(u) for u in uniques]
     fail(
         spread([p is None for p in dates], codes, True, bool),
         "date",
@@ -123,7 +123,8 @@ def _fail_if(
     )
 
 
-def _parse_date_text(text: str) -> dt.date | None:
+def parse_date_text(text: str) -> dt.date | None:
+    """A date written ``YYYY-MM-DD`` (optionally at midnight), ``MM/DD/YYYY`` or ``M/D/YY``."""
     m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?", text)
     if m:
         y, mo, d = int(m[1]), int(m[2]), int(m[3])

@@ -20,22 +20,32 @@ from contacts311.sources.avaya_cms.layouts import (
     match_cells,
     match_header,
     no_header,
+    split_line,
 )
+from contacts311.sources.avaya_cms.titles import TitleDate, find_title_dates, report_date
 
 
-def read_cells(path: Path, name: str) -> tuple[Layout, dict[str, np.ndarray], int]:
+def read_cells(
+    path: Path, name: str
+) -> tuple[Layout, dict[str, np.ndarray], int, TitleDate | None]:
     """The header and the text cells below it, one array per field (blank rows included).
 
     Returns:
-        The layout, the cells (field name -> one text per row, and ``first_cell``) and the
-        header's line number; row ``i`` is on line ``header_line + 1 + i``.
+        The layout, the cells (field name -> one text per row, and ``first_cell``), the
+        header's line number (row ``i`` is on line ``header_line + 1 + i``) and, for a report
+        with no date column, the title line its date comes from (every row is on that day).
+
+    Raises:
+        InputError: No header, a required column missing, a column twice, or no date column and
+            no single-day ``Date:`` title line.
     """
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        layout, raw, header_line = _xlsx_cells(path, name)
+        layout, raw, header_line, titles = _xlsx_cells(path, name)
     else:
-        layout, raw, header_line = _text_cells(path, name)
+        layout, raw, header_line, titles = _text_cells(path, name)
     check_unique(layout, name, header_line)
-    missing = [f for f in REQUIRED if f not in layout.fields]
+    # Only a Supervisor header can lack the date (layouts.match_cells): a title line gives it.
+    missing = [f for f in REQUIRED if f not in layout.fields and f != "date"]
     if missing:
         wanted = HSPLIT if layout.kind == "hsplit" else SUPERVISOR
         raise InputError(
@@ -52,7 +62,19 @@ def read_cells(path: Path, name: str) -> tuple[Layout, dict[str, np.ndarray], in
     by_position = {i: _filled(raw[i]) for i in raw}
     cells = {f: by_position[i] for f, i in layout.fields.items()}
     cells["first_cell"] = by_position[0]
-    return layout, cells, header_line
+    title = None
+    if "date" not in layout.fields:
+        title = report_date(name, find_title_dates(titles), header_line)
+        cells["date"] = _dated(cells, title.dates[0].isoformat())
+    return layout, cells, header_line, title
+
+
+def _dated(cells: dict[str, np.ndarray], day: str) -> np.ndarray:
+    """A date cell for every row of a report dated by its title; blank rows stay blank."""
+    filled = np.zeros(len(cells["first_cell"]), dtype=bool)
+    for values in cells.values():
+        filled |= pd.Series(values, dtype=object).astype(str).str.strip().ne("").to_numpy()
+    return np.where(filled, day, "").astype(object)
 
 
 def _filled(values: np.ndarray) -> np.ndarray:
@@ -65,27 +87,38 @@ def _filled(values: np.ndarray) -> np.ndarray:
     return values
 
 
-def _text_cells(path: Path, name: str) -> tuple[Layout, dict[int, np.ndarray], int]:
-    """The layout, the used columns' cells by position and the header's line number."""
+def _text_cells(
+    path: Path, name: str
+) -> tuple[Layout, dict[int, np.ndarray], int, list[tuple[int, list[str]]]]:
+    """The layout, used columns' cells by position, header line number and the title lines.
+
+    Title lines are the lines above the header, as (line number, cells).
+    """
     text = read_text(path)
     pos = 0
     layout = None
     header_line = 0
+    above: list[str] = []
     for lineno in range(1, MAX_TITLE_LINES + 1):
         end = text.find("\n", pos)
-        layout = match_header(text[pos:] if end < 0 else text[pos:end])
+        line = text[pos:] if end < 0 else text[pos:end]
+        layout = match_header(line)
         pos = len(text) if end < 0 else end + 1
         if layout is not None:
             header_line = lineno
             break
+        above.append(line)
         if end < 0:
             break
     if layout is None:
         raise no_header(name)
+    titles = [
+        (i + 1, split_line(t.strip("\ufeff\r"), layout.delimiter)) for i, t in enumerate(above)
+    ]
     usecols = sorted(set(layout.fields.values()) | {0})
     body = text[pos:]
     if not body.strip():
-        return layout, {i: np.empty(0, dtype=object) for i in usecols}, header_line
+        return layout, {i: np.empty(0, dtype=object) for i in usecols}, header_line, titles
     # With usecols, cells right of the last header column are ignored: CMS Supervisor writes a
     # trailing delimiter on some rows.
     raw = pd.read_csv(
@@ -100,10 +133,12 @@ def _text_cells(path: Path, name: str) -> tuple[Layout, dict[int, np.ndarray], i
         index_col=False,
         engine="c",
     )
-    return layout, {i: raw[i].to_numpy() for i in usecols}, header_line
+    return layout, {i: raw[i].to_numpy() for i in usecols}, header_line, titles
 
 
-def _xlsx_cells(path: Path, name: str) -> tuple[Layout, dict[int, np.ndarray], int]:
+def _xlsx_cells(
+    path: Path, name: str
+) -> tuple[Layout, dict[int, np.ndarray], int, list[tuple[int, list[str]]]]:
     rows = xlsx_rows(path)
     for i, row in enumerate(rows[:MAX_TITLE_LINES]):
         found = match_cells(row)
@@ -115,5 +150,6 @@ def _xlsx_cells(path: Path, name: str) -> tuple[Layout, dict[int, np.ndarray], i
                 c: np.array([r[c] if c < len(r) else "" for r in body], dtype=object)
                 for c in sorted(set(fields.values()) | {0})
             }
-            return layout, cells, i + 1
+            titles = [(j + 1, r) for j, r in enumerate(rows[:i])]
+            return layout, cells, i + 1, titles
     raise no_header(name)

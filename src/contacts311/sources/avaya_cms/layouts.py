@@ -70,7 +70,8 @@ def _norm(cell: str) -> str:
     return " ".join(cell.strip().strip('"').lower().split())
 
 
-def _split_line(line: str, delimiter: str) -> list[str]:
+def split_line(line: str, delimiter: str) -> list[str]:
+    """The cells of one delimited line (quotes as in CSV)."""
     return next(csv.reader([line], delimiter=delimiter), [])
 
 
@@ -85,7 +86,9 @@ def match_cells(cells: list[str]) -> tuple[str, dict[str, int]] | None:
                 if alias.lower() in names:
                     fields[field_name] = names.index(alias.lower())
                     break
-        if all(k in fields for k in ("date", "skill", "acd_calls")):
+        # A single-day Supervisor interval report may give its date on a title line instead.
+        dated = "date" in fields or (kind == "supervisor" and "interval" in fields)
+        if dated and all(k in fields for k in ("skill", "acd_calls")):
             return kind, fields
     return None
 
@@ -111,7 +114,7 @@ def match_header(line: str) -> Layout | None:
     for delimiter in ("\t", ","):
         if delimiter not in line:
             continue
-        cells = _split_line(line, delimiter)
+        cells = split_line(line, delimiter)
         found = match_cells(cells)
         if found is not None:
             kind, fields = found

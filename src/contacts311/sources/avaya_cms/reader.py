@@ -27,6 +27,7 @@ from contacts311.sources.avaya_cms.rules import (
     row_counts,
     rule_notes,
 )
+from contacts311.sources.avaya_cms.titles import TitleDate
 
 FORMAT = "avaya_cms"
 KIND = "contacts"
@@ -73,7 +74,7 @@ def read(files: list[InputFile], profile: Profile) -> SourceResult:
         contacts_column="count",
     )
     ledger.add_frame(data[["source_file", "bucket", "reason", "count"]], contacts_column="count")
-    notes = rule_notes(profile, files, rules) + _dash_notes(data)
+    notes = rule_notes(profile, files, rules) + _title_notes(found.titles) + _dash_notes(data)
     notes.append(
         f"Avaya CMS: {len(contacts):,} skill-days counted from {len(files)} file(s), "
         f"{int(contacts['count'].sum()):,} calls."
@@ -97,17 +98,19 @@ class _Files:
         columns: Each file's header, as written.
         headers: Each file's header cell by field, for messages.
         rules: Each file's formula and skill filters.
+        titles: The title line dating each file that has no date column.
     """
 
     cells: pd.DataFrame
     columns: dict[str, list[str]]
     headers: dict[str, dict[str, str]]
     rules: dict[str, Rules]
+    titles: dict[str, TitleDate]
 
 
 def _read_files(files: list[InputFile], profile: Profile) -> _Files:
     """Read every file's header and cells, in name order, and check each file's formula."""
-    found = _Files(pd.DataFrame(), {}, {}, {})
+    found = _Files(pd.DataFrame(), {}, {}, {}, {})
     # Cells of every file are gathered as arrays and framed once: a frame per file (there can
     # be hundreds of small monthly exports) costs more than parsing them.
     texts: dict[str, list[np.ndarray]] = {}
@@ -119,7 +122,9 @@ def _read_files(files: list[InputFile], profile: Profile) -> _Files:
     }
     for order, f in enumerate(sorted(files, key=lambda f: f.name)):
         found.rules[f.name] = file_rules(f, profile)
-        layout, cells, header_line = read_cells(Path(f.path), f.name)
+        layout, cells, header_line, title = read_cells(Path(f.path), f.name)
+        if title is not None:
+            found.titles[f.name] = title
         found.columns[f.name] = layout.header
         found.headers[f.name] = {k: layout.header[i] for k, i in layout.fields.items()}
         if found.rules[f.name][0] == "calls_offered" and "calls_offered" not in layout.fields:
@@ -151,6 +156,15 @@ def _read_files(files: list[InputFile], profile: Profile) -> _Files:
     else:
         found.cells = pd.DataFrame(columns=[*meta, "first_cell"])
     return found
+
+
+def _title_notes(titles: dict[str, TitleDate]) -> list[str]:
+    """Per file dated by a title line, the day and the line."""
+    return [
+        f"{name}: no date column; every row is dated {t.dates[0].isoformat()} from title line "
+        f"{t.line} ({t.text!r})."
+        for name, t in sorted(titles.items())
+    ]
 
 
 def _dash_notes(data: pd.DataFrame) -> list[str]:
