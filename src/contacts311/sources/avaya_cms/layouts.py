@@ -127,6 +127,6 @@ def no_header(name: str) -> InputError:
     return InputError(
         name,
         f"no column header found in the first {MAX_TITLE_LINES} lines; expected a CMS Supervisor "
-        "header with Date, Split/Skill and ACD Calls columns, or an hsplit header with row_date, "
-        "split and acdcalls",
+        "header with Date (or, in a single-day interval report, Interval), Split/Skill and ACD "
+        "Calls columns, or an hsplit header with row_date, split and acdcalls",
     )
