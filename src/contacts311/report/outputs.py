@@ -1,7 +1,7 @@
-"""The output folder: its lock, the run records (``runs.json``, ``index.html``) and ``latest/``.
+"""The output folder: its lock, its run folders and the run records (``runs.json``, ``index.html``).
 
-``<out>/<period>/<run id>/`` holds each run; ``latest/`` is a copy of the last good one,
-swapped in whole only after a run succeeded.
+``<out>/<period>/<run id>/`` holds each run; ``latest`` is a link to the last published one
+(see :mod:`~contacts311.report.publish`, which also settles runs that stopped on the way).
 """
 
 from __future__ import annotations
@@ -10,12 +10,11 @@ import contextlib
 import datetime as dt
 import json
 import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from contacts311.history_store import HISTORY_FILE, PUBLISHED, run_states
 from contacts311.report.html import GOOD, LATEST, render_index
 
 __all__ = [
@@ -29,7 +28,6 @@ __all__ = [
     "new_run_dir",
     "read_runs",
     "record",
-    "swap_latest",
     "write_atomic",
 ]
 
@@ -54,23 +52,50 @@ def read_runs(out: Path) -> list[dict[str, Any]]:
     return runs if isinstance(runs, list) else []
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temp file renamed over it (no half-written file)."""
+def write_atomic(path: Path, text: str, sync: bool = False) -> None:
+    """Write ``text`` to ``path`` through a temp file renamed over it (no half-written file).
+
+    Args:
+        path: The file to write.
+        text: Its new content.
+        sync: Flush the temp file to the disk before the rename (a page about to be published).
+    """
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.write(text)
+            if sync:
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()  # a full disk must not leave half a file behind
+        raise
 
 
-def record(out: Path, run: dict[str, Any]) -> None:
-    """Add or replace ``run`` in ``runs.json`` and write the index again."""
-    runs = [r for r in read_runs(out) if r.get("id") != run["id"]] + [run]
+def record(out: Path, run: dict[str, Any], replaces: str | None = None) -> None:
+    """Add or replace ``run`` in ``runs.json`` and write the index again.
+
+    Args:
+        out: The output folder.
+        run: The run's record (``id`` names it).
+        replaces: An earlier id of the same run (it was renamed when its folder was taken).
+    """
+    ids = {run["id"], replaces}
+    runs = [r for r in read_runs(out) if r.get("id") not in ids] + [run]
     write_atomic(out / RUNS_FILE, json.dumps(runs, indent=1, default=str))
     write_atomic(out / INDEX_FILE, render_index(runs))
 
 
 def latest_good(out: Path) -> dict[str, Any] | None:
-    """The record of the last run whose reports were published."""
-    good = [r for r in read_runs(out) if r.get("status") in GOOD]
+    """The record of the last run whose reports were published (never a pending run)."""
+    states = run_states(out / HISTORY_FILE)
+    good = [
+        r
+        for r in read_runs(out)
+        if r.get("status") in GOOD and states.get(str(r.get("id"))) == PUBLISHED
+    ]
     return good[-1] if good else None
 
 
@@ -105,18 +130,6 @@ def new_run_dir(out: Path, period: str, run_id: str) -> Path:
         run_dir = out / period / f"{run_id}-{suffix}"
     run_dir.mkdir(parents=True)
     return run_dir
-
-
-def swap_latest(out: Path, run_dir: Path) -> None:
-    """Copy ``run_dir`` to a temp folder, then rename it over ``latest/``."""
-    staging = Path(tempfile.mkdtemp(prefix=".latest-", dir=out))
-    shutil.copytree(run_dir, staging, dirs_exist_ok=True)
-    latest = out / LATEST
-    old = out / f".latest-old-{os.getpid()}"
-    if latest.exists():
-        os.replace(latest, old)
-    os.replace(staging, latest)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def utcnow() -> dt.datetime:
