@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import json
 import os
 from collections.abc import Iterator
@@ -23,6 +24,8 @@ __all__ = [
     "LOCK_FILE",
     "RUNS_FILE",
     "LockTimeout",
+    "check_room",
+    "folder_bytes",
     "latest_good",
     "lock",
     "new_run_dir",
@@ -130,6 +133,54 @@ def new_run_dir(out: Path, period: str, run_id: str) -> Path:
         run_dir = out / period / f"{run_id}-{suffix}"
     run_dir.mkdir(parents=True)
     return run_dir
+
+
+#: The least a run is given room for, on top of the last run's size (history rows, the index).
+MIN_ROOM_BYTES = 1 << 20
+
+
+def folder_bytes(folder: Path) -> int:
+    """The bytes the files directly in ``folder`` hold (0 when it is missing)."""
+    try:
+        return sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
+    except OSError:
+        return 0
+
+
+def check_room(out: Path, need_bytes: int) -> None:
+    """Check that ``out`` takes a write of ``need_bytes`` (synced, then removed).
+
+    A read-only, full or quota-bound output folder is found here, before a notebook runs,
+    rather than half-way through publishing.
+
+    Raises:
+        OSError: The folder refused the write, or has less room than ``need_bytes``; the
+            message names the folder and what failed.
+    """
+    need = max(need_bytes, MIN_ROOM_BYTES)
+    probe = out / f".write-probe-{os.getpid()}"
+    try:
+        if hasattr(os, "statvfs"):  # not on Windows
+            fs = os.statvfs(out)
+            if fs.f_bavail * fs.f_frsize < need:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        block = b"\0" * (1 << 16)
+        with probe.open("wb") as fh:
+            for _ in range(0, need, len(block)):
+                fh.write(block)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as exc:
+        what = exc.strerror or type(exc).__name__
+        raise OSError(
+            exc.errno,
+            f"cannot write the output folder ({what}; checked with a {need / 1e6:.1f} MB "
+            "test write, the size of the last run); nothing was run",
+            str(out),
+        ) from None
+    finally:
+        with contextlib.suppress(OSError):
+            probe.unlink()
 
 
 def utcnow() -> dt.datetime:

@@ -193,6 +193,10 @@ def run_report(
             say(
                 f"running: {', '.join(changed) or 'the latest report'} changed since run {last['id']}"
             )
+        folder = (last or {}).get("folder")
+        outputs.check_room(
+            plan.out_dir, outputs.folder_bytes(plan.out_dir / folder) if folder else 0
+        )
         return _run(plan, key, env)
 
 
