@@ -27,6 +27,7 @@ __all__ = [
     "history_error",
     "mark_published",
     "open_read_only",
+    "recorded_runs",
     "roll_back",
     "run_states",
     "select_sql",
@@ -138,19 +139,26 @@ def run_states(path: str | Path) -> dict[str, str]:
     Raises:
         InputError: The file is not a history; OSError: the system refused to read it.
     """
+    return {run_id: state for run_id, state, _ in recorded_runs(path)}
+
+
+def recorded_runs(path: str | Path) -> list[tuple[str, str, str]]:
+    """``(run id, state, run time)`` of every recorded run, oldest first; none when absent.
+
+    Raises:
+        InputError: The file is not a history; OSError: the system refused to read it.
+    """
     path = Path(path)
     if not path.is_file():
-        return {}
+        return []
     try:
         with closing(open_read_only(path)) as conn:
             columns = _run_columns(conn)
             if not columns:
-                return {}
-            if "status" not in columns:
-                rows = conn.execute(f"SELECT run_id, '{PUBLISHED}' FROM runs ORDER BY rowid")
-            else:
-                rows = conn.execute("SELECT run_id, status FROM runs ORDER BY rowid")
-            return dict(rows.fetchall())
+                return []
+            state = "status" if "status" in columns else f"'{PUBLISHED}'"
+            query = f"SELECT run_id, {state}, run_time FROM runs ORDER BY rowid"  # noqa: S608
+            return [tuple(row) for row in conn.execute(query).fetchall()]
     except sqlite3.DatabaseError as exc:
         raise history_error(path, exc) from None
 

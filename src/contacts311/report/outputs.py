@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from contacts311.history_store import HISTORY_FILE, PUBLISHED, run_states
+from contacts311.errors import warn_input
+from contacts311.history_store import HISTORY_FILE, PUBLISHED, recorded_runs, run_states
 from contacts311.report.html import GOOD, LATEST, render_index
 
 __all__ = [
@@ -44,15 +45,129 @@ class LockTimeout(RuntimeError):
 
 
 def read_runs(out: Path) -> list[dict[str, Any]]:
-    """The run records kept in ``out``, oldest first (none when missing or unreadable)."""
+    """The run records kept in ``out``, oldest first (none when there is no ``runs.json``).
+
+    A ``runs.json`` that is damaged or of the wrong shape is never silently replaced: it is
+    kept aside as ``runs.json.damaged-<time>``, a warning says so, and the records are rebuilt
+    from the figure history and each run folder's ``provenance.json`` (call with the lock held).
+    """
     path = out / RUNS_FILE
     if not path.is_file():
         return []
     try:
         runs = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return []
-    return runs if isinstance(runs, list) else []
+    except (ValueError, UnicodeDecodeError) as exc:
+        return _rebuild_runs(out, f"not valid JSON ({exc})")
+    problem = _shape_problem(runs)
+    if problem:
+        return _rebuild_runs(out, problem)
+    return runs
+
+
+#: A run record's fields that the index reads, with the type each must have.
+_FIELD_TYPES: dict[str, type | tuple[type, ...]] = {
+    "id": str,
+    "started": str,
+    "status": str,
+    "period": str,
+    "folder": str,
+    "message": str,
+    "key": str,
+    "parameters": dict,
+    "key_parts": dict,
+    "notebooks": list,
+    "duration_seconds": (int, float, type(None)),
+}
+
+
+def _shape_problem(runs: Any) -> str:
+    """What is wrong with a parsed ``runs.json`` (empty when it is a list of run records)."""
+    if not isinstance(runs, list):
+        return f"expected a list of run records, found a JSON {type(runs).__name__}"
+    for n, run in enumerate(runs, start=1):
+        if not isinstance(run, dict) or not isinstance(run.get("id"), str):
+            return f"record {n} is not a run record with an id"
+        for name, kind in _FIELD_TYPES.items():
+            if name in run and not isinstance(run[name], kind):
+                return f"record {n} ({run['id']}): {name!r} is a {type(run[name]).__name__}"
+        if not all(isinstance(nb, dict) for nb in run.get("notebooks", [])):
+            return f"record {n} ({run['id']}): a notebook entry is not a record"
+    return ""
+
+
+def _rebuild_runs(out: Path, problem: str) -> list[dict[str, Any]]:
+    """Keep the damaged ``runs.json`` aside and rebuild it from the history and provenance."""
+    path = out / RUNS_FILE
+    stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
+    aside = out / f"{RUNS_FILE}.damaged-{stamp}"
+    n = 1
+    while aside.exists():
+        n += 1
+        aside = out / f"{RUNS_FILE}.damaged-{stamp}-{n}"
+    os.replace(path, aside)
+    runs = _runs_from_folders(out)
+    warn_input(
+        path,
+        f"damaged ({problem}); kept as {aside.name}, and the index rebuilt from the figure "
+        f"history and the run folders ({len(runs)} run(s))",
+    )
+    write_atomic(path, json.dumps(runs, indent=1, default=str))
+    write_atomic(out / INDEX_FILE, render_index(runs))
+    return runs
+
+
+def _runs_from_folders(out: Path) -> list[dict[str, Any]]:
+    """A record per run folder (from its ``provenance.json``) and per published run left."""
+    runs: dict[str, dict[str, Any]] = {}
+    for manifest in sorted(out.glob("*/*/provenance.json")):
+        folder = manifest.parent
+        if folder.parent.name == LATEST or folder.parent.is_symlink():
+            continue
+        try:
+            prov = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(prov, dict):
+            rec = _record_from_provenance(prov, folder.relative_to(out).as_posix())
+            if not _shape_problem([rec]):
+                runs[rec["id"]] = rec
+    for run_id, (state, run_time) in _history_runs(out).items():
+        if run_id not in runs and state == PUBLISHED:
+            runs[run_id] = {
+                "id": run_id,
+                "started": run_time,
+                "status": "succeeded",
+                "period": "",
+                "folder": "",
+                "parameters": {},
+                "notebooks": [],
+                "message": "rebuilt from the figure history; the run's folder is gone",
+            }
+    return sorted(runs.values(), key=lambda r: str(r.get("started", "")))
+
+
+def _record_from_provenance(prov: dict[str, Any], folder: str) -> dict[str, Any]:
+    """A run's record from its provenance: the copy it keeps, else what it says."""
+    kept = prov.get("record")
+    if isinstance(kept, dict):
+        return {**kept, "folder": folder}
+    return {
+        "id": str(prov.get("run_id") or Path(folder).name),
+        "started": str(prov.get("started") or ""),
+        "status": str(prov.get("status") or "failed"),
+        "parameters": {},
+        "key": str(prov.get("key") or ""),
+        "key_parts": {},
+        "period": Path(folder).parent.name,
+        "folder": folder,
+        "notebooks": prov.get("notebooks") if isinstance(prov.get("notebooks"), list) else [],
+        "message": "rebuilt from the run's provenance.json",
+    }
+
+
+def _history_runs(out: Path) -> dict[str, tuple[str, str]]:
+    """Run id -> (state, start time) of every run in the figure history."""
+    return {run_id: (state, when) for run_id, state, when in recorded_runs(out / HISTORY_FILE)}
 
 
 def write_atomic(path: Path, text: str, sync: bool = False) -> None:
