@@ -273,10 +273,10 @@ def _settle(out: Path, record: dict[str, Any], rolled_back: tuple[str, str]) -> 
         _restore_record(out, record)
         return "finished"
     store.roll_back(history, run_id)
-    status, message = rolled_back
-    _discard(out, record, status, message)
     if folder and latest_folder(out) == folder:  # damaged pages behind latest: never show them
         _point_at_newest(out, store.run_states(history))
+    status, message = rolled_back
+    _discard(out, record, status, message)
     return "rolled back"
 
 
