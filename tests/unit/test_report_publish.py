@@ -280,3 +280,25 @@ def test_pause_hook_waits_only_at_its_stage(monkeypatch, capsys):
     assert capsys.readouterr().err == ""
     publish.pause_at("staged")
     assert capsys.readouterr().err == "contacts311: test pause at staged\n"
+
+
+def test_the_revisions_command_settles_a_stopped_run_first(tmp_path, capsys):
+    from contacts311.cli import main
+
+    out = _folder_with_a_published_run(tmp_path)
+    _insert(out, Path(NEW).name, store.PENDING, 120)  # killed before the swap
+    _stage(out, NEW)
+    assert main(["revisions", "--out", str(out)]) == 0
+    assert "only one report run" in capsys.readouterr().out  # never compared with NEW
+    assert _assert_settled(out) == "rolled back"
+
+
+def test_the_revisions_command_leaves_a_run_under_way_alone(tmp_path, capsys):
+    from contacts311.cli import main
+
+    out = _folder_with_a_published_run(tmp_path)
+    _insert(out, Path(NEW).name, store.PENDING, 120)
+    with outputs.lock(out, 0):  # another process is publishing NEW right now
+        assert main(["revisions", "--out", str(out)]) == 0
+    assert "only one report run" in capsys.readouterr().out
+    assert store.run_states(out / store.HISTORY_FILE)[Path(NEW).name] == store.PENDING
