@@ -302,3 +302,17 @@ def test_the_revisions_command_leaves_a_run_under_way_alone(tmp_path, capsys):
         assert main(["revisions", "--out", str(out)]) == 0
     assert "only one report run" in capsys.readouterr().out
     assert store.run_states(out / store.HISTORY_FILE)[Path(NEW).name] == store.PENDING
+
+
+def test_an_older_latest_folder_naming_no_known_run_is_kept_aside_with_a_warning(tmp_path):
+    from contacts311.errors import InputWarning
+
+    out = _folder_with_a_published_run(tmp_path)
+    (out / "latest").unlink()
+    (out / "latest").mkdir()
+    (out / "latest" / "provenance.json").write_text('{"run_id": "unknown"}', encoding="utf-8")
+    with pytest.warns(InputWarning, match="names no run in the index"):
+        publish.reconcile(out)
+    (kept,) = out.glob("latest.old-*")
+    assert (kept / "provenance.json").is_file()  # nothing dropped
+    assert os.readlink(out / "latest") == OLD  # the newest published run is shown again

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from contacts311 import history_store as store
-from contacts311.errors import display_path, os_error_message
+from contacts311.errors import os_error_message, warn_input
 from contacts311.report import outputs
 from contacts311.report.html import GOOD, LATEST
 
@@ -357,12 +357,4 @@ def _migrate_latest_dir(out: Path, runs: list[dict[str, Any]]) -> None:
     else:
         kept = out / f"latest.old-{outputs.utcnow().strftime('%Y%m%dT%H%M%SZ')}"
         os.replace(link, kept)
-        import warnings
-
-        from contacts311.errors import InputWarning
-
-        warnings.warn(
-            f"{display_path(kept)}: the latest/ folder names no run in the index; kept aside",
-            InputWarning,
-            stacklevel=2,
-        )
+        warn_input(kept, "the latest/ folder an earlier version left names no run in the index")
