@@ -259,3 +259,34 @@ def test_soak_twenty_runs_with_random_stops_then_a_clean_run(sample_copy, tmp_pa
     for run_id in published:
         assert recorded[run_id] == reference, (run_id, actions)
     print("\n".join(actions))
+
+
+def test_a_disk_that_fills_while_pages_are_written_leaves_no_partial_run(
+    one_good_run, sample_copy, tmp_path, monkeypatch
+):
+    import errno
+
+    from contacts311.report import runner
+
+    out = tmp_path / "reports"
+    shutil.copytree(one_good_run, out, symlinks=True)
+    before = _state(out)
+
+    real_write = Path.write_text
+    refused = []
+
+    def full(self, *args, **kwargs):
+        if self.suffix == ".html" and self.parent.parent.parent == out:  # a run's page
+            refused.append(self)
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
+        return real_write(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", full)
+    with pytest.raises(OSError, match="No space left"):
+        runner.run_report(sample_copy, out=out, force=True, notebooks=[HEADLINE], log=print)
+    states, runs, shown = _state(out)
+    assert (states, shown) == (before[0], before[2])  # nothing published, nothing rolled back
+    (failed,) = [r for i, r in runs.items() if i not in before[1]]
+    assert failed["status"] == "failed" and failed["folder"] == ""
+    assert failed["message"] == f"stopped: {refused[0]}: No space left on device"
+    _assert_settled(out)

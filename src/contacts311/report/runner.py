@@ -37,7 +37,7 @@ from typing import Any
 
 from contacts311 import __version__
 from contacts311 import history_store as store
-from contacts311.errors import InputError
+from contacts311.errors import InputError, os_error_message
 from contacts311.report import outputs, publish
 from contacts311.report.execute import (
     IMPORTING,
@@ -130,6 +130,7 @@ class _Run:
     provenance: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     publishing: bool = False  # handed to publish.publish, which settles a stop itself
+    ended: bool = False  # recorded as failed already (the exports did not load)
 
     @property
     def dataset_path(self) -> Path:
@@ -257,6 +258,12 @@ def _run(plan: _Plan, key: RunKey, env: dict[str, str]) -> RunOutcome:
             if not run.publishing:  # publish settles its own stops
                 _interrupted(run, exc)
             raise
+        except OSError as exc:  # a full disk, a folder made read-only under the run
+            if not run.publishing and not run.ended:
+                # Best effort: with the disk still full, the next run settles it instead.
+                with contextlib.suppress(OSError):
+                    _discard(run, "failed", f"stopped: {os_error_message(exc)}")
+            raise
 
 
 def _interrupted(run: _Run, exc: KeyboardInterrupt) -> None:
@@ -267,11 +274,16 @@ def _interrupted(run: _Run, exc: KeyboardInterrupt) -> None:
     """
     number = getattr(exc, "signal_number", None)
     reason = f"stopped by {signal.Signals(number).name}" if number else "interrupted (Ctrl-C)"
+    _discard(run, "interrupted", reason)
+
+
+def _discard(run: _Run, status: str, reason: str) -> None:
+    """Remove a run's unpublished pages and record how it ended."""
     if run.run_dir is not None:
         shutil.rmtree(run.run_dir, ignore_errors=True)
         with contextlib.suppress(OSError):
             run.run_dir.parent.rmdir()  # the period folder, when this run was its only one
-    run.record.update(status="interrupted", message=reason, folder="")
+    run.record.update(status=status, message=reason, folder="")
     run.record["duration_seconds"] = round(time.perf_counter() - run.plan.t0, 2)
     outputs.record(run.plan.out_dir, run.record)
 
@@ -346,6 +358,7 @@ def _abandon(run: _Run, futures: Mapping[Future, Job], exc: BaseException, messa
     run.record.update(status="failed", message=message)
     run.record["duration_seconds"] = round(time.perf_counter() - run.plan.t0, 2)
     outputs.record(run.plan.out_dir, run.record)
+    run.ended = True
 
 
 def _file_run(run: _Run, loader: SharedLoad) -> Any:
