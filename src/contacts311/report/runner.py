@@ -9,7 +9,7 @@ the stages below in order, under the output folder's lock:
 1. :func:`_start` - the exports start loading in a child process
    (:mod:`~contacts311.report.shared_load`) while every notebook's kernel starts;
 2. :func:`_passed_checks` - the input checks' verdict: a check set to ``fail`` stops the run
-   here, before any notebook has seen the data (history and ``latest/`` untouched);
+   here, before any notebook has seen the data (history and ``latest`` untouched);
 3. :func:`_file_run` - the dataset is published to the notebooks; the run gets its folder
    (named after the headline's period) and its provenance;
 4. :func:`_convert_as_done` - each notebook's HTML page is written as it finishes;
