@@ -2,14 +2,15 @@
 
 Each successful report run appends its figures (period x channel totals), its input files and the
 latest contact date per channel to an append-only SQLite file beside the reports
-(``reports/history.sqlite``). Nothing is ever updated or deleted, and a run is written in one
-transaction, so a failed or interrupted run leaves the history as it was.
+(``reports/history.sqlite``), in one transaction. The report runner records a run ``pending``
+and marks it ``published`` once ``latest`` shows it (:mod:`contacts311.history_store`); every
+reader here sees published runs only, so a run that was never published is never compared with.
+A published figure is never updated or deleted.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import errno
 import hashlib
 import json
 import sqlite3
@@ -20,7 +21,15 @@ from pathlib import Path
 import pandas as pd
 
 from contacts311.calendar import assign_periods, period_keys
-from contacts311.errors import InputError
+from contacts311.history_store import (
+    HISTORY_FILE,
+    PENDING,
+    PUBLISHED,
+    connect,
+    history_error,
+    open_read_only,
+    select_sql,
+)
 from contacts311.measures import channel_columns, period_totals
 
 __all__ = [
@@ -35,26 +44,6 @@ __all__ = [
     "record_run",
     "revisions",
 ]
-
-HISTORY_FILE = "history.sqlite"
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    run_id TEXT PRIMARY KEY, run_time TEXT NOT NULL, basis TEXT NOT NULL,
-    profile_sha256 TEXT NOT NULL, rules TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS figures (
-    run_id TEXT NOT NULL, period TEXT NOT NULL, channel TEXT NOT NULL, value INTEGER NOT NULL,
-    is_partial INTEGER NOT NULL, input_sha256 TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS inputs (
-    run_id TEXT NOT NULL, source_file TEXT NOT NULL, format TEXT NOT NULL, sha256 TEXT NOT NULL,
-    rows_read INTEGER NOT NULL, columns TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS as_of (
-    run_id TEXT NOT NULL, channel TEXT NOT NULL, last_contact_date TEXT NOT NULL);
-CREATE TRIGGER IF NOT EXISTS figures_append_only BEFORE UPDATE ON figures
-    BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS figures_no_delete BEFORE DELETE ON figures
-    BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
-"""
 
 
 def data_as_of(contacts: pd.DataFrame) -> pd.DataFrame:
@@ -114,12 +103,6 @@ def figures_for_run(
     return long[cols]
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, timeout=30)
-    conn.executescript(_SCHEMA)
-    return conn
-
-
 def record_run(
     path: str | Path,
     run_id: str,
@@ -130,6 +113,7 @@ def record_run(
     as_of: pd.DataFrame,
     rules: list[str],
     basis: str = "fiscal",
+    status: str = PUBLISHED,
 ) -> None:
     """Append one successful run to the history, all or nothing.
 
@@ -143,18 +127,24 @@ def record_run(
         as_of: From :func:`data_as_of`.
         rules: The counting rules in force (``Profile.rules_text()``).
         basis: ``fiscal`` or ``calendar``.
+        status: ``published``, or ``pending`` for a run whose reports are yet to be published
+            (see :func:`contacts311.history_store.mark_published`).
     """
+    if status not in (PENDING, PUBLISHED):
+        raise ValueError(f"a run enters the history pending or published, not {status!r}")
     rules_text = "\n".join(rules)
     try:
-        with closing(_connect(Path(path))) as conn, conn:
+        with closing(connect(Path(path))) as conn, conn:
             conn.execute(
-                "INSERT INTO runs VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO runs (run_id, run_time, basis, profile_sha256, rules, status) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     run_id,
                     run_time.isoformat(),
                     basis,
                     hashlib.sha256(rules_text.encode()).hexdigest(),
                     rules_text,
+                    status,
                 ),
             )
             conn.executemany(
@@ -192,55 +182,24 @@ def record_run(
     except sqlite3.IntegrityError:
         raise  # the same run id twice is a caller's bug, not a damaged file
     except sqlite3.DatabaseError as exc:
-        raise _history_error(Path(path), exc) from None
+        raise history_error(Path(path), exc) from None
 
 
-def read_history(path: str | Path) -> dict[str, pd.DataFrame]:
-    """The history's tables (``runs``, ``figures``, ``inputs``, ``as_of``); empty when absent."""
+def read_history(path: str | Path, include_pending: bool = False) -> dict[str, pd.DataFrame]:
+    """The history's tables (``runs``, ``figures``, ``inputs``, ``as_of``); empty when absent.
+
+    Args:
+        path: The history file.
+        include_pending: Also the rows of runs not (yet) published; every figure a report or a
+            command compares with comes from published runs only.
+    """
     path = Path(path)
     names = ("runs", "figures", "inputs", "as_of")
-    if not path.is_file():
-        conn = sqlite3.connect(":memory:")
-        conn.executescript(_SCHEMA)
-    else:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    with closing(conn):
-        try:
-            return {n: pd.read_sql_query(f"SELECT * FROM {n} ORDER BY rowid", conn) for n in names}
-        except (sqlite3.DatabaseError, pd.errors.DatabaseError) as exc:
-            raise _history_error(path, exc) from None
-
-
-#: SQLite's errors that are the system's (permissions, space, a missing folder, another
-#: writer), by primary code; all others mean the file is not a healthy history.
-_SYSTEM = {
-    "SQLITE_READONLY": (errno.EACCES, "cannot write the figure history: it is read-only here"),
-    "SQLITE_PERM": (errno.EACCES, "cannot use the figure history: permission denied"),
-    "SQLITE_CANTOPEN": (
-        errno.EACCES,
-        "cannot open the figure history: check that its folder exists and may be written",
-    ),
-    "SQLITE_FULL": (errno.ENOSPC, "cannot write the figure history: the disk is full"),
-    "SQLITE_IOERR": (errno.EIO, "cannot write the figure history: input/output error"),
-    "SQLITE_BUSY": (errno.EBUSY, "the figure history is locked by another program"),
-}
-
-
-def _history_error(path: Path, exc: Exception) -> Exception:
-    """The error to raise for ``exc``: a damaged history, or the system refusing to use it.
-
-    A permission or disk problem must never read as damage: that advice would make an operator
-    throw away a healthy history.
-    """
-    primary = "_".join(getattr(exc, "sqlite_errorname", "").split("_")[:2])  # SQLITE_IOERR_WRITE
-    if primary in _SYSTEM:
-        code, what = _SYSTEM[primary]
-        return OSError(code, f"{what} ({exc})", str(path))
-    return InputError(
-        path,
-        f"not a readable contacts311 figure history ({exc}); expected the SQLite file a report "
-        "run writes - move it aside to start a new history",
-    )
+    try:
+        with closing(open_read_only(path)) as conn:
+            return {n: pd.read_sql_query(select_sql(conn, n, include_pending), conn) for n in names}
+    except (sqlite3.DatabaseError, pd.errors.DatabaseError) as exc:
+        raise history_error(path, exc) from None
 
 
 @dataclass

@@ -30,9 +30,15 @@ def test_longest_first_uses_the_latest_seconds_and_starts_new_notebooks_first(tm
     out = tmp_path / "reports"
     out.mkdir()
     runs = [
-        {"notebooks": [{"name": "a.ipynb", "seconds": 1.0}, {"name": "b.ipynb", "seconds": 9.0}]},
+        {
+            "id": "r1",
+            "notebooks": [{"name": "a.ipynb", "seconds": 1.0}, {"name": "b.ipynb", "seconds": 9.0}],
+        },
         # The latest run wins: b got faster, a slower; c was not in it.
-        {"notebooks": [{"name": "a.ipynb", "seconds": 5.0}, {"name": "b.ipynb", "seconds": 2.0}]},
+        {
+            "id": "r2",
+            "notebooks": [{"name": "a.ipynb", "seconds": 5.0}, {"name": "b.ipynb", "seconds": 2.0}],
+        },
     ]
     (out / outputs.RUNS_FILE).write_text(json.dumps(runs), encoding="utf-8")
     jobs = _jobs(tmp_path, {"a.ipynb": 10, "b.ipynb": 30, "c.ipynb": 1})

@@ -29,6 +29,7 @@ def run(args: argparse.Namespace) -> int:
     path = args.out / HISTORY_FILE
     if not path.is_file():
         raise InputError(path, "no report history yet; run `contacts311 report` first")
+    _settle(args.out)
     try:
         rev = revisions(path, since=args.since)
     except KeyError as exc:
@@ -57,3 +58,17 @@ def run(args: argparse.Namespace) -> int:
         print("input files:")
         emit(rev.inputs, "table")
     return 0
+
+
+def _settle(out: Path) -> None:
+    """Settle a report run that stopped while publishing, unless a run is under way.
+
+    The history's readers see published runs only, so this only tidies: when another run holds
+    the lock (its pending run is no leftover) or the folder cannot be written, it is skipped.
+    """
+    import contextlib
+
+    from contacts311.report import outputs, publish
+
+    with contextlib.suppress(outputs.LockTimeout, OSError), outputs.lock(out, 0):
+        publish.reconcile(out)

@@ -3,7 +3,7 @@
 One call (:func:`run_report`, or ``contacts311 report``) reads the exports once, executes every
 notebook in ``notebooks/`` in parallel on that one dataset, converts each to HTML that reads
 offline, and files the result as ``<out>/<period>/<timestamp>/``; ``<out>/index.html`` lists
-every run and ``<out>/latest/`` holds the last good one.
+every run and ``<out>/latest`` links to the last published one.
 
 Modules: :mod:`.parameters` (the notebooks and their parameters), :mod:`.freshness` (the run
 key), :mod:`.runner` (the stages of a run), :mod:`.shared_load` (the one read shared by the

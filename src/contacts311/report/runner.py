@@ -4,14 +4,18 @@
 run key whether anything changed (:mod:`~contacts311.report.freshness`), and otherwise runs
 the stages below in order, under the output folder's lock:
 
+0. :func:`~contacts311.report.publish.reconcile` - a run that stopped on the way is settled
+   (finished or rolled back) before anything is decided;
 1. :func:`_start` - the exports start loading in a child process
    (:mod:`~contacts311.report.shared_load`) while every notebook's kernel starts;
 2. :func:`_passed_checks` - the input checks' verdict: a check set to ``fail`` stops the run
-   here, before any notebook has seen the data (history and ``latest/`` untouched);
+   here, before any notebook has seen the data (history and ``latest`` untouched);
 3. :func:`_file_run` - the dataset is published to the notebooks; the run gets its folder
    (named after the headline's period) and its provenance;
 4. :func:`_convert_as_done` - each notebook's HTML page is written as it finishes;
-5. :func:`_finish` - run page, provenance, report history, ``latest/`` and the runs index.
+5. :func:`_finish` - run page, provenance, and for a good run the one commit point of
+   :func:`~contacts311.report.publish.publish`: history (pending), pages staged, ``latest``
+   swapped, run published, runs index.
 
 Nothing heavy is imported at load time: the "up to date" answer comes in well under a second.
 """
@@ -20,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import shutil
 import signal
 import sys
@@ -33,8 +36,9 @@ from pathlib import Path
 from typing import Any
 
 from contacts311 import __version__
-from contacts311.errors import InputError
-from contacts311.report import outputs
+from contacts311 import history_store as store
+from contacts311.errors import InputError, os_error_message
+from contacts311.report import outputs, publish
 from contacts311.report.execute import (
     IMPORTING,
     Job,
@@ -125,6 +129,8 @@ class _Run:
     run_dir: Path | None = None
     provenance: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    publishing: bool = False  # handed to publish.publish, which settles a stop itself
+    ended: bool = False  # recorded as failed already (the exports did not load)
 
     @property
     def dataset_path(self) -> Path:
@@ -168,12 +174,14 @@ def run_report(
     say = log or (lambda line: print(line, file=sys.stderr, flush=True))
     plan = _plan(data_dir, profile, out, overrides, notebooks, say, workers)
     with outputs.lock(plan.out_dir, wait_seconds):
+        publish.reconcile(plan.out_dir, say)
         env = environment()
         key = RunKey.compute(plan.files, plan.profile_path, plan.effective, env)
         last = outputs.latest_good(plan.out_dir)
         if last and not force:
             if (
                 last.get("key") == key.key
+                and publish.latest_folder(plan.out_dir) == last.get("folder")
                 and (plan.out_dir / outputs.LATEST / "index.html").is_file()
             ):
                 msg = (
@@ -186,6 +194,10 @@ def run_report(
             say(
                 f"running: {', '.join(changed) or 'the latest report'} changed since run {last['id']}"
             )
+        folder = (last or {}).get("folder")
+        outputs.check_room(
+            plan.out_dir, outputs.folder_bytes(plan.out_dir / folder) if folder else 0
+        )
         return _run(plan, key, env)
 
 
@@ -224,6 +236,8 @@ def _run(plan: _Plan, key: RunKey, env: dict[str, str]) -> RunOutcome:
     """Every stage of a run that is needed, in its private temp folder."""
     with tempfile.TemporaryDirectory(prefix="contacts311-report-") as tmp_name:
         run = _new_run(plan, key, env, Path(tmp_name))
+        # Recorded at once: a run killed outright is found "running" and settled by the next.
+        outputs.record(plan.out_dir, run.record)
         plan.say(f"loading exports from {plan.data_path or 'the profile sources'}")
         try:
             with (
@@ -239,25 +253,37 @@ def _run(plan: _Plan, key: RunKey, env: dict[str, str]) -> RunOutcome:
                     return failed
                 data = _file_run(run, loader)
                 entries = _convert_as_done(run, futures)
+            return _finish(run, entries, data)
         except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM / SIGHUP (errors.Stopped)
-            _interrupted(run, exc)
+            if not run.publishing:  # publish settles its own stops
+                _interrupted(run, exc)
             raise
-        return _finish(run, entries, data)
+        except OSError as exc:  # a full disk, a folder made read-only under the run
+            if not run.publishing and not run.ended:
+                # Best effort: with the disk still full, the next run settles it instead.
+                with contextlib.suppress(OSError):
+                    _discard(run, "failed", f"stopped: {os_error_message(exc)}")
+            raise
 
 
 def _interrupted(run: _Run, exc: KeyboardInterrupt) -> None:
     """Record a stopped run with its reason and remove its unpublished, partial pages.
 
-    Nothing of it was published yet (history and ``latest/`` come in :func:`_finish`), so the
+    Nothing of it was published yet (history and ``latest`` come in :func:`_finish`), so the
     partial run folder would only be a page set no index lists.
     """
     number = getattr(exc, "signal_number", None)
     reason = f"stopped by {signal.Signals(number).name}" if number else "interrupted (Ctrl-C)"
+    _discard(run, "interrupted", reason)
+
+
+def _discard(run: _Run, status: str, reason: str) -> None:
+    """Remove a run's unpublished pages and record how it ended."""
     if run.run_dir is not None:
         shutil.rmtree(run.run_dir, ignore_errors=True)
         with contextlib.suppress(OSError):
             run.run_dir.parent.rmdir()  # the period folder, when this run was its only one
-    run.record.update(status="interrupted", message=reason, folder="")
+    run.record.update(status=status, message=reason, folder="")
     run.record["duration_seconds"] = round(time.perf_counter() - run.plan.t0, 2)
     outputs.record(run.plan.out_dir, run.record)
 
@@ -281,7 +307,7 @@ def _new_run(plan: _Plan, key: RunKey, env: dict[str, str], tmp: Path) -> _Run:
         "data_dir": str(plan.data_path) if plan.data_path else "",
         "profile": str(plan.profile_path) if plan.profile_path else "",
         "dataset_path": str(tmp / DATASET_FILE),
-        "history_path": str(plan.out_dir / _history_file()),
+        "history_path": str(plan.out_dir / store.HISTORY_FILE),
     }
     jobs = []
     for nb in plan.notebooks:
@@ -332,6 +358,7 @@ def _abandon(run: _Run, futures: Mapping[Future, Job], exc: BaseException, messa
     run.record.update(status="failed", message=message)
     run.record["duration_seconds"] = round(time.perf_counter() - run.plan.t0, 2)
     outputs.record(run.plan.out_dir, run.record)
+    run.ended = True
 
 
 def _file_run(run: _Run, loader: SharedLoad) -> Any:
@@ -347,11 +374,14 @@ def _file_run(run: _Run, loader: SharedLoad) -> Any:
     run.run_dir = outputs.new_run_dir(
         plan.out_dir, _headline_period(data, plan.as_of), run.record["id"]
     )
+    first_id = run.record["id"]
     run.record.update(
         period=run.run_dir.parent.name,
         folder=run.run_dir.relative_to(plan.out_dir).as_posix(),
         id=run.run_dir.name,
     )
+    # The index knows the folder before a page is in it, so a killed run's pages are found.
+    outputs.record(plan.out_dir, run.record, replaces=first_id)
     run.provenance = {
         "run_id": run.record["id"],
         "started": run.record["started"],
@@ -429,7 +459,7 @@ def _convert_one(run: _Run, job: Job, status: str, error: str, seconds: float) -
 
 
 def _finish(run: _Run, entries: Mapping[str, dict[str, Any]], data: Any) -> RunOutcome:
-    """File the run: its page and provenance; when it succeeded, history and ``latest/``."""
+    """File the run: its page and provenance; when it succeeded, publish it (one commit point)."""
     plan, record, run_dir = run.plan, run.record, run.run_dir
     assert run_dir is not None  # set by _file_run
     record["notebooks"] = [entries[job.notebook.name] for job in run.jobs]
@@ -444,20 +474,31 @@ def _finish(run: _Run, entries: Mapping[str, dict[str, Any]], data: Any) -> RunO
         **run.provenance,
         "parameters": {k: v for k, v in values.items() if k not in _PRIVATE_PARAMETERS},
     }
-    (run_dir / "provenance.json").write_text(
-        json.dumps(
-            {**run_prov, "notebooks": record["notebooks"], "status": record["status"]},
-            indent=1,
-            default=str,
-        ),
-        encoding="utf-8",
-    )
-    (run_dir / outputs.INDEX_FILE).write_text(run_page(record, run_prov), encoding="utf-8")
-    if not failed:
-        _record_history(plan.out_dir, record["id"], record["started"], data, plan.as_of)
-        outputs.swap_latest(plan.out_dir, run_dir)
     record["duration_seconds"] = round(time.perf_counter() - plan.t0, 2)
-    outputs.record(plan.out_dir, record)
+
+    def stage_pages() -> None:
+        manifest = {
+            **run_prov,
+            "notebooks": record["notebooks"],
+            "status": record["status"],
+            "record": record,
+        }
+        publish.stage(run_dir, run_page(record, run_prov), manifest)
+
+    if failed:
+        stage_pages()
+        outputs.record(plan.out_dir, record)
+    else:
+        run.publishing = True
+        publish.publish(
+            plan.out_dir,
+            run_dir,
+            record,
+            lambda: _record_history(
+                plan.out_dir, record["id"], record["started"], data, plan.as_of
+            ),
+            stage_pages,
+        )
     return _outcome(run, failed)
 
 
@@ -484,7 +525,7 @@ def _outcome(run: _Run, failed: list[dict[str, Any]]) -> RunOutcome:
 
 
 def _record_history(out_dir: Path, run_id: str, started: str, data: Any, as_of: dt.date) -> None:
-    """Append the run's figures to the output folder's report history (``history.sqlite``)."""
+    """Append the run's figures to the report history (``history.sqlite``), pending."""
     from contacts311 import history  # pandas: only to run
 
     path = out_dir / history.HISTORY_FILE
@@ -501,11 +542,5 @@ def _record_history(out_dir: Path, run_id: str, started: str, data: Any, as_of: 
         data.columns,
         stamp,
         data.profile.rules_text(),
+        status=store.PENDING,
     )
-
-
-def _history_file() -> str:
-    """The history's file name (the module loads pandas, so it is imported only to run)."""
-    from contacts311 import history
-
-    return history.HISTORY_FILE
