@@ -213,14 +213,15 @@ def filesystem(folder: RemoteFolder) -> Any:
         import s3fs
 
         endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
-        return s3fs.S3FileSystem(
+        fs = s3fs.S3FileSystem(
             endpoint_url=endpoint or None,
             skip_instance_cache=True,
-            # Our own bounded retry (_retrying) handles throttling; s3fs's and botocore's are
-            # kept short so one slow store does not multiply the waits.
-            retries=1,
             config_kwargs={"retries": {"max_attempts": 1, "mode": "standard"}},
         )
+        # The bounded retry of _retrying handles throttling; s3fs's and botocore's own are
+        # turned off so that the waits do not multiply.
+        fs.retries = 1
+        return fs
     import adlfs
 
     return adlfs.AzureBlobFileSystem(skip_instance_cache=True)
