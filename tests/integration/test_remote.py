@@ -208,7 +208,7 @@ def _cli(args: list[str], env: dict[str, str], tmp: Path) -> Ran:
     base = {k: v for k, v in os.environ.items() if not k.startswith(_CLEAN)}
     base.update(env)
     base["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
-    base.setdefault("CONTACTS311_CACHE_DIR", str(tmp / "cache"))
+    base["CONTACTS311_CACHE_DIR"] = str(tmp / "cache")  # inside tmp: grepped for the canary
     done = subprocess.run(
         [sys.executable, "-m", "contacts311", *args],
         capture_output=True,
@@ -252,7 +252,74 @@ def test_totals_equal_local(request, name, local_totals, tmp_path):
     assert store.canary not in ran.stdout + ran.stderr
 
 
-def test_az_scheme_reads_the_same_folder(azure, local_totals, tmp_path):
-    ran = _cli(["totals", f"az://{BUCKET}/{PREFIX}/"], azure.env, tmp_path)
+def _written(*folders: Path) -> Iterator[Path]:
+    for folder in folders:
+        if folder.exists():
+            yield from (p for p in folder.rglob("*") if p.is_file())
+
+
+def _assert_no_canary(canary: str, texts: list[str], *folders: Path) -> int:
+    """No text and no file under ``folders`` holds ``canary``; the number of files looked at."""
+    for text in texts:
+        assert canary not in text
+    looked = 0
+    for path in _written(*folders):
+        assert canary.encode() not in path.read_bytes(), f"canary found in {path}"
+        looked += 1
+    return looked
+
+
+@pytest.mark.parametrize(
+    ("name", "url"), [("s3", f"s3://{BUCKET}/{PREFIX}"), ("azure", f"az://{BUCKET}/{PREFIX}/")]
+)
+def test_ledger_equal_local(request, name, url, local_ledger, tmp_path):
+    """The ledger from the store equals the local folder's (``az://`` is ``abfs://``)."""
+    store = _store(request, name)
+    ran = _cli(["ledger", url, "--format", "csv"], store.env, tmp_path)
     assert ran.code == 0, ran.stderr
-    assert ran.stdout == local_totals.stdout
+    assert ran.stdout == local_ledger.stdout
+    assert ran.stderr == local_ledger.stderr  # the notes on the rules, and no other line
+    assert _assert_no_canary(store.canary, [ran.stdout, ran.stderr], tmp_path) > 0
+
+
+def _private_copies() -> Path:
+    import tempfile
+
+    return Path(tempfile.gettempdir()) / f"contacts311-remote-{os.getuid()}"
+
+
+def test_report_from_the_lake(azure, tmp_path):
+    """A full report straight from abfs://: the same inputs as the local folder, URL recorded."""
+    import json
+    import sqlite3
+
+    from contacts311.pipeline import load
+
+    out = tmp_path / "reports"
+    ran = _cli(["report", azure.url, "--out", str(out)], azure.env, tmp_path)
+    assert ran.code == 0, ran.stderr
+    assert f"loading exports from {azure.url}" in ran.stderr
+    prov = json.loads((out / "latest" / "provenance.json").read_text())
+    assert prov["data_dir"] == azure.url
+    assert prov["parameters"]["data_dir"] == azure.url
+    local = load(SAMPLE, cache=False).inputs
+    assert prov["inputs"] == [
+        {**r, "bytes": int(r["bytes"]), "rows_read": int(r["rows_read"])}
+        for r in local.astype({"bytes": int, "rows_read": int}).to_dict("records")
+    ]
+    pages = sorted(p.name for p in (out / "latest").glob("*.html"))
+    assert len(pages) >= 5 and "index.html" in pages
+    with contextlib.closing(sqlite3.connect(out / "history.sqlite")) as db:
+        assert db.execute("select count(distinct run_id) from figures").fetchone() == (1,)
+    # Unchanged objects (same ETag, size and time): the next run is up to date, nothing read.
+    again = _cli(["report", azure.url, "--out", str(out)], azure.env, tmp_path)
+    assert again.code == 0 and "up to date" in again.stderr
+    looked = _assert_no_canary(
+        azure.canary,
+        [ran.stdout, ran.stderr, again.stdout, again.stderr],
+        tmp_path,
+        _private_copies(),
+    )
+    assert looked > 10  # pages, provenance, history, runs index, cache entries
+    # The private copy of the objects is gone once the load is over.
+    assert not any(_private_copies().glob("*/*"))
