@@ -224,7 +224,21 @@ def filesystem(folder: RemoteFolder) -> Any:
         return fs
     import adlfs
 
-    return adlfs.AzureBlobFileSystem(skip_instance_cache=True)
+    fs = adlfs.AzureBlobFileSystem(skip_instance_cache=True)
+    _one_attempt(fs)
+    return fs
+
+
+def _one_attempt(fs: Any) -> None:
+    """Turn the Azure SDK's own retries off: :func:`_retrying` is the one bounded loop.
+
+    Left alone, the SDK waits 15 s, then 18 s and more before each of its 3 retries, and each
+    of ours would repeat them. Every client adlfs makes shares these pipeline policies.
+    """
+    with contextlib.suppress(AttributeError):
+        for policy in fs.service_client._pipeline._impl_policies:
+            if hasattr(policy, "total_retries"):
+                policy.total_retries = 0
 
 
 def list_objects(folder: RemoteFolder, fs: Any | None = None) -> list[RemoteObject]:
@@ -247,6 +261,8 @@ def list_objects(folder: RemoteFolder, fs: Any | None = None) -> list[RemoteObje
         if not name or any(p.startswith((".", "_")) for p in name.split("/")):
             continue
         objects.append(_object(name, key, info))
+    if not objects and not _retrying(folder.url, lambda: fs.exists(folder.bucket)):
+        raise InputError(folder.url, _fault_message("missing", FileNotFoundError(), 1))
     if not objects:
         raise InputError(
             folder.url,
@@ -323,8 +339,7 @@ def _download(fs: Any, folder: RemoteFolder, obj: RemoteObject, root: Path) -> N
     if target.stat().st_size != obj.size or (obj.etag and after.etag != obj.etag):
         raise InputError(
             url,
-            "the object changed while it was read (its ETag or size differs from the listing); "
-            "nothing was published: run again once the upload is complete",
+            _fault_message("changed", RuntimeError(), 1),
         )
     if obj.modified:
         # The copy keeps the object's time, so the read cache knows an unchanged object.
@@ -387,6 +402,8 @@ def _fault(exc: BaseException) -> str:
     """``missing``, ``denied``, ``throttled``, ``unreachable`` or ``other``, from the error."""
     text = f"{type(exc).__name__} {exc}"
     status = _status(exc)
+    if type(exc).__name__ == "FileExpired" or "changed during the read" in text:
+        return "changed"  # s3fs's own check: the ETag changed between two parts of a read
     if isinstance(exc, FileNotFoundError) or status == 404 or "NoSuchBucket" in text:
         return "missing"
     if isinstance(exc, PermissionError) or status in (401, 403) or "AccessDenied" in text:
@@ -436,6 +453,8 @@ def _fault_message(kind: str, exc: BaseException, attempts: int) -> str:
         f"{attempts} attempts; try again later",
         "unreachable": "the store is unreachable or stopped answering during the read; "
         "check the network and the endpoint",
+        "changed": "the object changed while it was read (its ETag differs from the "
+        "listing's); run again once the upload is complete",
     }.get(kind)
     if what is None:
         reason = " ".join(redact(exc).split())[:200] or "no details"

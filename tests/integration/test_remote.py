@@ -9,11 +9,14 @@ provenance or message may ever contain them.
 from __future__ import annotations
 
 import contextlib
+import http.client
+import http.server
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -323,3 +326,264 @@ def test_report_from_the_lake(azure, tmp_path):
     assert looked > 10  # pages, provenance, history, runs index, cache entries
     # The private copy of the objects is gone once the load is over.
     assert not any(_private_copies().glob("*/*"))
+
+
+# --------------------------------------------------------------------------- faults
+
+
+class _FaultProxy(http.server.ThreadingHTTPServer):
+    """A loopback HTTP proxy in front of an emulator that injects one kind of fault.
+
+    ``throttle``: the first ``times`` requests get 503 SlowDown / ServerBusy. ``cut``: the
+    first object read gets half its body, then the proxy stops listening (the store "stops"
+    mid-read). ``change``: before the first object read is forwarded, the object is rewritten
+    in the store.
+    """
+
+    daemon_threads = True
+
+    def __init__(self, upstream: int, mode: str, times: int = 0, change=None) -> None:
+        super().__init__(("127.0.0.1", 0), _ProxyHandler)
+        self.upstream, self.mode, self.times, self.change = upstream, mode, times, change
+        self.seen = 0
+        self.lock = threading.Lock()
+        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def port(self) -> int:
+        return self.server_address[1]
+
+    def stop(self) -> None:
+        threading.Thread(target=self._stop, daemon=True).start()
+
+    def _stop(self) -> None:
+        self.shutdown()
+        self.server_close()
+
+
+def _is_object_read(method: str, path: str) -> bool:
+    base, _, query = path.partition("?")
+    return (
+        method == "GET" and "list" not in query and "restype" not in query and base.count("/") >= 3
+    )
+
+
+class _ProxyHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args) -> None:  # quiet
+        pass
+
+    def _handle(self) -> None:
+        server: _FaultProxy = self.server  # type: ignore[assignment]
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        with server.lock:
+            server.seen += 1
+            throttled = server.mode == "throttle" and (
+                server.times < 0 or server.seen <= server.times
+            )
+            first_read = _is_object_read(self.command, self.path) and server.mode in (
+                "cut",
+                "change",
+            )
+            if first_read:
+                mode, server.mode = server.mode, "forward"
+        if throttled:
+            self._throttle()
+            return
+        if first_read and mode == "change":
+            server.change()
+        status, headers, payload = self._forward(body)
+        if first_read and mode == "cut":
+            self.send_response(status)
+            for k, v in headers:
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(payload[: len(payload) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            server.stop()
+            return
+        self.send_response(status)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def _forward(self, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
+        server: _FaultProxy = self.server  # type: ignore[assignment]
+        conn = http.client.HTTPConnection("127.0.0.1", server.upstream, timeout=30)
+        conn.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
+        for k, v in self.headers.items():
+            conn.putheader(k, v)
+        conn.endheaders(body or None)
+        resp = conn.getresponse()
+        payload = b"" if self.command == "HEAD" else resp.read()
+        skip = {"transfer-encoding", "connection", "content-length"}
+        headers = [(k, v) for k, v in resp.getheaders() if k.lower() not in skip]
+        length = resp.getheader("Content-Length") if self.command == "HEAD" else len(payload)
+        headers.append(("Content-Length", str(length or 0)))
+        conn.close()
+        return resp.status, headers, payload
+
+    def _throttle(self) -> None:
+        body = (
+            b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code>'
+            b"<Message>Please reduce your request rate.</Message></Error>"
+        )
+        self.send_response(503)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("x-ms-error-code", "ServerBusy")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    do_GET = do_HEAD = do_PUT = do_POST = do_DELETE = _handle
+
+
+@contextlib.contextmanager
+def _proxy(upstream: int, mode: str, **options) -> Iterator[_FaultProxy]:
+    proxy = _FaultProxy(upstream, mode, **options)
+    try:
+        yield proxy
+    finally:
+        with contextlib.suppress(OSError):
+            proxy._stop()
+
+
+def _via(store: Store, port: int) -> dict[str, str]:
+    """The store's environment, with the endpoint moved to ``port``."""
+    if "AWS_ENDPOINT_URL" in store.env:
+        return {**store.env, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}"}
+    return {"AZURE_STORAGE_CONNECTION_STRING": _connection_string(port)}
+
+
+def _main(args: list[str], env: dict[str, str], monkeypatch, capsys) -> Ran:
+    """``contacts311 ARGS`` in this process, with only ``env``'s credentials."""
+    from contacts311.cli import main
+
+    for name in list(os.environ):
+        if name.startswith(_CLEAN):
+            monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    capsys.readouterr()
+    code = main(args)
+    out = capsys.readouterr()
+    return Ran(code, out.out, out.err)
+
+
+def _one_line_error(ran: Ran, store: Store, *words: str) -> str:
+    assert ran.code == 2, ran.stderr
+    assert ran.stdout == ""
+    lines = ran.stderr.splitlines()
+    assert len(lines) == 1, ran.stderr
+    assert lines[0].startswith("contacts311: error: "), lines[0]
+    assert "Traceback" not in ran.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+    assert store.canary not in ran.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize("name", ["s3", "azure"])
+def test_unreachable_store(request, name, monkeypatch, capsys):
+    store = _store(request, name)
+    ran = _main(["totals", store.url], _via(store, _free_port()), monkeypatch, capsys)
+    _one_line_error(ran, store, store.url, "unreachable", "nothing was published")
+
+
+@pytest.mark.parametrize(
+    ("name", "url"), [("s3", "s3://no-such-bucket/x"), ("azure", "abfs://no-such-container/x")]
+)
+def test_missing_bucket_or_container(request, name, url, monkeypatch, capsys):
+    store = _store(request, name)
+    ran = _main(["totals", url], store.env, monkeypatch, capsys)
+    _one_line_error(ran, store, url, "not found in the store (404)")
+
+
+def test_missing_prefix(s3, monkeypatch, capsys):
+    ran = _main(["totals", f"s3://{BUCKET}/no-such-folder"], s3.env, monkeypatch, capsys)
+    _one_line_error(ran, s3, "no exports in this remote folder")
+
+
+def test_revoked_key_s3(s3, monkeypatch, capsys):
+    boto3 = pytest.importorskip("boto3")
+    iam = boto3.client(
+        "iam",
+        endpoint_url=s3.env["AWS_ENDPOINT_URL"],
+        region_name="us-east-1",
+        aws_access_key_id=s3.env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=s3.env["AWS_SECRET_ACCESS_KEY"],
+    )
+    old = iam.create_access_key(UserName="reports")["AccessKey"]
+    iam.delete_access_key(UserName="reports", AccessKeyId=old["AccessKeyId"])
+    env = {
+        **s3.env,
+        "AWS_ACCESS_KEY_ID": old["AccessKeyId"],
+        "AWS_SECRET_ACCESS_KEY": old["SecretAccessKey"],
+    }
+    ran = _main(["totals", s3.url], env, monkeypatch, capsys)
+    line = _one_line_error(ran, s3, s3.url, "access denied (403)")
+    assert old["SecretAccessKey"] not in line and old["AccessKeyId"] not in line
+
+
+def test_revoked_key_azure(azure, monkeypatch, capsys):
+    rotated = "B" * 38 + "=="  # the account's key was rotated: the old one no longer signs
+    env = {"AZURE_STORAGE_CONNECTION_STRING": _connection_string(azure.port, rotated)}
+    ran = _main(["totals", azure.url], env, monkeypatch, capsys)
+    line = _one_line_error(ran, azure, azure.url, "access denied (403)")
+    assert rotated not in line
+
+
+def test_throttling_is_retried_then_served(s3, local_totals, monkeypatch, capsys):
+    with _proxy(s3.port, "throttle", times=2) as proxy:
+        ran = _main(["totals", s3.url], _via(s3, proxy.port), monkeypatch, capsys)
+    assert ran.code == 0, ran.stderr
+    assert ran.stdout == local_totals.stdout
+    assert proxy.seen > 2
+
+
+@pytest.mark.parametrize("name", ["s3", "azure"])
+def test_throttling_past_the_retries_is_an_error(request, name, monkeypatch, capsys):
+    from contacts311 import remote
+
+    store = _store(request, name)
+    with _proxy(store.port, "throttle", times=-1) as proxy:
+        start = time.monotonic()
+        ran = _main(["totals", store.url], _via(store, proxy.port), monkeypatch, capsys)
+        seconds = time.monotonic() - start
+    _one_line_error(ran, store, "throttling", f"after {remote.ATTEMPTS} attempts")
+    # Bounded: each of our attempts is at most two requests (a listing falls back to a
+    # lookup), and no retries are hidden below ours.
+    assert remote.ATTEMPTS <= proxy.seen <= 2 * remote.ATTEMPTS
+    assert seconds < 10
+
+
+def test_object_changed_during_read(s3, monkeypatch, capsys):
+    """An object rewritten between the listing and its read: the read is refused."""
+    name, path = _sample_files()[0]  # the first object read
+    with _proxy(s3.port, "change", change=lambda: s3.write(name, b"rewritten\n")) as proxy:
+        try:
+            ran = _main(["totals", s3.url], _via(s3, proxy.port), monkeypatch, capsys)
+        finally:
+            s3.write(name, path.read_bytes())
+    _one_line_error(ran, s3, f"{s3.url}/{name}", "changed while it was read")
+
+
+@pytest.mark.parametrize("name", ["s3", "azure"])
+def test_store_stopped_mid_read_publishes_nothing(request, name, tmp_path, monkeypatch, capsys):
+    store = _store(request, name)
+    out = tmp_path / "reports"
+    with _proxy(store.port, "cut") as proxy:
+        ran = _main(
+            ["report", store.url, "--out", str(out)], _via(store, proxy.port), monkeypatch, capsys
+        )
+    assert ran.code == 2, ran.stderr
+    errors = [line for line in ran.stderr.splitlines() if "error" in line]
+    assert len(errors) == 1 and "unreachable or stopped answering" in errors[0], ran.stderr
+    assert not (out / "latest").exists()
+    assert not (out / "history.sqlite").exists()
+    assert _assert_no_canary(store.canary, [ran.stdout, ran.stderr], out) >= 1  # runs.json
