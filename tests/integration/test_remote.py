@@ -86,7 +86,7 @@ class Store:
     env: dict[str, str]
     canary: str
     port: int
-    write: Callable[[str, bytes], None] = field(repr=False)
+    write: Callable[[str, bytes], None] = field(repr=False)  # key in the bucket, body
 
 
 # --------------------------------------------------------------------------- S3 (moto)
@@ -140,7 +140,7 @@ def s3(tmp_path_factory) -> Iterator[Store]:
             s3c.upload_file(str(path), BUCKET, f"{PREFIX}/{name}")
 
         def write(name: str, body: bytes) -> None:
-            s3c.put_object(Bucket=BUCKET, Key=f"{PREFIX}/{name}", Body=body)
+            s3c.put_object(Bucket=BUCKET, Key=name, Body=body)
 
         store = Store(f"s3://{BUCKET}/{PREFIX}", client_env, key["SecretAccessKey"], port, write)
         store.iam = iam  # type: ignore[attr-defined]
@@ -187,7 +187,7 @@ def azure(tmp_path_factory) -> Iterator[Store]:
                 container.upload_blob(f"{PREFIX}/{name}", fh)
 
         def write(name: str, body: bytes) -> None:
-            container.upload_blob(f"{PREFIX}/{name}", body, overwrite=True)
+            container.upload_blob(name, body, overwrite=True)
 
         client_env = {"AZURE_STORAGE_CONNECTION_STRING": _connection_string(port)}
         yield Store(f"abfs://{BUCKET}/{PREFIX}", client_env, AZURE_CANARY, port, write)
@@ -595,11 +595,12 @@ def test_throttling_past_the_retries_is_an_error(request, name, run):
 def test_object_changed_during_read(s3, run):
     """An object rewritten between the listing and its read: the read is refused."""
     name, path = _sample_files()[0]  # the first object read
-    with _proxy(s3.port, "change", change=lambda: s3.write(name, b"rewritten\n")) as proxy:
+    key = f"{PREFIX}/{name}"
+    with _proxy(s3.port, "change", change=lambda: s3.write(key, b"rewritten\n")) as proxy:
         try:
             ran = run(["totals", s3.url], _via(s3, proxy.port))
         finally:
-            s3.write(name, path.read_bytes())
+            s3.write(key, path.read_bytes())
     _one_line_error(ran, s3, f"{s3.url}/{name}", "changed while it was read")
 
 
@@ -615,3 +616,15 @@ def test_store_stopped_mid_read_publishes_nothing(request, name, tmp_path, run):
     assert not (out / "latest").exists()
     assert not (out / "history.sqlite").exists()
     assert _assert_no_canary(store.canary, [ran.stdout, ran.stderr], out) >= 1  # runs.json
+
+
+@pytest.mark.parametrize("name", ["s3", "azure"])
+def test_unrecognised_export_is_named_by_its_url(request, name, run):
+    """Bad input in the store reads as it would locally, naming the object's URL."""
+    store = _store(request, name)
+    store.write("bad/zendesk/tickets.csv", b"what;is;this\n1;2;3\n")
+    scheme = store.url.split("://")[0]
+    ran = run(["totals", f"{scheme}://{BUCKET}/bad"], store.env)
+    line = _one_line_error(ran, store, f"{scheme}://{BUCKET}/bad/zendesk/tickets.csv, line 1:")
+    assert "semicolon-delimited" in line
+    assert "contacts311-remote-" not in line  # never the private copy's path
