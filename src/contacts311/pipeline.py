@@ -30,6 +30,7 @@ from contacts311.inputs import (
 )
 from contacts311.ledger import LEDGER_COLUMNS
 from contacts311.profile import Profile, resolve_profile
+from contacts311.remote import local_copy
 from contacts311.schema import empty_contacts, validate_contacts
 from contacts311.sources._base import SourceResult, file_state
 from contacts311.sources.population import bundled_population as _bundled_census
@@ -292,7 +293,8 @@ def load(
     """Read every export in ``data_dir`` (or the profile's sources) into one :class:`Dataset`.
 
     Args:
-        data_dir: Folder of exports; optional when the profile lists its sources.
+        data_dir: Folder of exports (a path, or an ``abfs://``, ``az://`` or ``s3://`` URL,
+            see :mod:`contacts311.remote`); optional when the profile lists its sources.
         profile: A :class:`Profile`, a path to a YAML profile, or ``None`` for the PDX 311 default.
         progress: Print a progress bar on stderr while reading.
         today: Rows dated after this date are excluded as ``future_date`` (default: today in
@@ -312,12 +314,16 @@ def load(
         InputError: A file cannot be read as its format (names file, line, column, expectation).
     """
     prof = resolve_profile(profile)
-    files = discover(data_dir, prof)
     folder = cache_dir() if cache else None
-    results, shas = _read_formats(files, prof, folder, digests=digests, progress=progress)
+    # A remote folder is read from a private local copy made for this load (see remote).
+    with local_copy(data_dir) as local_dir:
+        files = discover(local_dir, prof)
+        results, shas = _read_formats(files, prof, folder, digests=digests, progress=progress)
+        inputs = _inputs_table(files, shas, {})
     if today is None:
         today = dt.datetime.now(prof.tz).date()
     parts = _combine(results, today)
+    inputs["rows_read"] = [parts.rows_read.get(name, 0) for name in inputs["source_file"]]
     data = Dataset(
         contacts=_core_table(parts.contacts),
         ledger=(
@@ -325,7 +331,7 @@ def load(
             if parts.ledgers
             else pd.DataFrame(columns=LEDGER_COLUMNS)
         ),
-        inputs=_inputs_table(files, shas, parts.rows_read),
+        inputs=inputs,
         notes=parts.notes,
         tables={k: pd.concat(v, ignore_index=True) for k, v in parts.tables.items()},
         columns=parts.columns,

@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from contacts311.remote import location
+
 if TYPE_CHECKING:  # pandas loads only when a command needs it: `--help` stays fast
     import pandas as pd
 
@@ -22,7 +24,11 @@ _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
 def add_data_arguments(parser: argparse.ArgumentParser) -> None:
     """``[DATA_DIR] [--profile FILE]``, shared by every command that reads exports."""
     parser.add_argument(
-        "data_dir", nargs="?", type=Path, help="folder of exports (default: the profile's sources)"
+        "data_dir",
+        nargs="?",
+        type=location,
+        help="folder of exports, or abfs://CONTAINER/PATH, az://... or s3://BUCKET/PREFIX "
+        "(default: the profile's sources)",
     )
     parser.add_argument(
         "--profile", type=Path, help="YAML profile (default: the bundled PDX 311 profile)"

@@ -19,6 +19,7 @@ from contacts311 import __version__
 from contacts311._package import code_digest
 from contacts311.inputs import candidate_files, sha256_file
 from contacts311.profile import resolve_profile
+from contacts311.remote import RemoteObject, is_remote, list_objects, parse_url
 
 __all__ = ["LIBRARIES", "RunKey", "environment", "git_commit", "input_files", "run_key"]
 
@@ -52,13 +53,13 @@ class RunKey:
     @classmethod
     def compute(
         cls,
-        files: Iterable[tuple[str, Path]],
+        files: Iterable[tuple[str, Path | RemoteObject]],
         profile_path: Path | None,
         parameters: Mapping[str, Any],
         env: Mapping[str, str],
     ) -> RunKey:
         """Hash the input files and the profile, and key them with the parameters and code."""
-        hashed = [(name, sha256_file(p)) for name, p in files]
+        hashed = [(name, _fingerprint(p)) for name, p in files]
         profile_sha = sha256_file(profile_path) if profile_path else "default"
         code_sha = code_digest()
         parts = {
@@ -76,13 +77,27 @@ class RunKey:
         return [k for k, v in self.parts.items() if kept.get(k) != v]
 
 
-def input_files(data_dir: str | Path | None, profile: str | Path | None) -> list[tuple[str, Path]]:
+def input_files(
+    data_dir: str | Path | None, profile: str | Path | None
+) -> list[tuple[str, Path | RemoteObject]]:
     """Every file that can feed a run, as ``(name, path)``, without reading any export.
+
+    A remote folder's objects come as listed (:class:`~contacts311.remote.RemoteObject`),
+    nothing downloaded: they key the run by their ETag, size and modification time.
 
     Raises:
         InputError: No data folder and no ``sources`` in the profile, or a folder that is missing.
     """
+    if is_remote(data_dir):
+        return [(o.name, o) for o in list_objects(parse_url(str(data_dir)))]
     return candidate_files(data_dir, resolve_profile(profile))
+
+
+def _fingerprint(file: Path | RemoteObject) -> str:
+    """A local file's SHA-256; a remote object's ETag, size and time (its store vouches)."""
+    if isinstance(file, RemoteObject):
+        return f"etag:{file.etag}:{file.size}:{file.modified}"
+    return sha256_file(file)
 
 
 def run_key(

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import shutil
 import signal
 import sys
@@ -38,6 +39,7 @@ from typing import Any
 from contacts311 import __version__
 from contacts311 import history_store as store
 from contacts311.errors import InputError, os_error_message
+from contacts311.remote import is_remote, parse_url
 from contacts311.report import outputs, publish
 from contacts311.report.execute import (
     IMPORTING,
@@ -100,7 +102,7 @@ class _Plan:
     notebooks: list[Path]
     user: dict[str, Any]  # the ``-p`` values, as recorded in the runs index
     effective: dict[str, Any]  # with ``as_of``: the parameters that key the run
-    data_path: Path | None
+    data_path: Path | str | None  # a local folder, or a remote folder's URL
     profile_path: Path | None
     out_dir: Path
     files: list[tuple[str, Path]]
@@ -218,7 +220,7 @@ def _plan(
     declared: Mapping[str, Parameter] = declared_parameters(nb_paths)
     user = parse_overrides(overrides, declared)
     effective = effective_parameters(user, declared, dt.date.today())
-    data_path = Path(data_dir).resolve() if data_dir is not None else None
+    data_path = _data_location(data_dir)
     profile_path = Path(profile).resolve() if profile else None
     if profile_path is not None and not profile_path.is_file():
         raise InputError(profile_path, "profile file does not exist")
@@ -230,6 +232,13 @@ def _plan(
     return _Plan(
         nb_paths, user, effective, data_path, profile_path, out_dir, files, say, t0, workers
     )
+
+
+def _data_location(data_dir: str | Path | None) -> Path | str | None:
+    """The data folder as runs record it: a resolved local path, or a remote folder's URL."""
+    if data_dir is None:
+        return None
+    return parse_url(os.fspath(data_dir)).url if is_remote(data_dir) else Path(data_dir).resolve()
 
 
 def _run(plan: _Plan, key: RunKey, env: dict[str, str]) -> RunOutcome:

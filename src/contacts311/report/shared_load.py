@@ -29,6 +29,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from contacts311.remote import location
+
 __all__ = [
     "DATASET_FILE",
     "SharedLoad",
@@ -223,7 +225,9 @@ def load_to_file(data_dir: str, profile: str, out: Path, reports_dir: str = "") 
     with warnings.catch_warnings(record=True) as records:
         warnings.simplefilter("always")
         try:
-            data = load(Path(data_dir) if data_dir else None, Path(profile) if profile else None)
+            data = load(
+                location(data_dir) if data_dir else None, Path(profile) if profile else None
+            )
             if reports_dir:
                 # The input checks run here, beside the dataset, so the runner can let the
                 # notebooks have it without first reading it itself.

@@ -1,0 +1,462 @@
+"""Data folders in object stores: ``abfs://`` / ``az://`` (Azure) and ``s3://`` (S3), via fsspec.
+
+A remote folder is read by copying its objects, read-only, into a private local folder for
+the length of one load (:func:`local_copy`): every source then reads them as it reads any
+local file (DuckDB, pyarrow, openpyxl and gzip all want a local path), and every message
+names the object's URL, never the copy. Nothing is ever written, moved or deleted in the
+store.
+
+Credentials come only from where each ecosystem keeps them: for Azure
+``AZURE_STORAGE_CONNECTION_STRING``, or ``AZURE_STORAGE_ACCOUNT_NAME`` with
+``AZURE_STORAGE_ACCOUNT_KEY`` (or the ``AZURE_*`` variables of DefaultAzureCredential); for
+S3 the standard AWS variables, profiles and roles, with ``AWS_ENDPOINT_URL`` for an
+S3-compatible store. No secret is ever printed: :func:`redact` scrubs every message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import shutil
+import stat
+import tempfile
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any, TypeVar
+
+from filelock import FileLock
+
+from contacts311.errors import InputError
+
+__all__ = [
+    "RemoteFolder",
+    "RemoteObject",
+    "filesystem",
+    "is_remote",
+    "list_objects",
+    "local_copy",
+    "location",
+    "parse_url",
+    "redact",
+]
+
+#: URL scheme -> fsspec protocol.
+SCHEMES = {"abfs": "abfs", "abfss": "abfs", "az": "abfs", "s3": "s3"}
+#: Attempts at one request the store throttles (503, SlowDown) before giving up.
+ATTEMPTS = 4
+#: Seconds before the first retry; doubled at each further one.
+BACKOFF_SECONDS = 0.25
+
+_URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<rest>.*)$", re.DOTALL)
+#: Environment variables whose values are secrets, in whatever message they might turn up.
+_SECRET_VARIABLES = (
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AZURE_STORAGE_ACCOUNT_KEY",
+    "AZURE_STORAGE_KEY",
+    "AZURE_STORAGE_SAS_TOKEN",
+    "AZURE_CLIENT_SECRET",
+    "AZURE_STORAGE_CLIENT_SECRET",
+)
+#: Secrets that arrive inside longer texts: a connection string's key or signature, a SAS, a
+#: presigned URL's signature, an Authorization header.
+_SECRET_PATTERNS = (
+    re.compile(r"(?i)(AccountKey|SharedAccessSignature|SharedAccessKey)=[^;\s'\"]+"),
+    re.compile(r"(?i)\b(sig|X-Amz-Signature|X-Amz-Security-Token|X-Amz-Credential)=[^&\s'\"]+"),
+    re.compile(r"(?i)(Authorization['\"]?\s*[:=]\s*['\"]?)[^'\"\n]+"),
+    re.compile(r"(?i)(Signature=)[0-9a-f]+"),
+)
+
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class RemoteFolder:
+    """A folder in an object store.
+
+    Attributes:
+        scheme: The URL's scheme as written (``abfs``, ``az``, ``s3``).
+        protocol: The fsspec protocol (``abfs`` or ``s3``).
+        bucket: The container (Azure) or bucket (S3).
+        prefix: The folder inside it, without leading or trailing ``/`` (``""``: all of it).
+    """
+
+    scheme: str
+    protocol: str
+    bucket: str
+    prefix: str
+
+    @property
+    def url(self) -> str:
+        """The folder as a URL, as every message and output names it."""
+        return f"{self.scheme}://{self.root}"
+
+    @property
+    def root(self) -> str:
+        """``bucket/prefix``, the folder's path for the filesystem."""
+        return f"{self.bucket}/{self.prefix}" if self.prefix else self.bucket
+
+    def object_url(self, name: str) -> str:
+        """The URL of the object ``name`` (relative to the folder)."""
+        return f"{self.url}/{name}"
+
+
+@dataclass(frozen=True)
+class RemoteObject:
+    """One object of a remote folder, as the store listed it.
+
+    Attributes:
+        name: Its path relative to the folder (``zendesk/tickets.csv``).
+        key: Its full path for the filesystem (``bucket/prefix/zendesk/tickets.csv``).
+        size: Its length in bytes.
+        etag: The store's entity tag (changes whenever the object is rewritten).
+        modified: Its modification time (seconds since the epoch; 0 when the store gives none).
+    """
+
+    name: str
+    key: str
+    size: int
+    etag: str
+    modified: float
+
+
+def is_remote(path: str | os.PathLike[str] | None) -> bool:
+    """Whether ``path`` names a folder in an object store (``abfs://``, ``az://``, ``s3://``)."""
+    if path is None or isinstance(path, Path):
+        return False
+    match = _URL.match(os.fspath(path))
+    return bool(match) and match.group("scheme").lower() in SCHEMES
+
+
+def location(text: str | os.PathLike[str]) -> str | Path:
+    """A data folder as given: a URL stays text, anything else becomes a :class:`Path`.
+
+    ``Path("s3://bucket/x")`` would fold the ``//``: a URL must never pass through it.
+    """
+    return os.fspath(text) if is_remote(os.fspath(text)) else Path(text)
+
+
+def parse_url(url: str) -> RemoteFolder:
+    """The :class:`RemoteFolder` a URL names.
+
+    Raises:
+        InputError: An unknown scheme, no container or bucket, or credentials written into
+            the URL (they belong in the environment, never on a command line).
+    """
+    match = _URL.match(url.strip())
+    if not match or match.group("scheme").lower() not in SCHEMES:
+        raise InputError(
+            redact(url), "not a remote folder; expected abfs://CONTAINER/PATH or s3://BUCKET/PREFIX"
+        )
+    scheme = match.group("scheme").lower()
+    rest = match.group("rest")
+    if "?" in rest or "#" in rest or "@" in rest.split("/", 1)[0]:
+        raise InputError(
+            f"{scheme}://{redact(rest.split('?', 1)[0].split('@')[-1])}",
+            "credentials or query strings do not belong in the URL; set them in the "
+            "environment (AZURE_STORAGE_CONNECTION_STRING, AWS_* variables or profiles)",
+        )
+    bucket, _, prefix = rest.partition("/")
+    if not bucket:
+        raise InputError(url, f"no container or bucket; expected {scheme}://NAME/PATH")
+    parts = [p for p in prefix.split("/") if p]
+    if any(p in (".", "..") for p in parts):
+        raise InputError(url, "'.' and '..' are not folders in an object store")
+    return RemoteFolder(scheme, SCHEMES[scheme], bucket, "/".join(parts))
+
+
+# --------------------------------------------------------------------------- secrets
+
+
+def redact(text: object) -> str:
+    """``text`` with every credential this process knows of replaced by ``***``.
+
+    The values of the secret environment variables (AWS secret key and session token, Azure
+    account key, SAS token, client secret) and the secret parts of a connection string, a
+    SAS or a presigned URL are all scrubbed, wherever they appear.
+    """
+    out = str(text)
+    for secret in _secret_values():
+        out = out.replace(secret, "***")
+    for pattern in _SECRET_PATTERNS:
+        out = pattern.sub(lambda m: (m.group(1) + "=***") if "=" not in m.group(1) else "***", out)
+    return out
+
+
+def _secret_values() -> list[str]:
+    values = [os.environ.get(name, "") for name in _SECRET_VARIABLES]
+    conn = os.environ.get("AZURE_STORAGE_CONNECTION_STRING", "")
+    for part in conn.split(";"):
+        key, _, value = part.partition("=")
+        if key.strip().lower() in ("accountkey", "sharedaccesssignature", "sharedaccesskey"):
+            values.append(value.strip())
+    # Longest first, so a secret that contains another is scrubbed whole; short values (an
+    # empty or one-letter variable) would scrub ordinary words.
+    return sorted((v for v in values if len(v) >= 8), key=len, reverse=True)
+
+
+# --------------------------------------------------------------------------- the store
+
+
+def filesystem(folder: RemoteFolder) -> Any:
+    """An fsspec filesystem for ``folder``, with credentials from the environment only.
+
+    The instance is never shared with another caller (fsspec caches them by arguments), so
+    a changed key in the environment is always the one in use.
+    """
+    if folder.protocol == "s3":
+        import s3fs
+
+        endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+        fs = s3fs.S3FileSystem(
+            endpoint_url=endpoint or None,
+            skip_instance_cache=True,
+            config_kwargs={"retries": {"max_attempts": 1, "mode": "standard"}},
+        )
+        # The bounded retry of _retrying handles throttling; s3fs's and botocore's own are
+        # turned off so that the waits do not multiply.
+        fs.retries = 1
+        return fs
+    import adlfs
+
+    fs = adlfs.AzureBlobFileSystem(skip_instance_cache=True)
+    _one_attempt(fs)
+    return fs
+
+
+def _one_attempt(fs: Any) -> None:
+    """Turn the Azure SDK's own retries off: :func:`_retrying` is the one bounded loop.
+
+    Left alone, the SDK waits 15 s, then 18 s and more before each of its 3 retries, and each
+    of ours would repeat them. Every client adlfs makes shares these pipeline policies.
+    """
+    with contextlib.suppress(AttributeError):
+        for policy in fs.service_client._pipeline._impl_policies:
+            if hasattr(policy, "total_retries"):
+                policy.total_retries = 0
+
+
+def list_objects(folder: RemoteFolder, fs: Any | None = None) -> list[RemoteObject]:
+    """Every object under ``folder``, sorted by name, less hidden and ``_``-prefixed entries.
+
+    Names starting with ``.`` or ``_`` (at any level) are left out, as in a local folder.
+
+    Raises:
+        InputError: The folder is missing or empty, or the store refused or failed.
+    """
+    fs = fs or filesystem(folder)
+    found = _retrying(folder.url, lambda: fs.find(folder.root, detail=True))
+    objects = []
+    for key, info in sorted(found.items()):
+        if info.get("type") == "directory":
+            continue
+        name = (
+            key[len(folder.root) :].lstrip("/") if folder.root != key else PurePosixPath(key).name
+        )
+        if not name or any(p.startswith((".", "_")) for p in name.split("/")):
+            continue
+        objects.append(_object(name, key, info))
+    if not objects and not _retrying(folder.url, lambda: fs.exists(folder.bucket)):
+        raise InputError(folder.url, _fault_message("missing", FileNotFoundError(), 1))
+    if not objects:
+        raise InputError(
+            folder.url,
+            "no exports in this remote folder (or it does not exist); expected the channel "
+            "exports, e.g. phone/ and zendesk/",
+        )
+    return objects
+
+
+def _object(name: str, key: str, info: dict[str, Any]) -> RemoteObject:
+    etag = str(info.get("ETag") or info.get("etag") or "").strip('"')
+    modified = info.get("LastModified") or info.get("last_modified") or info.get("mtime")
+    stamp = modified.timestamp() if hasattr(modified, "timestamp") else float(modified or 0)
+    return RemoteObject(name, key, int(info.get("size") or 0), etag, stamp)
+
+
+def local_copy(data_dir: str | os.PathLike[str] | None) -> contextlib.AbstractContextManager:
+    """A context giving the local folder to read for ``data_dir``.
+
+    A local folder (or ``None``) is given back as it is. A remote folder's objects are
+    copied into a private folder (mode 0700) that is removed on leaving; within the
+    context, an error or warning that names a copied file names its URL instead, with
+    credentials scrubbed.
+    """
+    if not is_remote(data_dir):
+        return contextlib.nullcontext(data_dir)
+    return _remote_copy(parse_url(os.fspath(data_dir)))
+
+
+@contextlib.contextmanager
+def _remote_copy(folder: RemoteFolder) -> Iterator[Path]:
+    fs = filesystem(folder)
+    objects = list_objects(folder, fs)
+    root = _copy_root(folder)
+    # One load of a folder at a time: the copy's path is stable (the read cache knows an
+    # unchanged object by its copy's path, size and time), so two loads must not share it.
+    with FileLock(f"{root}.lock"):
+        shutil.rmtree(root, ignore_errors=True)
+        root.mkdir(mode=stat.S_IRWXU)
+        try:
+            with _as_urls(root, folder):
+                for obj in objects:
+                    _download(fs, folder, obj, root)
+                yield root
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def _copy_root(folder: RemoteFolder) -> Path:
+    """Where ``folder`` is copied: a folder of this user's, that no one else can read."""
+    base = Path(tempfile.gettempdir()) / f"contacts311-remote-{os.getuid()}"
+    base.mkdir(mode=stat.S_IRWXU, exist_ok=True)
+    state = base.lstat()
+    if not stat.S_ISDIR(state.st_mode) or state.st_uid != os.getuid():
+        raise InputError(base, "not a folder of this user's; remove it and run again")
+    if stat.S_IMODE(state.st_mode) & (stat.S_IRWXG | stat.S_IRWXO):
+        base.chmod(stat.S_IRWXU)
+    digest = hashlib.sha256(folder.url.encode()).hexdigest()[:24]
+    return base / digest
+
+
+def _download(fs: Any, folder: RemoteFolder, obj: RemoteObject, root: Path) -> None:
+    """Copy one object to ``root``; an object rewritten while it was read is an error."""
+    url = folder.object_url(obj.name)
+    target = root.joinpath(*obj.name.split("/"))
+    target.parent.mkdir(parents=True, exist_ok=True)
+
+    def fetch() -> None:
+        with fs.open(obj.key, "rb", block_size=8 * 2**20) as src, target.open("wb") as dst:
+            shutil.copyfileobj(src, dst, 2**20)
+
+    _retrying(url, fetch)
+    after = _retrying(url, lambda: _object(obj.name, obj.key, fs.info(obj.key, refresh=True)))
+    if target.stat().st_size != obj.size or (obj.etag and after.etag != obj.etag):
+        raise InputError(
+            url,
+            _fault_message("changed", RuntimeError(), 1),
+        )
+    if obj.modified:
+        # The copy keeps the object's time, so the read cache knows an unchanged object.
+        os.utime(target, (obj.modified, obj.modified))
+
+
+@contextlib.contextmanager
+def _as_urls(root: Path, folder: RemoteFolder) -> Iterator[None]:
+    """Errors and warnings naming a file under ``root`` name its URL instead (and no secret)."""
+
+    def to_url(text: object) -> str:
+        return redact(str(text).replace(str(root), folder.url))
+
+    caught: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as records:
+            warnings.simplefilter("always")
+            try:
+                yield
+            finally:
+                caught = list(records)
+    except InputError as exc:
+        raise type(exc)(to_url(exc.file), to_url(exc.message), exc.line, exc.column) from None
+    except OSError as exc:
+        raise InputError(to_url(exc.filename), _os_reason(exc)) from None
+    finally:
+        # Raised again once recording has stopped, so each warning is shown exactly once.
+        for w in caught:
+            warnings.warn(to_url(w.message), w.category, stacklevel=3)
+
+
+def _os_reason(exc: OSError) -> str:
+    return redact(exc.strerror or type(exc).__name__)
+
+
+# --------------------------------------------------------------------------- faults
+
+
+def _retrying(url: str, call: Callable[[], _T]) -> _T:
+    """``call()``, retried with backoff while the store throttles; any failure as one line.
+
+    Raises:
+        InputError: Not found, access denied, throttled past :data:`ATTEMPTS`, unreachable.
+    """
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return call()
+        except InputError:
+            raise
+        except Exception as exc:
+            kind = _fault(exc)
+            if kind == "throttled" and attempt < ATTEMPTS:
+                time.sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
+                continue
+            raise InputError(url, _fault_message(kind, exc, attempt)) from None
+    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+
+def _fault(exc: BaseException) -> str:
+    """``missing``, ``denied``, ``throttled``, ``unreachable`` or ``other``, from the error."""
+    text = f"{type(exc).__name__} {exc}"
+    status = _status(exc)
+    if type(exc).__name__ == "FileExpired" or "changed during the read" in text:
+        return "changed"  # s3fs's own check: the ETag changed between two parts of a read
+    if isinstance(exc, FileNotFoundError) or status == 404 or "NoSuchBucket" in text:
+        return "missing"
+    if isinstance(exc, PermissionError) or status in (401, 403) or "AccessDenied" in text:
+        return "denied"
+    throttle_words = ("SlowDown", "Throttl", "ServerBusy", "503", "Please reduce your request")
+    if status in (429, 503) or any(w in text for w in throttle_words):
+        return "throttled"
+    unreachable = (
+        "Connect",
+        "connect",
+        "Timeout",
+        "timed out",
+        "ServiceRequestError",
+        "Server disconnected",
+        "ServerDisconnected",
+        "ClientPayloadError",
+        "IncompleteRead",
+        "ResponseStreamingError",
+        "ServiceResponseError",
+    )
+    if any(w in text for w in unreachable):
+        return "unreachable"
+    return "other"
+
+
+def _status(exc: BaseException) -> int | None:
+    for candidate in (exc, exc.__cause__, exc.__context__):
+        if candidate is None:
+            continue
+        code = getattr(candidate, "status_code", None)
+        if isinstance(code, int):
+            return code
+        response = getattr(candidate, "response", None)
+        if isinstance(response, dict):
+            code = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            if isinstance(code, int):
+                return code
+    return None
+
+
+def _fault_message(kind: str, exc: BaseException, attempts: int) -> str:
+    what = {
+        "missing": "not found in the store (404); check the container or bucket and the path",
+        "denied": "access denied (403); check the credentials in the environment "
+        "(AZURE_STORAGE_CONNECTION_STRING or the AWS_* variables and profiles)",
+        "throttled": f"the store is throttling requests (503 / SlowDown) and still was after "
+        f"{attempts} attempts; try again later",
+        "unreachable": "the store is unreachable or stopped answering during the read; "
+        "check the network and the endpoint",
+        "changed": "the object changed while it was read (its ETag differs from the "
+        "listing's); run again once the upload is complete",
+    }.get(kind)
+    if what is None:
+        reason = " ".join(redact(exc).split())[:200] or "no details"
+        what = f"cannot read from the store ({type(exc).__name__}: {reason})"
+    return what + "; nothing was published"
