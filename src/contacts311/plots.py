@@ -10,7 +10,7 @@ still reads when printed in greyscale.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from contacts311.schema import CHANNEL_ORDER
 
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CHANNEL_LABELS",
     "HATCHES",
+    "ChartData",
     "LINESTYLES",
     "MARKERS",
     "PALETTE",
@@ -29,6 +30,7 @@ __all__ = [
     "bar_chart",
     "channel_bars",
     "channel_style",
+    "chart_data",
     "describe",
     "finish",
     "heatmap",
@@ -63,6 +65,30 @@ CHANNEL_LABELS = {
 }
 #: The standard channels, whose colour and hatch never depend on which others are present.
 _KNOWN_CHANNELS = CHANNEL_ORDER
+#: Where a chart keeps the numbers it draws (see :func:`chart_data`).
+_DATA_ATTRIBUTE = "_contacts311_data"
+
+
+class ChartData(NamedTuple):
+    """The numbers a chart draws, for the table a report shows beside it.
+
+    Attributes:
+        frame: One row per bar, point or cell row; columns named as the chart labels them.
+        digits: Decimals to show for the frame's float columns.
+    """
+
+    frame: pd.DataFrame
+    digits: int
+
+
+def chart_data(fig: Figure) -> ChartData | None:
+    """The numbers behind ``fig`` if one of this module's charts drew it, else ``None``."""
+    return getattr(fig, _DATA_ATTRIBUTE, None)
+
+
+def _keep_data(fig: Figure, frame: pd.DataFrame, digits: int) -> Figure:
+    setattr(fig, _DATA_ATTRIBUTE, ChartData(frame.reset_index(drop=True), digits))
+    return fig
 
 
 def apply_style() -> None:
@@ -187,6 +213,7 @@ def channel_bars(
         partial_column: Boolean column marking partial periods, or ``None``.
     """
     import numpy as np
+    import pandas as pd
 
     fig, ax = new_figure()
     labels = [str(p) for p in totals[period_column]]
@@ -219,6 +246,9 @@ def channel_bars(
     _thousands(ax)
     ax.legend(loc="upper left", ncols=min(len(channels), 4))
     ax.margins(y=0.12)
+    data = {xlabel: [str(p) for p in totals[period_column]], "Partial period": partial}
+    data.update({styles[ch]["label"]: totals[ch].to_numpy() for ch in channels})
+    _keep_data(fig, pd.DataFrame(data), digits=1)
     return finish(fig, ax, title, xlabel, ylabel, source)
 
 
@@ -284,8 +314,11 @@ def line_chart(
         labels: Legend labels (default: the column names).
         band: ``(low, high)`` columns shaded as an interval (e.g. a projection's 95% interval).
         reference: A horizontal reference line (e.g. 100 for an index).
-        thousands: Format the y axis with thousands separators.
+        thousands: Format the y axis with thousands separators (and show the numbers behind
+            the chart without decimals).
     """
+    import pandas as pd
+
     fig, ax = new_figure()
     xs = [str(v) for v in frame[x]]
     for i, col in enumerate(columns):
@@ -314,6 +347,14 @@ def line_chart(
     if thousands:
         _thousands(ax)
     ax.legend(loc="best")
+    data = {xlabel: xs}
+    data.update(
+        {(labels[i] if labels else col): frame[col].to_numpy() for i, col in enumerate(columns)}
+    )
+    if band is not None:
+        data["95% interval, low"] = frame[band[0]].to_numpy()
+        data["95% interval, high"] = frame[band[1]].to_numpy()
+    _keep_data(fig, pd.DataFrame(data), digits=0 if thousands else 1)
     return finish(fig, ax, title, xlabel, ylabel, source)
 
 
@@ -344,6 +385,8 @@ def bar_chart(
         reference_label: Legend label of the reference line.
         digits: Decimals of the values written above the bars.
     """
+    import pandas as pd
+
     fig, ax = new_figure()
     labels = [str(v) for v in frame[x]]
     values = frame[column].to_numpy(dtype=float)
@@ -370,6 +413,10 @@ def bar_chart(
         )
         ax.legend(loc="upper left")
     ax.margins(y=0.15)
+    data = {xlabel: labels, ylabel: frame[column].to_numpy()}
+    if reference is not None:
+        data[reference_label or "Reference"] = [reference] * len(labels)
+    _keep_data(fig, pd.DataFrame(data), digits=digits)
     return finish(fig, ax, title, xlabel, ylabel, source)
 
 
@@ -467,6 +514,10 @@ def heatmap(
         spine.set_visible(False)
     bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
     bar.set_label(colorbar_label)
+    table = matrix.copy()
+    table.columns = [str(c) for c in table.columns]
+    table.insert(0, ylabel, [str(i) for i in matrix.index])
+    _keep_data(fig, table, digits=0 if integers else digits)
     return finish(fig, ax, title, xlabel, ylabel, source)
 
 

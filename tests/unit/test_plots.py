@@ -287,3 +287,60 @@ def test_contrast_helper_matches_the_wcag_examples():
 def test_every_series_colour_has_3_to_1_contrast_against_the_white_background(colour):
     # WCAG 2.1 1.4.11 (non-text contrast); bars are separated by white edges.
     assert _contrast(colour, "#FFFFFF") >= 3.0
+
+
+# --- the numbers behind each chart ------------------------------------------------------------
+
+
+def test_channel_bars_keep_the_numbers_they_stack_with_readable_headers():
+    fig = plots.channel_bars(_totals(), ["phone", "email"], title="Contacts rose", source="t")
+    data = plots.chart_data(fig)
+    assert list(data.frame.columns) == ["Fiscal year", "Partial period", "Phone", "Email"]
+    assert data.frame["Fiscal year"].tolist() == ["FY 2022-23", "FY 2023-24", "FY 2024-25"]
+    assert data.frame["Partial period"].tolist() == [False, False, True]
+    assert data.frame["Phone"].tolist() == [100, 150, 40]
+    assert data.frame["Email"].tolist() == [10, 20, 5]
+
+
+def test_line_chart_keeps_its_lines_and_band_under_their_legend_labels():
+    frame = pd.DataFrame({"p": ["a", "b"], "x": [1.5, 2.5], "lo": [1.0, 2.0], "hi": [2.0, 3.0]})
+    fig = plots.line_chart(
+        frame, "p", ["x"], "X rose", "Period", "Index", "t", labels=["X"], band=("lo", "hi"),
+        thousands=False,
+    )  # fmt: skip
+    data = plots.chart_data(fig)
+    assert data.digits == 1
+    assert data.frame.to_dict("list") == {
+        "Period": ["a", "b"],
+        "X": [1.5, 2.5],
+        "95% interval, low": [1.0, 2.0],
+        "95% interval, high": [2.0, 3.0],
+    }
+
+
+def test_bar_chart_and_heatmap_keep_their_numbers():
+    fte = pd.DataFrame({"scenario": ["Mean", "Upper"], "fte": [26.84, 28.21]})
+    fig = plots.bar_chart(
+        fte, "scenario", "fte", "Short", "Scenario", "FTE", "t", reference=23,
+        reference_label="Head count (23)", digits=1,
+    )  # fmt: skip
+    data = plots.chart_data(fig)
+    assert data.frame.to_dict("list") == {
+        "Scenario": ["Mean", "Upper"],
+        "FTE": [26.84, 28.21],
+        "Head count (23)": [23, 23],
+    }
+    assert data.digits == 1
+    fig = plots.heatmap(_agents(), "Mondays peak", "Weekday", "Interval", "t", "Agents")
+    data = plots.chart_data(fig)
+    assert data.digits == 0  # whole numbers of agents
+    assert data.frame.to_dict("list") == {
+        "Interval": ["07:00", "07:30"],
+        "Monday": [2, 10],
+        "Tuesday": [4, 6],
+    }
+
+
+def test_a_figure_drawn_by_hand_has_no_chart_data():
+    fig, _ = plots.new_figure()
+    assert plots.chart_data(fig) is None
