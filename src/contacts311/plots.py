@@ -31,6 +31,7 @@ __all__ = [
     "channel_bars",
     "channel_style",
     "chart_data",
+    "contrast_ratio",
     "describe",
     "finish",
     "heatmap",
@@ -187,6 +188,30 @@ def _thousands(ax: Axes) -> None:
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
 
 
+#: Group id of the dashed outlines that mark partial periods' bars.
+PARTIAL_GID = "partial-period"
+
+
+def _outline_partial(ax: Axes, xs: Any, heights: Any) -> None:
+    """A dashed black outline around each partial period's bar (a year in progress).
+
+    The bar keeps its colours: fading it would take its segments below 3:1 against the white
+    background and their white separators (WCAG 1.4.11). The outline and the "(partial)"
+    tick label carry the meaning, so it does not rest on colour.
+    """
+    for i, (x, height) in enumerate(zip(xs, heights, strict=True)):
+        ax.bar(
+            x,
+            height,
+            fill=False,
+            edgecolor="#000000",
+            linestyle="--",
+            linewidth=1.2,
+            gid=PARTIAL_GID,
+            label="Partial period (outlined)" if i == 0 else "_nolegend_",
+        )
+
+
 def channel_bars(
     totals: pd.DataFrame,
     channels: Sequence[str],
@@ -199,8 +224,8 @@ def channel_bars(
 ) -> Figure:
     """Stacked bars of contacts per period, one segment per channel.
 
-    Partial periods (``partial_column`` true) are drawn lighter and labelled "(partial)" so a
-    year in progress is never read as a drop.
+    Partial periods (``partial_column`` true) are outlined with a dashed line and labelled
+    "(partial)" so a year in progress is never read as a drop.
 
     Args:
         totals: One row per period with a column per channel (as from ``period_totals``).
@@ -228,7 +253,7 @@ def channel_bars(
     styles = channel_style(list(channels))
     for ch in channels:
         values = totals[ch].to_numpy(dtype=float)
-        bars = ax.bar(
+        ax.bar(
             x,
             values,
             bottom=bottom,
@@ -238,10 +263,8 @@ def channel_bars(
             linewidth=0.6,
             label=styles[ch]["label"],
         )
-        for bar, is_partial in zip(bars, partial, strict=True):
-            if is_partial:
-                bar.set_alpha(0.45)
         bottom += values
+    _outline_partial(ax, x[partial], bottom[partial])
     ax.set_xticks(x, labels)
     _thousands(ax)
     ax.legend(loc="upper left", ncols=min(len(channels), 4))
@@ -318,6 +341,7 @@ def line_chart(
             the chart without decimals).
     """
     import pandas as pd
+    from matplotlib.colors import to_rgb
 
     fig, ax = new_figure()
     xs = [str(v) for v in frame[x]]
@@ -337,8 +361,11 @@ def line_chart(
             xs,
             frame[lo].to_numpy(dtype=float),
             frame[hi].to_numpy(dtype=float),
-            color=_REFERENCE_GREY,
-            alpha=0.3,
+            # A light fill, but a full-strength edge and hatch: the band's outline keeps 3:1
+            # against the background (WCAG 1.4.11).
+            facecolor=(*to_rgb(_REFERENCE_GREY), 0.25),
+            edgecolor=_REFERENCE_GREY,
+            linewidth=1,
             hatch="..",
             label="95% interval",
         )
@@ -491,9 +518,8 @@ def heatmap(
             v = values[r, c]
             if not np.isfinite(v):
                 continue
-            red, green, blue, _ = colours(norm(v))
-            # Relative luminance (ITU-R BT.709) decides the text colour for contrast.
-            light = 0.2126 * red + 0.7152 * green + 0.0722 * blue > 0.5
+            cell = colours(norm(v))
+            light = contrast_ratio(cell, (0.0, 0.0, 0.0)) >= contrast_ratio(cell, (1.0, 1.0, 1.0))
             ax.text(
                 c,
                 r,
@@ -519,6 +545,21 @@ def heatmap(
     table.insert(0, ylabel, [str(i) for i in matrix.index])
     _keep_data(fig, table, digits=0 if integers else digits)
     return finish(fig, ax, title, xlabel, ylabel, source)
+
+
+def _relative_luminance(rgb: Sequence[float]) -> float:
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb[:3]]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast_ratio(a: Sequence[float], b: Sequence[float]) -> float:
+    """WCAG 2.1 contrast ratio of two RGB colours (components 0-1; alpha is ignored).
+
+    Cell numbers take black or white, whichever contrasts more: the better of the two is
+    always at least 4.5:1 (WCAG 1.4.3), which a fixed lightness threshold does not guarantee.
+    """
+    high, low = sorted((_relative_luminance(a), _relative_luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
 
 
 def describe(fig: Figure) -> dict[str, Any]:
