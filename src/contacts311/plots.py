@@ -10,7 +10,7 @@ still reads when printed in greyscale.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from contacts311.schema import CHANNEL_ORDER
 
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CHANNEL_LABELS",
     "HATCHES",
+    "ChartData",
     "LINESTYLES",
     "MARKERS",
     "PALETTE",
@@ -29,6 +30,8 @@ __all__ = [
     "bar_chart",
     "channel_bars",
     "channel_style",
+    "chart_data",
+    "contrast_ratio",
     "describe",
     "finish",
     "heatmap",
@@ -63,6 +66,30 @@ CHANNEL_LABELS = {
 }
 #: The standard channels, whose colour and hatch never depend on which others are present.
 _KNOWN_CHANNELS = CHANNEL_ORDER
+#: Where a chart keeps the numbers it draws (see :func:`chart_data`).
+_DATA_ATTRIBUTE = "_contacts311_data"
+
+
+class ChartData(NamedTuple):
+    """The numbers a chart draws, for the table a report shows beside it.
+
+    Attributes:
+        frame: One row per bar, point or cell row; columns named as the chart labels them.
+        digits: Decimals to show for the frame's float columns.
+    """
+
+    frame: pd.DataFrame
+    digits: int
+
+
+def chart_data(fig: Figure) -> ChartData | None:
+    """The numbers behind ``fig`` if one of this module's charts drew it, else ``None``."""
+    return getattr(fig, _DATA_ATTRIBUTE, None)
+
+
+def _keep_data(fig: Figure, frame: pd.DataFrame, digits: int) -> Figure:
+    setattr(fig, _DATA_ATTRIBUTE, ChartData(frame.reset_index(drop=True), digits))
+    return fig
 
 
 def apply_style() -> None:
@@ -161,6 +188,30 @@ def _thousands(ax: Axes) -> None:
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
 
 
+#: Group id of the dashed outlines that mark partial periods' bars.
+PARTIAL_GID = "partial-period"
+
+
+def _outline_partial(ax: Axes, xs: Any, heights: Any) -> None:
+    """A dashed black outline around each partial period's bar (a year in progress).
+
+    The bar keeps its colours: fading it would take its segments below 3:1 against the white
+    background and their white separators (WCAG 1.4.11). The outline and the "(partial)"
+    tick label carry the meaning, so it does not rest on colour.
+    """
+    for i, (x, height) in enumerate(zip(xs, heights, strict=True)):
+        ax.bar(
+            x,
+            height,
+            fill=False,
+            edgecolor="#000000",
+            linestyle="--",
+            linewidth=1.2,
+            gid=PARTIAL_GID,
+            label="Partial period (outlined)" if i == 0 else "_nolegend_",
+        )
+
+
 def channel_bars(
     totals: pd.DataFrame,
     channels: Sequence[str],
@@ -173,8 +224,8 @@ def channel_bars(
 ) -> Figure:
     """Stacked bars of contacts per period, one segment per channel.
 
-    Partial periods (``partial_column`` true) are drawn lighter and labelled "(partial)" so a
-    year in progress is never read as a drop.
+    Partial periods (``partial_column`` true) are outlined with a dashed line and labelled
+    "(partial)" so a year in progress is never read as a drop.
 
     Args:
         totals: One row per period with a column per channel (as from ``period_totals``).
@@ -187,6 +238,7 @@ def channel_bars(
         partial_column: Boolean column marking partial periods, or ``None``.
     """
     import numpy as np
+    import pandas as pd
 
     fig, ax = new_figure()
     labels = [str(p) for p in totals[period_column]]
@@ -201,7 +253,7 @@ def channel_bars(
     styles = channel_style(list(channels))
     for ch in channels:
         values = totals[ch].to_numpy(dtype=float)
-        bars = ax.bar(
+        ax.bar(
             x,
             values,
             bottom=bottom,
@@ -211,14 +263,15 @@ def channel_bars(
             linewidth=0.6,
             label=styles[ch]["label"],
         )
-        for bar, is_partial in zip(bars, partial, strict=True):
-            if is_partial:
-                bar.set_alpha(0.45)
         bottom += values
+    _outline_partial(ax, x[partial], bottom[partial])
     ax.set_xticks(x, labels)
     _thousands(ax)
     ax.legend(loc="upper left", ncols=min(len(channels), 4))
     ax.margins(y=0.12)
+    data = {xlabel: [str(p) for p in totals[period_column]], "Partial period": partial}
+    data.update({styles[ch]["label"]: totals[ch].to_numpy() for ch in channels})
+    _keep_data(fig, pd.DataFrame(data), digits=1)
     return finish(fig, ax, title, xlabel, ylabel, source)
 
 
@@ -284,8 +337,12 @@ def line_chart(
         labels: Legend labels (default: the column names).
         band: ``(low, high)`` columns shaded as an interval (e.g. a projection's 95% interval).
         reference: A horizontal reference line (e.g. 100 for an index).
-        thousands: Format the y axis with thousands separators.
+        thousands: Format the y axis with thousands separators (and show the numbers behind
+            the chart without decimals).
     """
+    import pandas as pd
+    from matplotlib.colors import to_rgb
+
     fig, ax = new_figure()
     xs = [str(v) for v in frame[x]]
     for i, col in enumerate(columns):
@@ -304,8 +361,11 @@ def line_chart(
             xs,
             frame[lo].to_numpy(dtype=float),
             frame[hi].to_numpy(dtype=float),
-            color=_REFERENCE_GREY,
-            alpha=0.3,
+            # A light fill, but a full-strength edge and hatch: the band's outline keeps 3:1
+            # against the background (WCAG 1.4.11).
+            facecolor=(*to_rgb(_REFERENCE_GREY), 0.25),
+            edgecolor=_REFERENCE_GREY,
+            linewidth=1,
             hatch="..",
             label="95% interval",
         )
@@ -314,6 +374,14 @@ def line_chart(
     if thousands:
         _thousands(ax)
     ax.legend(loc="best")
+    data = {xlabel: xs}
+    data.update(
+        {(labels[i] if labels else col): frame[col].to_numpy() for i, col in enumerate(columns)}
+    )
+    if band is not None:
+        data["95% interval, low"] = frame[band[0]].to_numpy()
+        data["95% interval, high"] = frame[band[1]].to_numpy()
+    _keep_data(fig, pd.DataFrame(data), digits=0 if thousands else 1)
     return finish(fig, ax, title, xlabel, ylabel, source)
 
 
@@ -344,6 +412,8 @@ def bar_chart(
         reference_label: Legend label of the reference line.
         digits: Decimals of the values written above the bars.
     """
+    import pandas as pd
+
     fig, ax = new_figure()
     labels = [str(v) for v in frame[x]]
     values = frame[column].to_numpy(dtype=float)
@@ -370,6 +440,10 @@ def bar_chart(
         )
         ax.legend(loc="upper left")
     ax.margins(y=0.15)
+    data = {xlabel: labels, ylabel: frame[column].to_numpy()}
+    if reference is not None:
+        data[reference_label or "Reference"] = [reference] * len(labels)
+    _keep_data(fig, pd.DataFrame(data), digits=digits)
     return finish(fig, ax, title, xlabel, ylabel, source)
 
 
@@ -444,9 +518,8 @@ def heatmap(
             v = values[r, c]
             if not np.isfinite(v):
                 continue
-            red, green, blue, _ = colours(norm(v))
-            # Relative luminance (ITU-R BT.709) decides the text colour for contrast.
-            light = 0.2126 * red + 0.7152 * green + 0.0722 * blue > 0.5
+            cell = colours(norm(v))
+            light = contrast_ratio(cell, (0.0, 0.0, 0.0)) >= contrast_ratio(cell, (1.0, 1.0, 1.0))
             ax.text(
                 c,
                 r,
@@ -467,7 +540,26 @@ def heatmap(
         spine.set_visible(False)
     bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
     bar.set_label(colorbar_label)
+    table = matrix.copy()
+    table.columns = [str(c) for c in table.columns]
+    table.insert(0, ylabel, [str(i) for i in matrix.index])
+    _keep_data(fig, table, digits=0 if integers else digits)
     return finish(fig, ax, title, xlabel, ylabel, source)
+
+
+def _relative_luminance(rgb: Sequence[float]) -> float:
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb[:3]]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast_ratio(a: Sequence[float], b: Sequence[float]) -> float:
+    """WCAG 2.1 contrast ratio of two RGB colours (components 0-1; alpha is ignored).
+
+    Cell numbers take black or white, whichever contrasts more: the better of the two is
+    always at least 4.5:1 (WCAG 1.4.3), which a fixed lightness threshold does not guarantee.
+    """
+    high, low = sorted((_relative_luminance(a), _relative_luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
 
 
 def describe(fig: Figure) -> dict[str, Any]:

@@ -57,7 +57,7 @@ def test_channel_bars_stacks_channels_and_marks_partial_periods():
         "ylabel": "Contacts (count)",
         "source": "Source: test data",
     }
-    bars = ax.patches
+    bars = [p for p in ax.patches if p.get_gid() != plots.PARTIAL_GID]
     assert len(bars) == 9  # 3 periods x 3 channels
     # Top of each stack = the period's total: 115, 175, 46 (worked out from _totals()).
     tops = {}
@@ -70,12 +70,19 @@ def test_channel_bars_stacks_channels_and_marks_partial_periods():
     assert to_hex(phone.get_facecolor()).upper() == "#0072B2"
     assert to_hex(email.get_facecolor()).upper() == "#B26B00"
     assert phone.get_hatch() != email.get_hatch()
-    # The partial year is faded and labelled.
-    assert bars[2].get_alpha() == pytest.approx(0.45)
-    assert bars[0].get_alpha() is None
+    # The partial year keeps its colours (contrast), is outlined with a dashes and labelled.
+    assert all(b.get_alpha() is None for b in bars)
+    (outline,) = [p for p in ax.patches if p.get_gid() == plots.PARTIAL_GID]
+    assert (outline.get_x() + outline.get_width() / 2, outline.get_height()) == (2, 46)
+    assert outline.get_linestyle() == "--" and not outline.get_fill()
     labels = [t.get_text() for t in ax.get_xticklabels()]
     assert labels == ["FY 2022-23", "FY 2023-24", "FY 2024-25\n(partial)"]
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Phone", "Email", "In person"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "Phone",
+        "Email",
+        "In person",
+        "Partial period (outlined)",
+    ]
 
 
 def test_line_chart_lines_differ_by_style_and_marker_and_draw_the_band():
@@ -287,3 +294,119 @@ def test_contrast_helper_matches_the_wcag_examples():
 def test_every_series_colour_has_3_to_1_contrast_against_the_white_background(colour):
     # WCAG 2.1 1.4.11 (non-text contrast); bars are separated by white edges.
     assert _contrast(colour, "#FFFFFF") >= 3.0
+
+
+# --- the numbers behind each chart ------------------------------------------------------------
+
+
+def test_channel_bars_keep_the_numbers_they_stack_with_readable_headers():
+    fig = plots.channel_bars(_totals(), ["phone", "email"], title="Contacts rose", source="t")
+    data = plots.chart_data(fig)
+    assert list(data.frame.columns) == ["Fiscal year", "Partial period", "Phone", "Email"]
+    assert data.frame["Fiscal year"].tolist() == ["FY 2022-23", "FY 2023-24", "FY 2024-25"]
+    assert data.frame["Partial period"].tolist() == [False, False, True]
+    assert data.frame["Phone"].tolist() == [100, 150, 40]
+    assert data.frame["Email"].tolist() == [10, 20, 5]
+
+
+def test_line_chart_keeps_its_lines_and_band_under_their_legend_labels():
+    frame = pd.DataFrame({"p": ["a", "b"], "x": [1.5, 2.5], "lo": [1.0, 2.0], "hi": [2.0, 3.0]})
+    fig = plots.line_chart(
+        frame, "p", ["x"], "X rose", "Period", "Index", "t", labels=["X"], band=("lo", "hi"),
+        thousands=False,
+    )  # fmt: skip
+    data = plots.chart_data(fig)
+    assert data.digits == 1
+    assert data.frame.to_dict("list") == {
+        "Period": ["a", "b"],
+        "X": [1.5, 2.5],
+        "95% interval, low": [1.0, 2.0],
+        "95% interval, high": [2.0, 3.0],
+    }
+
+
+def test_bar_chart_and_heatmap_keep_their_numbers():
+    fte = pd.DataFrame({"scenario": ["Mean", "Upper"], "fte": [26.84, 28.21]})
+    fig = plots.bar_chart(
+        fte, "scenario", "fte", "Short", "Scenario", "FTE", "t", reference=23,
+        reference_label="Head count (23)", digits=1,
+    )  # fmt: skip
+    data = plots.chart_data(fig)
+    assert data.frame.to_dict("list") == {
+        "Scenario": ["Mean", "Upper"],
+        "FTE": [26.84, 28.21],
+        "Head count (23)": [23, 23],
+    }
+    assert data.digits == 1
+    fig = plots.heatmap(_agents(), "Mondays peak", "Weekday", "Interval", "t", "Agents")
+    data = plots.chart_data(fig)
+    assert data.digits == 0  # whole numbers of agents
+    assert data.frame.to_dict("list") == {
+        "Interval": ["07:00", "07:30"],
+        "Monday": [2, 10],
+        "Tuesday": [4, 6],
+    }
+
+
+def test_a_figure_drawn_by_hand_has_no_chart_data():
+    fig, _ = plots.new_figure()
+    assert plots.chart_data(fig) is None
+
+
+def test_contrast_ratio_matches_the_test_helper_and_the_wcag_examples():
+    assert plots.contrast_ratio((0, 0, 0), (1, 1, 1)) == pytest.approx(21.0)
+    grey = tuple(0x76 / 255 for _ in range(3))
+    assert plots.contrast_ratio(grey, (1, 1, 1)) == pytest.approx(4.54, abs=0.01)
+
+
+@pytest.mark.parametrize("cmap", ["cividis", "PuOr"])
+def test_heatmap_numbers_have_4_5_to_1_contrast_on_every_cell_colour(cmap):
+    # 101 cells spanning the whole colour map: the text colour is chosen per cell.
+    values = pd.DataFrame({"v": [float(v) for v in range(101)]})
+    fig = plots.heatmap(values, "Spread", "x", "y", "t", "n", cmap=cmap)
+    ax = fig.axes[0]
+    image = ax.images[0]
+    for text in ax.texts:
+        cell = image.cmap(image.norm(float(text.get_text().replace(",", ""))))
+        assert _contrast(to_hex(cell), to_hex(text.get_color())) >= 4.5, text.get_text()
+
+
+def _chart_texts(fig):
+    from matplotlib.text import Text
+
+    return [t for t in fig.findobj(Text) if t.get_text().strip() and t.get_visible()]
+
+
+def test_every_text_of_a_chart_has_4_5_to_1_contrast_against_the_background():
+    frame = pd.DataFrame({"p": ["a", "b"], "x": [1.0, 2.0], "lo": [0.5, 1.5], "hi": [1.5, 2.5]})
+    figures = [
+        plots.channel_bars(_totals(), ["phone", "email"], title="Rose", source="t"),
+        plots.line_chart(frame, "p", ["x"], "Rose", "P", "Y", "t", band=("lo", "hi"), reference=1),
+        plots.bar_chart(frame, "p", "x", "Rose", "P", "Y", "t", reference=1.5),
+    ]
+    for fig in figures:
+        texts = _chart_texts(fig)
+        assert any(t.get_text() == "Source: t" for t in texts)
+        for text in texts:
+            assert _contrast(to_hex(text.get_color()), "#FFFFFF") >= 4.5, text.get_text()
+
+
+def test_chart_marks_keep_3_to_1_against_the_background_and_their_neighbours():
+    """WCAG 1.4.11: stacked segments are opaque, split by white edges, so each needs 3:1
+    against white; the interval band's edge and the reference lines need it too."""
+    fig = plots.channel_bars(_totals(), ["phone", "email", "in_person"], title="R", source="t")
+    for bar in fig.axes[0].patches:
+        if bar.get_gid() == plots.PARTIAL_GID:
+            assert to_hex(bar.get_edgecolor()) == "#000000"
+            continue
+        assert bar.get_alpha() is None
+        assert to_hex(bar.get_edgecolor()) == "#ffffff"
+        assert _contrast(to_hex(bar.get_facecolor()), "#FFFFFF") >= 3.0
+    frame = pd.DataFrame({"p": ["a", "b"], "x": [1.0, 2.0], "lo": [0.5, 1.5], "hi": [1.5, 2.5]})
+    fig = plots.line_chart(frame, "p", ["x"], "R", "P", "Y", "t", band=("lo", "hi"), reference=1)
+    ax = fig.axes[0]
+    (band,) = ax.collections
+    edge = band.get_edgecolor()[0]
+    assert edge[3] == 1.0 and _contrast(to_hex(edge), "#FFFFFF") >= 3.0
+    for line in ax.get_lines():
+        assert _contrast(to_hex(line.get_color()), "#FFFFFF") >= 3.0

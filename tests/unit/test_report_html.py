@@ -109,3 +109,21 @@ def test_period_slug():
     assert html.period_slug("2024") == "2024"
     assert html.period_slug("../x y") == "xy"
     assert html.period_slug("") == "unknown-period"
+
+
+def test_the_contents_panel_is_a_named_landmark_without_a_heading_before_the_h1():
+    out = html.add_toc('<body><!--contacts311-toc--><main><h1 id="t">T</h1></main></body>')
+    nav = out[out.index("<nav") : out.index("</nav>") + len("</nav>")]
+    assert nav.startswith('<nav id="toc" aria-labelledby="toc-title">')
+    assert '<p id="toc-title" class="toc-title">Contents</p>' in nav
+    assert "<h2" not in nav and "<h1" not in nav
+
+
+def test_page_titles_name_the_report_and_its_run():
+    assert html.page_title("Data quality", "20250101T000000Z") == (
+        "Data quality: report run 20250101T000000Z"
+    )
+    assert html.page_title("Data quality") == "Data quality"
+    run = {"id": "20250101T000000Z", "period": "FY 2023-24", "status": "succeeded", "notebooks": []}
+    page = html.run_page(run, {"inputs": []})
+    assert "<title>Reports for FY 2023-24: run 20250101T000000Z</title>" in page

@@ -57,3 +57,40 @@ def test_methodology_lists_the_rules_then_the_notes_each_once():
     lines = methodology(SimpleNamespace(profile=profile, notes=notes))
     assert lines == [*profile.rules_text(), notes[0]]
     assert sum("SUM(ACD Calls)" in line for line in lines) == 1
+
+
+def test_table_html_scopes_headers_and_can_fold_under_a_summary():
+    frame = pd.DataFrame({"Fiscal year": ["FY 2023-24", EVIL], "Phone": [1200, 3]})
+    out = notebook.table_html(frame, caption="Calls", summary="Data <behind>", row_headers=True)
+    assert out.startswith("<details><summary>Data &lt;behind&gt;</summary>")
+    assert out.rstrip().endswith("</details>")
+    assert out.count('<th scope="col">') == 2
+    assert '<th scope="row">FY 2023-24</th>' in out
+    assert '<th scope="row">&lt;script&gt;alert("x")&lt;/script&gt;</th>' in out
+    assert "<td>1,200</td>" in out and "<td>FY 2023-24</td>" not in out
+    assert '<table class="dataframe data" tabindex="0"><caption>Calls</caption>' in out
+    plain = notebook.table_html(frame)
+    assert "<details>" not in plain and 'scope="row"' not in plain
+    assert "<td>FY 2023-24</td>" in plain
+
+
+def test_show_displays_the_chart_then_its_numbers_folded_away(monkeypatch):
+    import IPython.display
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from contacts311 import plots
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append(obj))
+    monkeypatch.setattr(notebook, "display", lambda obj: shown.append(obj))
+    totals = pd.DataFrame(
+        {"period": ["FY 2023-24", "FY 2024-25"], "is_partial": [False, True], "phone": [150, 40]}
+    )
+    notebook.show(plots.channel_bars(totals, ["phone"], title="Calls fell", source="tiny"))
+    image, table = shown
+    assert image.metadata == {"alt": "Calls fell. Source: tiny"}
+    assert table.data.startswith(f"<details><summary>{notebook.DATA_SUMMARY}</summary>")
+    assert "<caption>Calls fell (Contacts (count))</caption>" in table.data
+    assert '<th scope="row">FY 2024-25</th>' in table.data
+    assert "<td>yes</td>" in table.data and "<td>150</td>" in table.data

@@ -22,6 +22,7 @@ __all__ = [
     "add_toc",
     "escape",
     "notebook_page",
+    "page_title",
     "period_slug",
     "provenance_html",
     "render_index",
@@ -55,6 +56,14 @@ def _head(title: str) -> str:
         f"<title>{_e(title)}</title><style>{_css()}</style></head><body>\n"
         '<a class="skip-link" href="#main">Skip to main content</a>\n<main id="main">\n'
     )
+
+
+def _table(caption: str) -> str:
+    """A table's opening: named by its caption, and reachable by the keyboard.
+
+    A wide table scrolls in its own box, so the keyboard must reach it (WCAG 2.1.1).
+    """
+    return f'<table tabindex="0"><caption>{_e(caption)}</caption>'
 
 
 def _params_text(params: Mapping[str, Any]) -> str:
@@ -107,9 +116,12 @@ def render_index(runs: Sequence[Mapping[str, Any]], title: str = "contacts311 re
     body = "\n".join(_index_row(r) for r in newest_first)
     body = body or '<tr><td colspan="6">No runs yet.</td></tr>'
     return (
-        _head(title) + f"<h1>{_e(title)}</h1>\n{latest_line}\n"
-        "<table><thead><tr><th>started (UTC)</th><th>period</th><th>status</th>"
-        '<th class="num">duration (s)</th><th>parameters</th><th>reports</th></tr></thead>\n'
+        _head(title)
+        + f"<h1>{_e(title)}</h1>\n{latest_line}\n"
+        + _table("Report runs, newest first")
+        + '<thead><tr><th scope="col">started (UTC)</th><th scope="col">period</th>'
+        '<th scope="col">status</th><th scope="col" class="num">duration (s)</th>'
+        '<th scope="col">parameters</th><th scope="col">reports</th></tr></thead>\n'
         f"<tbody>\n{body}\n</tbody></table>\n</main></body></html>\n"
     )
 
@@ -127,7 +139,9 @@ def _facts(prov: Mapping[str, Any]) -> str:
         ("run key", prov.get("key")),
     ]
     return "".join(
-        f'<tr><th>{_e(k)}</th><td class="mono">{_e(v)}</td></tr>' for k, v in facts if v is not None
+        f'<tr><th scope="row">{_e(k)}</th><td class="mono">{_e(v)}</td></tr>'
+        for k, v in facts
+        if v is not None
     )
 
 
@@ -150,18 +164,21 @@ def provenance_html(prov: Mapping[str, Any]) -> str:
     warned = "".join(f"<li>{_e(w)}</li>" for w in prov.get("warnings", []))
     return (
         '<section id="provenance" class="provenance">\n<h2 id="provenance-heading">Provenance</h2>\n'
-        f"<table>{_facts(prov)}</table>\n"
+        f"{_table('This run')}{_facts(prov)}</table>\n"
         + (
             f'<div class="run-warnings"><h3>Input checks: warnings</h3>\n<ul>{warned}</ul></div>\n'
             if warned
             else ""
         )
-        + f"<h3>Parameters</h3>\n<table>{prows or '<tr><td>defaults</td></tr>'}</table>\n"
+        + f"<h3>Parameters</h3>\n{_table('Notebook parameters')}"
+        f"{prows or '<tr><td>defaults</td></tr>'}</table>\n"
         f"<details><summary>Input files ({len(prov.get('inputs', []))}): SHA-256 and rows read</summary>\n"
-        "<table><thead><tr><th>file</th><th>format</th><th>SHA-256</th>"
-        f'<th class="num">rows read</th></tr></thead><tbody>{irows}</tbody></table></details>\n'
+        + _table("Input files")
+        + '<thead><tr><th scope="col">file</th><th scope="col">format</th>'
+        '<th scope="col">SHA-256</th>'
+        f'<th scope="col" class="num">rows read</th></tr></thead><tbody>{irows}</tbody></table></details>\n'
         + (f"<h3>Counting rules</h3>\n<ul>{rules}</ul>\n" if rules else "")
-        + f"<h3>Software</h3>\n<table>{erows}</table>\n</section>\n"
+        + f"<h3>Software</h3>\n{_table('Software versions')}{erows}</table>\n</section>\n"
     )
 
 
@@ -175,7 +192,8 @@ def run_page(run: Mapping[str, Any], prov: Mapping[str, Any]) -> str:
         if n.get("html")
     )
     return (
-        _head(f"Run {run['id']}") + f"<h1>Reports for {_e(run.get('period'))}</h1>\n"
+        _head(f"Reports for {run.get('period')}: run {run['id']}")
+        + f"<h1>Reports for {_e(run.get('period'))}</h1>\n"
         f"<p>Run {_e(run['id'])}: "
         f'<span class="status-{_e(run["status"])}">{_e(run["status"])}</span>.</p>\n'
         f"<ul>{items}</ul>\n{provenance_html(prov)}</main></body></html>\n"
@@ -227,8 +245,11 @@ def add_toc(page: str, marker: str = "<!--contacts311-toc-->") -> str:
         for level, ident, text in parser.found
         if text
     ]
+    # The panel's name is a paragraph, not a heading: it comes before the page's h1, and the
+    # headings must run h1, h2, ... in order (the landmark is named by it all the same).
     nav = (
-        '<nav id="toc" aria-label="Contents"><h2>Contents</h2><ul>' + "".join(items) + "</ul></nav>"
+        '<nav id="toc" aria-labelledby="toc-title"><p id="toc-title" class="toc-title">Contents</p>'
+        "<ul>" + "".join(items) + "</ul></nav>"
     )
     return page.replace(marker, nav, 1)
 
@@ -237,6 +258,11 @@ def period_slug(label: str) -> str:
     """A folder-safe form of a period label (``FY 2025-26`` -> ``FY2025-26``)."""
     slug = re.sub(r"[^A-Za-z0-9_-]+", "", label.replace(" ", ""))
     return slug or "unknown-period"
+
+
+def page_title(title: str, run_id: Any = None) -> str:
+    """A report page's ``<title>``: the report's title and its run, so no two pages share one."""
+    return f"{title}: report run {run_id}" if run_id else title
 
 
 def template_file() -> Path:
@@ -250,7 +276,7 @@ def notebook_page(executed: Path, prov: Mapping[str, Any], title: str) -> str:
     Args:
         executed: The notebook papermill wrote.
         prov: Its provenance (see :func:`provenance_html`).
-        title: The page title.
+        title: The report's title; the page's ``<title>`` adds the run (:func:`page_title`).
     """
     with IMPORTING:
         import nbformat
@@ -263,6 +289,11 @@ def notebook_page(executed: Path, prov: Mapping[str, Any], title: str) -> str:
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
     exporter.embed_images = True
-    resources = {"contacts311": {"provenance": provenance_html(prov), "title": title}}
+    resources = {
+        "contacts311": {
+            "provenance": provenance_html(prov),
+            "title": page_title(title, prov.get("run_id")),
+        }
+    }
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     return add_toc(body)

@@ -1,20 +1,22 @@
 """What the report notebooks call: :func:`setup` for their data, and safe Markdown and HTML.
 
 A notebook starts with ``data, as_of_date, start_month, SOURCE = nb.setup(...)`` (with
-``from contacts311.report import notebook as nb``). Everything these helpers display that
-comes from the data is HTML-escaped.
+``from contacts311.report import notebook as nb``) and shows each chart with ``nb.show(fig)``:
+the picture, then the numbers behind it in a table folded under "Data behind this chart".
+Everything these helpers display that comes from the data is HTML-escaped.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import pandas as pd
-from IPython.display import Markdown
+from IPython.display import HTML, Markdown, display
 
 from contacts311 import plots
 from contacts311.pipeline import Dataset, load
@@ -30,6 +32,7 @@ __all__ = [
     "methodology",
     "run_warnings",
     "setup",
+    "show",
     "table_html",
 ]
 
@@ -166,8 +169,13 @@ def table_html(
     index: bool = False,
     digits: int = 1,
     details: bool = False,
+    summary: str | None = None,
+    row_headers: bool = False,
 ) -> str:
     """A DataFrame as an escaped HTML table: integers with separators, floats rounded.
+
+    Column headers carry ``scope="col"``; the table can take the keyboard focus, so a table
+    wider than the page can be scrolled without a mouse.
 
     Args:
         frame: The table.
@@ -175,6 +183,8 @@ def table_html(
         index: Include the index.
         digits: Decimals for float columns.
         details: Fold the table away under its caption (``<details>``) for long listings.
+        summary: Fold the table away under this summary line instead (escaped).
+        row_headers: Mark each row's first cell as its header (``<th scope="row">``).
     """
     shown = pd.DataFrame(index=frame.index)
     for col in frame.columns:
@@ -189,7 +199,54 @@ def table_html(
     if caption:
         opening += f"<caption>{escape(caption)}</caption>"
     body = body.replace('<table class="dataframe data">', opening, 1)
-    if details:
+    body = _scoped(body, row_headers and not index)
+    if summary:
+        body = f"<details><summary>{escape(summary)}</summary>\n{body}\n</details>"
+    elif details:
         label = escape(caption or "Table")
         body = f"<details><summary>{label} ({len(frame):,} rows)</summary>\n{body}\n</details>"
     return body
+
+
+def _scoped(body: str, row_headers: bool) -> str:
+    """Give pandas' header cells their scope, and make first body cells row headers if asked."""
+    head_end = body.find("</thead>")
+    head = body[:head_end].replace("<th>", '<th scope="col">')
+    head = head.replace('<th style="', '<th scope="col" style="')
+    rest = body[head_end:]
+    # pandas writes the index cells of the body as bare <th>: those head their rows.
+    rest = rest.replace("<th>", '<th scope="row">')
+    if row_headers:
+        rest = re.sub(r"(<tr>\s*)<td>(.*?)</td>", r'\1<th scope="row">\2</th>', rest, flags=re.S)
+    return head + rest
+
+
+#: The summary line of the folded table under every chart.
+DATA_SUMMARY = "Data behind this chart"
+
+
+def show(fig: Any, alt: str | None = None, caption: str | None = None) -> None:
+    """Display a chart, then the numbers it draws one keyboard step away (WCAG 1.1.1).
+
+    The picture carries its alt text (:func:`contacts311.plots.show`); right after it comes a
+    ``<details>`` element whose summary reads "Data behind this chart" and whose table holds
+    the chart's numbers (:func:`contacts311.plots.chart_data`), so a reader who cannot see the
+    chart, or wants the exact figures, opens it with one key.
+
+    Args:
+        fig: A figure made by one of :mod:`contacts311.plots`' charts.
+        alt: Alternative text (default: the chart's title and source line).
+        caption: The table's caption (default: the chart's title, then its y axis label).
+    """
+    data = plots.chart_data(fig)
+    info = plots.describe(fig)
+    plots.show(fig, alt=alt)
+    if data is None:
+        return
+    caption = caption or f"{' '.join(info['title'].split())} ({info['ylabel']})"
+    display(HTML(chart_table_html(data.frame, caption, data.digits)))
+
+
+def chart_table_html(frame: pd.DataFrame, caption: str, digits: int = 1) -> str:
+    """The table under a chart: folded under :data:`DATA_SUMMARY`, first column as row headers."""
+    return table_html(frame, caption=caption, digits=digits, summary=DATA_SUMMARY, row_headers=True)
