@@ -76,7 +76,7 @@ def test_group_records_keeps_first_seen_order_and_labels_unknown_records():
     assert [(g.kind, g.label, len(g.recs), g.lines) for g in groups] == [
         ("tickets", "tickets", 1, [1]),
         ("users", "users", 1, [2]),
-        (None, "'ticket_metrics' records", 2, [3, 3]),
+        (None, "key 'ticket_metrics'", 2, [3, 3]),
         (None, "records with keys foo", 1, [4]),
         (None, "non-object values", 1, [5]),
     ]

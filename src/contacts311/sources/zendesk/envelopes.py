@@ -166,7 +166,7 @@ def _kind_of(
     if key and key not in PAGE_KEYS:
         # A list under a key no table uses: its records are not guessed at (comments have
         # id, created_at and via, like tickets).
-        return None, f"{key!r} records", value
+        return None, f"key {key!r}", value
     if isinstance(value.get("result_type"), str):
         kind = _RESULT_TYPES.get(value["result_type"].lower())
         return kind, f"{key or 'results'} of type {value['result_type']!r}", value
@@ -174,7 +174,7 @@ def _kind_of(
     if kind is not None:
         return kind, key or kind, value
     keys = ", ".join(sorted(map(str, value))[:6]) or "none"
-    label = f"{key!r} records" if key else f"records with keys {keys}"
+    label = f"key {key!r}" if key else f"records with keys {keys}"
     return None, label, value
 
 

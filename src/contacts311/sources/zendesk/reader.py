@@ -81,8 +81,8 @@ def _set_aside(ledger: LedgerBuilder, name: str, parsed: Parsed) -> None:
         ledger.add(name, "excluded", "unknown_record_kind", parsed.rows)
         warn_input(
             name,
-            f"{parsed.rows} {parsed.label} are not Zendesk tickets, ticket events, audits or "
-            "users; excluded as unknown_record_kind",
+            f"{parsed.label}: {parsed.rows} record(s) that are not Zendesk tickets, ticket "
+            "events, audits or users; excluded as unknown_record_kind",
         )
     elif parsed.kind == "messages":
         # SCHEMA/STATE lines of a pipeline tool: no record in them, but every line is accounted.

@@ -18,7 +18,7 @@ _API_URL = re.compile(r"\.zendesk\.com/api/v2/")
 
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]]')
 
-_STREAM = re.compile(r'"stream"\s*:\s*"([^"]*)"')
+_STREAM = re.compile(r'"([^"]*)"')
 
 
 def sniff(head: str) -> bool:
@@ -59,7 +59,7 @@ def _sniff_json(text: str) -> bool:
     if record_kind(keys) is not None:
         return True
     if "stream" in keys:  # a pipeline tool's wrapper names the stream
-        stream = _STREAM.search(text, keys["stream"] - 1)
+        stream = _STREAM.match(text, keys["stream"])
         if stream and stream.group(1).lower() in STREAM_KINDS:
             return True
     for wrapper in ("_airbyte_data", "data", "record"):
