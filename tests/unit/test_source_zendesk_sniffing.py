@@ -12,6 +12,7 @@ from zendesk_helpers import CSV_HEADER
 from zendesk_helpers import ticket as _ticket
 
 from contacts311.sources import zendesk
+from contacts311.sources.zendesk import sniffing
 
 
 @pytest.mark.parametrize(
@@ -26,6 +27,13 @@ from contacts311.sources import zendesk
         '{"tickets": [\n  {"id": 1}',
         '{"ticket_events": [',
         '{ "users" : [ {"id": 1, "role": "agent"} ] }',
+        # a bare ticket or an array of tickets, pretty-printed
+        json.dumps(_ticket(1, "2024-03-05T09:00:00Z"), indent=2),
+        json.dumps([_ticket(1, "2024-03-05T09:00:00Z")], indent=4),
+        "[\n" + json.dumps(_ticket(1, "2024-03-05T09:00:00Z")) + ",\n",
+        # a pretty-printed ticket cut off by the head size, nested objects first
+        '{\n  "via": {"channel": "web", "source": {"from": {}}},\n  "id": 7,\n'
+        '  "created_at": "2024-03-05T09:00:00Z",\n  "status": "open",\n  "description": "xx',
     ],
 )
 def test_sniff_accepts_zendesk_exports(head):
@@ -39,6 +47,9 @@ def test_sniff_accepts_zendesk_exports(head):
         "row_date,starttime,intrvl,split,acdcalls,abncalls\n2024-03-01,700,30,1,10,2\n",
         "311 Multi-Day Multi-Skill\nSkills: 1\n\nDate\tSplit/Skill\tACD Calls\tAban Calls\n",
         '{"foo": 1, "bar": [1, 2]}\n',
+        # keys of a nested object are not the record's: no id/created_at at the top level
+        '{\n  "meta": {"id": 1, "created_at": "x", "status": "y"},\n  "kind": "other"\n}',
+        '[\n  {"ContactId": "a", "Channel": "VOICE"}\n]',
         "ContactId,Channel,InitiationTimestamp,LastUpdateTimestamp\n",
         "",
     ],
@@ -52,3 +63,12 @@ def test_sniff_accepts_a_first_record_cut_off_by_the_head_size():
     line = json.dumps({k: rec[k] for k in ("id", "created_at", "status", "description")})
     assert zendesk.sniff(line[:16_384])
     assert not zendesk.sniff('{"foo": 1, "bar": "' + "x" * 20_000)
+
+
+def test_first_keys_are_the_top_level_keys_of_the_first_object():
+    text = '[ {"a": {"b": 1, "c": [ {"d": 2} ]}, "e": "}{", "f": 3}, {"g": 4} ]'
+    keys = sniffing.first_keys(text)
+    assert list(keys) == ["a", "e", "f"]
+    assert text[keys["f"]] == "3"
+    assert sniffing.first_keys("  \n") == {}
+    assert sniffing.first_keys('"text"') == {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -45,13 +46,20 @@ def contact_type_picker(field_id: int | None, lookup: dict[str, str]):
                 continue
             value = cf.get("value")
             if field_id is not None:
-                if str(cf.get("id")) == str(field_id):
+                if _id_str(cf.get("id")) == str(field_id):
                     return str(value) if isinstance(value, str | int) and value != "" else None
             elif isinstance(value, str) and known(value):
                 return value
         return None
 
     return pick
+
+
+def _id_str(value: Any) -> str:
+    """A custom field id as integer text (``360.0`` written by a pipeline tool is ``360``)."""
+    if isinstance(value, float | Decimal) and value == value and value == int(value):
+        return str(int(value))
+    return str(value)
 
 
 def channels_of(contact_types: pd.Series, lookup: dict[str, str]) -> pd.Series:

@@ -30,7 +30,7 @@ _CSV_REQUIRED = {
     "updated": "Updated at",
 }
 
-_CSV_OPTIONAL = {"tags": "Tags", "replies": "Replies"}
+_CSV_OPTIONAL = {"tags": "Tags", "replies": "Replies", "via": "Via"}
 
 _CSV_EXPECT = {
     "ticket_id": "the ticket number",
@@ -270,6 +270,7 @@ def _ticket_table(frame: pd.DataFrame, header: list[str], lines: Any, name: str,
             "tags": tags.astype("str").array,
             "contact_type": frame["contact_type"].replace("", None).array,
             "replies": replies.to_numpy(dtype="float64"),
+            "via": _via(frame),
             "created_utc": created_utc.to_numpy(),
             "updated_utc": updated_utc.to_numpy(),
             "contact_date": created_local.dt.normalize().to_numpy(),
@@ -277,6 +278,14 @@ def _ticket_table(frame: pd.DataFrame, header: list[str], lines: Any, name: str,
         }
     )
     return Parsed("tickets", out, [h.lstrip("\ufeff") for h in header], n)
+
+
+def _via(frame: pd.DataFrame) -> np.ndarray:
+    """The ``Via`` column lower-case (``Web Form``, ``Mail``, ...), ``None`` where empty."""
+    if "via" not in frame:
+        return np.full(len(frame), None, dtype=object)
+    via = frame["via"].str.lower()
+    return via.where(via != "", None).astype(object).to_numpy()
 
 
 #: What splits tags in a CSV cell: commas and whitespace as Python's ``\s`` has it (every

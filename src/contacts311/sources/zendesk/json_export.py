@@ -6,6 +6,7 @@ import io
 import itertools
 import json
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -13,6 +14,7 @@ import pandas as pd
 
 from contacts311.errors import InputError
 from contacts311.profile import TicketRules
+from contacts311.sources.zendesk.envelopes import PAGE_KEYS, group_records, record_kind, unwrap
 from contacts311.sources.zendesk.json_records import (
     ArrowColumns,
     DictColumns,
@@ -21,19 +23,19 @@ from contacts311.sources.zendesk.json_records import (
     user_records,
 )
 from contacts311.sources.zendesk.parsed import Parsed
-from contacts311.sources.zendesk.sniffing import PAGE_KEYS, record_kind
 
 
 @dataclass
 class _Records:
-    """The records of one JSON file, before they become a table.
+    """The records of one table in a JSON file, before they become a table.
 
     Attributes:
-        kind: ``tickets``, ``ticket_events``, ``users`` or ``None`` (not a Zendesk table).
+        kind: ``tickets``, ``ticket_events``, ``audits``, ``users`` or ``None`` (unknown).
         n: How many records.
         lines: Each record's line number (``-1`` where unknown), indexable by record.
         keys: Every key the records use (the file's columns, for layout changes).
         cols: The records' values by key (:class:`ArrowColumns` or :class:`DictColumns`).
+        label: Where unknown records were found (page key, stream or keys seen).
     """
 
     kind: str | None
@@ -41,76 +43,104 @@ class _Records:
     lines: Any
     keys: list[str]
     cols: Any
+    label: str = ""
 
 
-def parse_json(text: str, name: str, rules: TicketRules, lookup: dict[str, str], tz: str) -> Parsed:
-    """Parse NDJSON (one object per line) or one JSON document (an API page or an array)."""
+def parse_json(
+    text: str, name: str, rules: TicketRules, lookup: dict[str, str], tz: str
+) -> list[Parsed]:
+    """Parse NDJSON (one value per line) or one JSON document: one table per kind of record.
+
+    Returns:
+        One :class:`Parsed` per table found (unknown records as kind ``unknown``, pipeline
+        SCHEMA/STATE messages as kind ``messages``); an empty file gives one ``empty`` table.
+    """
     text = text.lstrip("\ufeff")
     first_line = next((ln for ln in _first_lines(text) if ln.strip()), "")
     try:
-        first = json.loads(first_line)
+        first = json.loads(first_line, parse_float=Decimal)
     except ValueError:
         first = None
     if isinstance(first, dict):
-        records = _ndjson_records(text, first, name)
-    else:  # not one object per line: a pretty-printed page or a JSON array
-        records = _document(text, name)
+        tables = _ndjson_records(text, first, name)
+    else:  # not one object per line: a pretty-printed page or record, or a JSON array
+        tables = _document(text, name)
+    parsed = [_table(r, name, rules, lookup, tz) for r in tables if r.n]
+    return parsed or [Parsed("empty", pd.DataFrame(), [], 0)]
+
+
+def _table(
+    records: _Records, name: str, rules: TicketRules, lookup: dict[str, str], tz: str
+) -> Parsed:
+    """One table of records as the rules need it (unknown records only counted)."""
     kind, lines, cols = records.kind, records.lines, records.cols
-    if records.n == 0:
-        return Parsed("empty", pd.DataFrame(), records.keys, 0)
     if kind is None:
-        raise InputError(
-            name,
-            "JSON records are not Zendesk tickets (id, created_at, status), ticket events "
-            "(ticket_id, updater_id, created_at) or users (id, role)",
-            line=int(lines[0]) if lines[0] > 0 else None,
-        )
+        return Parsed("unknown", pd.DataFrame(), records.keys, records.n, records.label)
+    if kind == "messages":
+        return Parsed("messages", pd.DataFrame(), [], records.n)
     if kind == "tickets":
         frame = ticket_records(cols, lines, name, rules, lookup, tz)
-    elif kind == "ticket_events":
-        frame = event_records(cols, lines, name)
+    elif kind in ("ticket_events", "audits"):
+        author = "updater_id" if kind == "ticket_events" else "author_id"
+        frame = event_records(cols, lines, name, author)
+        kind = "ticket_events"
     else:
         frame = user_records(cols, lines, name)
     return Parsed(kind, frame, records.keys, records.n)
 
 
-def _document(text: str, name: str) -> _Records:
-    """The records of one JSON document: an API page (``{"tickets": [...]}``) or an array."""
+def _document(text: str, name: str) -> list[_Records]:
+    """The records of one JSON document: a page, a bare record or an array of either."""
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as exc:
         raise InputError(
             name,
             f"not valid JSON ({exc.msg}); expected NDJSON or a JSON document",
             line=exc.lineno,
         ) from None
-    kind, recs = _document_records(document, name)
-    keys = sorted(set(itertools.chain.from_iterable(recs)))
-    return _Records(kind, len(recs), _NoLines(), keys, DictColumns(recs))
+    if isinstance(document, dict):
+        values = [document]
+    elif isinstance(document, list):
+        values = document
+    else:
+        raise InputError(name, "expected a JSON object or array of Zendesk records")
+    return _grouped(values, [-1] * len(values), numbered=False)
 
 
-def _ndjson_records(text: str, first: dict[str, Any], name: str) -> _Records:
+def _grouped(values: list[Any], lines: list[int], numbered: bool) -> list[_Records]:
+    """The values' records grouped by table (see :func:`group_records`)."""
+    groups, messages = group_records(values, lines)
+    out = []
+    for g in groups:
+        keys = sorted(set(itertools.chain.from_iterable(g.recs)))
+        nos = np.asarray(g.lines, dtype="int64") if numbered else _NoLines()
+        out.append(_Records(g.kind, len(g.recs), nos, keys, DictColumns(g.recs), g.label))
+    if messages:
+        out.append(_Records("messages", messages, _NoLines(), [], None))
+    return out
+
+
+def _ndjson_records(text: str, first: dict[str, Any], name: str) -> list[_Records]:
     """The records of NDJSON whose first line is ``first``: by Arrow when it can, else by json."""
-    page = next((k for k in PAGE_KEYS if isinstance(first.get(k), list)), None)
-    kind = page or record_kind(first)
+    plain = unwrap(first) is None and not any(isinstance(first.get(k), list) for k in PAGE_KEYS)
+    kind = record_kind(first) if plain else None
     all_lines = _LazyLines(text)
-    table = _arrow_table(text, kind) if page is None and kind is not None else None
+    table = _arrow_table(text, kind) if kind is not None else None
     if table is None:
-        return _parsed_lines(all_lines.kept(), page, kind, name)
+        return _parsed_lines(all_lines.kept(), name)
     # Fast path: Arrow parsed only the needed keys; everything else was skipped unread.
     head = [(0, ln) for ln in _first_lines(text, _KEY_SAMPLE) if ln.strip()]
     sample = _parse_lines_slowly(head, name)
     keys = sorted(set(itertools.chain.from_iterable(o for o in sample if isinstance(o, dict))))
-    return _Records(kind, table.num_rows, all_lines, keys, ArrowColumns(table))
+    return [_Records(kind, table.num_rows, all_lines, keys, ArrowColumns(table))]
 
 
-def _parsed_lines(
-    kept: list[tuple[int, str]], page: str | None, kind: str | None, name: str
-) -> _Records:
-    """NDJSON parsed with :mod:`json`: one record per line, or the records of each page line."""
+def _parsed_lines(kept: list[tuple[int, str]], name: str) -> list[_Records]:
+    """NDJSON parsed with :mod:`json`: records, wrapped records or pages, one per line."""
     try:
         # One C-level parse of all lines is much faster than json.loads per line.
-        objs = json.loads("[" + ",".join(ln for _, ln in kept) + "]")
+        objs = json.loads("[" + ",".join(ln for _, ln in kept) + "]", parse_float=Decimal)
     except ValueError:
         objs = _parse_lines_slowly(kept, name)
     if len(objs) != len(kept):
@@ -118,16 +148,7 @@ def _parsed_lines(
     bad = next((i for i, o in enumerate(objs) if not isinstance(o, dict)), None)
     if bad is not None:
         raise InputError(name, "expected one JSON object per line", line=kept[bad][0])
-    if page is not None:
-        recs, nos = [], []
-        for (line_no, _), o in zip(kept, objs, strict=True):
-            items = [r for r in o.get(page) or [] if isinstance(r, dict)]
-            recs.extend(items)
-            nos.extend([line_no] * len(items))
-    else:
-        recs, nos = objs, [line_no for line_no, _ in kept]
-    keys = sorted(set(itertools.chain.from_iterable(recs)))
-    return _Records(kind, len(recs), np.asarray(nos, dtype="int64"), keys, DictColumns(recs))
+    return _grouped(objs, [line_no for line_no, _ in kept], numbered=True)
 
 
 _KEY_SAMPLE = 100  # columns of an NDJSON file read by Arrow: keys of its first records
@@ -140,8 +161,10 @@ _ARROW_SCHEMAS = {
         ("status", "string"),
         ("tags", "list<string>"),
         ("custom_fields", "list<struct>"),
+        ("via", "struct<channel>"),
     ],
     "ticket_events": [("ticket_id", "int64"), ("updater_id", "int64"), ("created_at", "string")],
+    "audits": [("ticket_id", "int64"), ("author_id", "int64"), ("created_at", "string")],
     "users": [
         ("id", "int64"),
         ("role", "string"),
@@ -165,6 +188,7 @@ def _arrow_table(text: str, kind: str) -> Any:
         "string": pa.string(),
         "list<string>": pa.list_(pa.string()),
         "list<struct>": pa.list_(pa.struct([("id", pa.int64()), ("value", pa.string())])),
+        "struct<channel>": pa.struct([("channel", pa.string())]),
     }
     schema = pa.schema([(k, kinds[t]) for k, t in _ARROW_SCHEMAS[kind]])
     options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
@@ -215,21 +239,9 @@ def _parse_lines_slowly(kept: list[tuple[int, str]], name: str) -> list[Any]:
     out = []
     for n, ln in kept:
         try:
-            out.append(json.loads(ln))
+            out.append(json.loads(ln, parse_float=Decimal))
         except ValueError as exc:
             raise InputError(
                 name, f"not valid JSON ({exc}); expected one JSON object per line", line=n
             ) from None
     return out
-
-
-def _document_records(document: Any, name: str) -> tuple[str | None, list[dict[str, Any]]]:
-    if isinstance(document, dict):
-        for k in PAGE_KEYS:
-            if isinstance(document.get(k), list):
-                return k, [r for r in document[k] if isinstance(r, dict)]
-        return record_kind(document), [document]
-    if isinstance(document, list):
-        items = [r for r in document if isinstance(r, dict)]
-        return (record_kind(items[0]) if items else None), items
-    raise InputError(name, "expected a JSON object or array of Zendesk records")

@@ -6,6 +6,8 @@ NDJSON; both give the same values.
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -18,26 +20,82 @@ from contacts311.sources.zendesk.times import parse_utc
 
 
 class DictColumns:
-    """Columns of JSON records already parsed with :mod:`json` (the fallback path)."""
+    """Columns of JSON records already parsed with :mod:`json` (the fallback path).
+
+    Records may be the legacy export's flat form: ``tags`` as one string, ``via`` as text and
+    custom fields as ``field_<id>`` keys.
+    """
 
     def __init__(self, recs: list[dict[str, Any]]) -> None:
         self._recs = recs
 
     def get(self, key: str) -> pd.Series:
-        """The values of ``key`` (``None`` where missing)."""
-        return pd.Series([r.get(key) for r in self._recs], dtype=object)
+        """The values of ``key`` (``None`` where missing); exact numbers as ``int``."""
+        return pd.Series([_number(r.get(key)) for r in self._recs], dtype=object)
 
     def tags(self, key: str) -> pd.Series:
         """Each record's tags as one lower-case, space-separated string."""
-        return pd.Series(
-            [" ".join(str(t) for t in r.get(key) or ()).lower() for r in self._recs],
-            dtype=object,
-        )
+        return pd.Series([_tag_text(r.get(key)) for r in self._recs], dtype=object)
+
+    def via(self) -> pd.Series:
+        """Each ticket's ``via.channel`` (or the legacy export's ``via`` text), lower-case."""
+        return pd.Series([_via_text(r.get("via")) for r in self._recs], dtype=object)
 
     def contact_types(self, field_id: int | None, lookup: dict[str, str]) -> pd.Series:
         """The contact type of each ticket (see :func:`contact_type_picker`)."""
         pick = contact_type_picker(field_id, lookup)
-        return pd.Series([pick(r.get("custom_fields")) for r in self._recs], dtype=object)
+        return pd.Series([pick(_custom_fields(r)) for r in self._recs], dtype=object)
+
+
+def _number(value: Any) -> Any:
+    """A JSON number parsed as :class:`~decimal.Decimal` (or float) as an exact ``int`` if whole.
+
+    Ids written as floats (``7761239926287.0``) are read as text digits, so even ids beyond
+    2**53 keep every digit.
+    """
+    if not isinstance(value, Decimal | float):
+        return value
+    finite = value == value and abs(value) != float("inf")
+    return int(value) if finite and value == int(value) else float(value)
+
+
+def _tag_text(value: Any) -> str:
+    if isinstance(value, str):  # the legacy export: one space-separated string
+        return " ".join(value.replace(",", " ").split()).lower()
+    return " ".join(str(t) for t in value or ()).lower()
+
+
+def _via_text(value: Any) -> str | None:
+    if isinstance(value, dict):
+        value = value.get("channel")
+    if value is None or value == "":
+        return None
+    return str(value).strip().lower()
+
+
+def _custom_fields(rec: dict[str, Any]) -> Any:
+    """``custom_fields`` of a record, or the legacy export's ``field_<id>`` keys as such."""
+    fields = rec.get("custom_fields")
+    if fields is not None:
+        return fields
+    flat = [
+        {"id": k[len("field_") :], "value": v}
+        for k, v in rec.items()
+        if k.startswith("field_") and k[len("field_") :].isdigit()
+    ]
+    return flat or None
+
+
+_FLOAT_ID = re.compile(r"^(-?\d+)\.0*$")
+
+
+def id_text(values: pd.Series) -> pd.Series:
+    """Ids as exact integer text: ``7761239926287.0`` and ``7761239926287`` are one id."""
+    text = values.astype(str)
+    dotted = text.str.contains(".", regex=False)
+    if dotted.any():
+        text = text.where(~dotted, text.str.replace(_FLOAT_ID, r"\1", regex=True))
+    return text
 
 
 class ArrowColumns:
@@ -51,6 +109,8 @@ class ArrowColumns:
         import pyarrow as pa
         import pyarrow.compute as pc
 
+        if key not in self._table.column_names:
+            return pd.Series([None] * self._table.num_rows, dtype=object)
         col = self._table.column(key)
         if pa.types.is_integer(col.type):
             col = pc.cast(col, pa.string())
@@ -63,6 +123,15 @@ class ArrowColumns:
 
         joined = pc.utf8_lower(pc.binary_join(self._table.column(key), " "))
         return pd.Series(joined.fill_null("").to_numpy(), dtype=object)
+
+    def via(self) -> pd.Series:
+        """Each ticket's ``via.channel``, lower-case (``None`` where missing)."""
+        import pyarrow.compute as pc
+
+        if "via" not in self._table.column_names:
+            return pd.Series([None] * self._table.num_rows, dtype=object)
+        channel = pc.utf8_lower(pc.struct_field(self._table.column("via"), "channel"))
+        return pd.Series(channel.to_numpy(zero_copy_only=False), dtype=object)
 
     def contact_types(self, field_id: int | None, lookup: dict[str, str]) -> pd.Series:
         """The contact type of each ticket, picked from ``custom_fields`` without a Python loop.
@@ -125,7 +194,7 @@ def ticket_records(
     """
     # Only these fields are taken from the records; subject, description, requester and
     # via.source (which holds e-mail addresses) are never read.
-    ids = _required(cols.get("id"), "id", lines, name, "ticket").astype(str)
+    ids = id_text(_required(cols.get("id"), "id", lines, name, "ticket"))
     created = _required(cols.get("created_at"), "created_at", lines, name, "ticket")
     updated = cols.get("updated_at")
     updated = updated.where(updated.notna() & (updated.astype(str) != ""), created)
@@ -140,7 +209,8 @@ def ticket_records(
             "status": statuses.array,
             "tags": cols.tags("tags").to_numpy(),
             "contact_type": cols.contact_types(rules.contact_type_field_id, lookup).to_numpy(),
-            "replies": np.nan,
+            "replies": pd.to_numeric(cols.get("replies"), errors="coerce").to_numpy(),
+            "via": cols.via().to_numpy(),
             "created_utc": created_utc.to_numpy(),
             "updated_utc": updated_utc.to_numpy(),
             # A ticket counts on the local date (profile time zone) it was created.
@@ -154,15 +224,24 @@ def ticket_records(
     )
 
 
-def event_records(cols: Any, lines: Any, name: str) -> pd.DataFrame:
-    """The ticket-event table: which user updated which ticket, and when (UTC)."""
-    # child_events may carry comment bodies: never read.
-    tickets = _required(cols.get("ticket_id"), "ticket_id", lines, name, "ticket event")
-    created = _required(cols.get("created_at"), "created_at", lines, name, "ticket event")
+def event_records(cols: Any, lines: Any, name: str, author: str = "updater_id") -> pd.DataFrame:
+    """The ticket-event table: which user updated which ticket, and when (UTC).
+
+    Args:
+        cols: The records' columns.
+        lines: Each record's line (``-1`` where unknown).
+        name: The file, for messages.
+        author: The key naming the event's author: ``updater_id`` in ticket events,
+            ``author_id`` in ticket audits (the same user, as the published rule reads it).
+    """
+    # child_events and audit events may carry comment bodies: never read.
+    what = "ticket event" if author == "updater_id" else "ticket audit"
+    tickets = _required(cols.get("ticket_id"), "ticket_id", lines, name, what)
+    created = _required(cols.get("created_at"), "created_at", lines, name, what)
     return pd.DataFrame(
         {
-            "ticket_id": tickets.astype(str).array,
-            "updater_id": cols.get("updater_id").astype(str).array,
+            "ticket_id": id_text(tickets).array,
+            "updater_id": id_text(cols.get(author)).array,
             "created_utc": parse_utc(created, name, "created_at", lines).to_numpy(),
         }
     )
@@ -174,9 +253,9 @@ def user_records(cols: Any, lines: Any, name: str) -> pd.DataFrame:
     ids = _required(cols.get("id"), "id", lines, name, "user")
     return pd.DataFrame(
         {
-            "user_id": ids.astype(str).astype(object).to_numpy(),
+            "user_id": id_text(ids).astype(object).to_numpy(),
             "role": cols.get("role").fillna("").astype(str).str.lower().astype(object).to_numpy(),
-            "group_id": cols.get("default_group_id").astype(str).astype(object).to_numpy(),
+            "group_id": id_text(cols.get("default_group_id")).astype(object).to_numpy(),
             "tags": cols.tags("tags").to_numpy(),
         }
     )

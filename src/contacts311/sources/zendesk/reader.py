@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from contacts311.errors import warn_input
 from contacts311.inputs import InputFile
 from contacts311.ledger import LedgerBuilder
 from contacts311.profile import Profile, TicketRules
@@ -49,14 +50,17 @@ def read(files: list[InputFile], profile: Profile) -> SourceResult:
     columns: dict[str, list[str]] = {}
     tickets, events, users = [], [], []
     for order, f in enumerate(sorted(files, key=lambda f: f.name)):
-        parsed = _parse_file(Path(f.path), f.name, rules, lookup, profile.timezone)
-        columns[f.name] = parsed.columns
-        ledger.read(f.name, parsed.rows)
-        if parsed.kind == "tickets":
-            tickets.append(parsed.frame.assign(source_file=f.name, file_order=order))
-        elif parsed.kind in ("ticket_events", "users"):
-            ledger.add(f.name, "excluded", "supporting_record", parsed.rows)
-            (events if parsed.kind == "ticket_events" else users).append(parsed.frame)
+        tables = _parse_file(Path(f.path), f.name, rules, lookup, profile.timezone)
+        columns[f.name] = list(dict.fromkeys(c for p in tables for c in p.columns))
+        for parsed in tables:
+            ledger.read(f.name, parsed.rows)
+            if parsed.kind == "tickets":
+                tickets.append(parsed.frame.assign(source_file=f.name, file_order=order))
+            elif parsed.kind in ("ticket_events", "users"):
+                ledger.add(f.name, "excluded", "supporting_record", parsed.rows)
+                (events if parsed.kind == "ticket_events" else users).append(parsed.frame)
+            else:
+                _set_aside(ledger, f.name, parsed)
     if not tickets:
         return SourceResult(contacts=empty_contacts(), ledger=ledger, notes=[], columns=columns)
     ev = pd.concat(events, ignore_index=True) if events else None
@@ -69,6 +73,20 @@ def read(files: list[InputFile], profile: Profile) -> SourceResult:
         notes=rule_notes(decided, ev, us, rules),
         columns=columns,
     )
+
+
+def _set_aside(ledger: LedgerBuilder, name: str, parsed: Parsed) -> None:
+    """Records of no known table (excluded, with a warning) and pipeline messages."""
+    if parsed.kind == "unknown":
+        ledger.add(name, "excluded", "unknown_record_kind", parsed.rows)
+        warn_input(
+            name,
+            f"{parsed.label}: {parsed.rows} record(s) that are not Zendesk tickets, ticket "
+            "events, audits or users; excluded as unknown_record_kind",
+        )
+    elif parsed.kind == "messages":
+        # SCHEMA/STATE lines of a pipeline tool: no record in them, but every line is accounted.
+        ledger.add(name, "excluded", "pipeline_message", parsed.rows)
 
 
 def _core_rows(counted: pd.DataFrame) -> pd.DataFrame:
@@ -88,12 +106,12 @@ def _core_rows(counted: pd.DataFrame) -> pd.DataFrame:
 
 def _parse_file(
     path: Path, name: str, rules: TicketRules, lookup: dict[str, str], tz: str
-) -> Parsed:
+) -> list[Parsed]:
     """Parse one file as the layout its content shows (never its name, bar a workbook)."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return parse_xlsx(path, name, rules, tz)
+        return [parse_xlsx(path, name, rules, tz)]
     text = read_text(path)
     stripped = text.lstrip("\ufeff \t\r\n")
     if stripped[:1] in ("{", "["):
         return parse_json(text, name, rules, lookup, tz)
-    return parse_csv(text.lstrip("\ufeff"), name, rules, tz)
+    return [parse_csv(text.lstrip("\ufeff"), name, rules, tz)]

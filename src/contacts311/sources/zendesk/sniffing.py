@@ -1,15 +1,24 @@
-"""Recognising a Zendesk export by its first lines, and which table a JSON record is."""
+"""Recognising a Zendesk export by its first lines (CSV header, JSON keys or Parquet schema)."""
 
 from __future__ import annotations
 
 import csv
-import json
 import re
-from typing import Any
 
-PAGE_KEYS = ("tickets", "ticket_events", "users")
+from contacts311.sources.zendesk.envelopes import PAGE_KEYS, STREAM_KINDS, record_kind
+
+__all__ = ["PAGE_KEYS", "first_keys", "record_kind", "sniff"]
 
 _CSV_SNIFF = {"id", "status", "created at", "updated at"}
+
+_PAGE_START = re.compile(r"\{\s*\"(" + "|".join(PAGE_KEYS) + r")\"\s*:\s*\[")
+
+# Every record of the Zendesk API carries its own URL.
+_API_URL = re.compile(r"\.zendesk\.com/api/v2/")
+
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]]')
+
+_STREAM = re.compile(r'"([^"]*)"')
 
 
 def sniff(head: str) -> bool:
@@ -19,29 +28,21 @@ def sniff(head: str) -> bool:
         head: The first lines of a file (decoded text).
 
     Returns:
-        True for a Support CSV export header (``ID``, ``Status``, ``Created at``, ``Updated at``)
-        and for incremental-export JSON/NDJSON of tickets, ticket events or users.
+        True for a Support CSV export header (``ID``, ``Status``, ``Created at``, ``Updated at``);
+        for JSON, NDJSON or pretty-printed JSON of tickets, ticket events, audits or users, bare
+        or as an array, API page, legacy export or pipeline-wrapped records; and for a Parquet
+        schema line (``parquet: col,col,...``) with the columns of one of those tables.
     """
     text = head.lstrip("\ufeff \t\r\n")
     if not text:
         return False
     if text[0] in "{[":
-        if re.match(r"\{\s*\"(tickets|ticket_events|users)\"\s*:\s*\[", text):
-            return True
-        first = text.split("\n", 1)[0].strip()
-        if first.startswith("["):
-            first = first[1:].lstrip()
-        try:
-            obj, _ = json.JSONDecoder().raw_decode(first)
-        except ValueError:
-            # A first record longer than the sniffed head is cut off: look at its keys instead.
-            keys = dict.fromkeys(re.findall(r'"(\w+)"\s*:', first), True)
-            return "\n" not in text and record_kind(keys) is not None
-        if not isinstance(obj, dict):
-            return False
-        if any(isinstance(obj.get(k), list) for k in PAGE_KEYS):
-            return True
-        return record_kind(obj) is not None
+        return _sniff_json(text)
+    if text.startswith("parquet:"):
+        from contacts311.sources.zendesk.parquet_tables import table_kind
+
+        columns = text[len("parquet:") :].split("\n", 1)[0].split(",")
+        return table_kind([c.strip() for c in columns]) is not None
     first_line = text.split("\n", 1)[0]
     try:
         header = next(csv.reader([first_line]))
@@ -50,16 +51,54 @@ def sniff(head: str) -> bool:
     return {h.strip().lower() for h in header} >= _CSV_SNIFF
 
 
-def record_kind(obj: dict[str, Any]) -> str | None:
-    """Which incremental-export table a JSON object belongs to (``None`` if none)."""
-    if "ticket_id" in obj and "updater_id" in obj:
-        return "ticket_events"
-    if "id" in obj and "role" in obj:
-        return "users"
-    if (
-        "id" in obj
-        and "created_at" in obj
-        and ("status" in obj or "custom_fields" in obj or "via" in obj)
-    ):
-        return "tickets"
-    return None
+def _sniff_json(text: str) -> bool:
+    """A page of a known table, a record of the Zendesk API, or a record of a known table."""
+    if _PAGE_START.match(text) or _API_URL.search(text):
+        return True
+    keys = first_keys(text)
+    if record_kind(keys) is not None:
+        return True
+    if "stream" in keys:  # a pipeline tool's wrapper names the stream
+        stream = _STREAM.match(text, keys["stream"])
+        if stream and stream.group(1).lower() in STREAM_KINDS:
+            return True
+    for wrapper in ("_airbyte_data", "data", "record"):
+        if wrapper in keys:
+            inner = first_keys(text, keys[wrapper])
+            if record_kind(inner) is not None:
+                return True
+    return False
+
+
+def first_keys(text: str, start: int = 0) -> dict[str, int]:
+    """The top-level keys of the first JSON object at ``start`` (in an array: its first item).
+
+    Works on a head that cuts the object off: the keys seen so far are returned, each with the
+    position its value starts at.
+    """
+    i = _skip_space(text, start)
+    if text[i : i + 1] == "[":
+        i = _skip_space(text, i + 1)
+    if text[i : i + 1] != "{":
+        return {}
+    keys: dict[str, int] = {}
+    depth = 0
+    for m in _TOKEN.finditer(text, i):
+        tok = m.group()
+        if tok in ("{", "["):
+            depth += 1
+        elif tok in ("}", "]"):
+            depth -= 1
+            if depth == 0:
+                break
+        elif depth == 1:
+            j = _skip_space(text, m.end())
+            if text[j : j + 1] == ":":
+                keys.setdefault(tok[1:-1], _skip_space(text, j + 1))
+    return keys
+
+
+def _skip_space(text: str, i: int) -> int:
+    while i < len(text) and text[i] in " \t\r\n":
+        i += 1
+    return i
