@@ -63,3 +63,59 @@ def test_ndjson_with_crlf_and_blank_lines_keeps_line_numbers(tmp_path):
     with pytest.raises(InputError) as info:
         zendesk.read(_files(tmp_path, {"bad.ndjson": bad}), _profile())
     assert (info.value.line, info.value.column) == (4, "created_at")
+
+
+def _audit(aid, ticket, author, at):
+    # As the Ticket Audits API writes them: the author of the audit is who changed the ticket;
+    # its events may hold comment bodies (never read).
+    return {
+        "id": aid,
+        "ticket_id": ticket,
+        "created_at": at,
+        "author_id": author,
+        "metadata": {"system": {"client": "Mozilla"}},
+        "via": {"channel": "web"},
+        "events": [{"id": aid * 10, "type": "Comment", "body": "CANARY-BODY", "author_id": 4}],
+    }
+
+
+# The same authors as EVENTS: audits decide exactly as ticket events do.
+AUDITS = [_audit(e["id"], e["ticket_id"], e["updater_id"], e["created_at"]) for e in EVENTS]
+
+
+def test_audit_pages_decide_like_ticket_events(tmp_path):
+    page = {"audits": AUDITS, "before_cursor": "a", "after_cursor": None, "count": 6}
+    files = _files(
+        tmp_path,
+        {
+            "t.json": json.dumps({"tickets": TICKETS}),
+            "audits.json": json.dumps(page, indent=2),
+            "u.json": json.dumps({"users": USERS}),
+        },
+    )
+    result = zendesk.read(files, _profile(agent_group_ids=[311], agent_tags=["pdx311_rep"]))
+    assert sorted(result.contacts["contact_id"]) == ["101", "102", "105", "106"]
+    assert _ledger(result)[("audits.json", "excluded", "supporting_record")] == 6
+    assert "CANARY-BODY" not in result.contacts.to_csv()
+
+
+@pytest.mark.parametrize("as_pages", [False, True])
+def test_audits_as_json_lines(tmp_path, as_pages):
+    if as_pages:  # one API page per line, as a paging script saves them
+        text = json.dumps({"audits": AUDITS[:3]}) + "\n" + json.dumps({"audits": AUDITS[3:]}) + "\n"
+    else:
+        text = _ndjson(AUDITS)
+    files = _files(
+        tmp_path, {"t.ndjson": _ndjson(TICKETS), "a.ndjson": text, "u.ndjson": _ndjson(USERS)}
+    )
+    result = zendesk.read(files, _profile(agent_group_ids=[311], agent_tags=["pdx311_rep"]))
+    assert sorted(result.contacts["contact_id"]) == ["101", "102", "105", "106"]
+    assert result.ledger.rows_read["a.ndjson"] == 6
+
+
+def test_an_audit_without_ticket_id_names_its_line(tmp_path):
+    bad = dict(AUDITS[1], ticket_id=None)
+    with pytest.raises(InputError) as info:
+        zendesk.read(_files(tmp_path, {"a.ndjson": _ndjson([AUDITS[0], bad])}), _profile())
+    assert (info.value.line, info.value.column) == (2, "ticket_id")
+    assert "ticket audit" in str(info.value)
