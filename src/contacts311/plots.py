@@ -267,7 +267,7 @@ def channel_bars(
     _outline_partial(ax, x[partial], bottom[partial])
     ax.set_xticks(x, labels)
     _thousands(ax)
-    ax.legend(loc="upper left", ncols=min(len(channels), 4))
+    ax.legend(loc="upper left", ncols=min(len(channels) + int(partial.any()), 4))
     ax.margins(y=0.12)
     data = {xlabel: [str(p) for p in totals[period_column]], "Partial period": partial}
     data.update({styles[ch]["label"]: totals[ch].to_numpy() for ch in channels})
