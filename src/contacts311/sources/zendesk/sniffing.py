@@ -30,19 +30,13 @@ def sniff(head: str) -> bool:
     Returns:
         True for a Support CSV export header (``ID``, ``Status``, ``Created at``, ``Updated at``);
         for JSON, NDJSON or pretty-printed JSON of tickets, ticket events, audits or users, bare
-        or as an array, API page, legacy export or pipeline-wrapped records; and for a Parquet
-        schema line (``parquet: col,col,...``) with the columns of one of those tables.
+        or as an array, API page, legacy export or pipeline-wrapped records.
     """
     text = head.lstrip("\ufeff \t\r\n")
     if not text:
         return False
     if text[0] in "{[":
         return _sniff_json(text)
-    if text.startswith("parquet:"):
-        from contacts311.sources.zendesk.parquet_tables import table_kind
-
-        columns = text[len("parquet:") :].split("\n", 1)[0].split(",")
-        return table_kind([c.strip() for c in columns]) is not None
     first_line = text.split("\n", 1)[0]
     try:
         header = next(csv.reader([first_line]))
