@@ -18,7 +18,7 @@ from pathlib import Path
 from contacts311 import sources
 from contacts311.errors import InputError, ProfileError
 from contacts311.profile import Profile, SourceEntry
-from contacts311.sources._base import file_state, read_head, xlsx_rows
+from contacts311.sources._base import file_state, is_parquet, read_head, xlsx_rows
 
 __all__ = [
     "InputFile",
@@ -185,6 +185,10 @@ def _unrecognised(path: Path, head: str) -> InputError:
             return InputError(
                 path, "not a readable .xlsx workbook; expected an Excel workbook (first worksheet)"
             )
+    elif is_parquet(path) and not head:
+        return InputError(
+            path, "not a readable Parquet table (its schema cannot be read); re-export it"
+        )
     elif not head:
         return InputError(
             path, "not a text export (binary content); expected CSV, TSV, JSON or .xlsx", line=1

@@ -57,7 +57,12 @@ def read_head(path: Path, size: int = HEAD_BYTES) -> str:
     """The first lines of a file as text, for sniffing (``""`` when it is not text).
 
     ``.xlsx`` workbooks are read with openpyxl and their first rows rendered as CSV lines.
+    A Parquet file (``PAR1`` magic bytes) reads as one CSV header line of its column names,
+    nested struct fields written dotted (``Agent.ConnectedToAgentTimestamp``), so each
+    source recognises a Parquet table by the same columns as its CSV layout.
     """
+    if is_parquet(path):
+        return ",".join(parquet_columns(path))
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         try:
             return "\n".join(",".join(row) for row in xlsx_rows(path, limit=30))
@@ -157,6 +162,34 @@ def is_gzip(path: Path) -> bool:
     """Whether a file is gzip-compressed, by its magic bytes (never by its name)."""
     with path.open("rb") as fh:
         return fh.read(2) == b"\x1f\x8b"
+
+
+def is_parquet(path: Path) -> bool:
+    """Whether a file is a Parquet table, by its magic bytes (never by its name)."""
+    with path.open("rb") as fh:
+        return fh.read(4) == b"PAR1"
+
+
+def parquet_columns(path: Path) -> list[str]:
+    """A Parquet table's column names, struct fields flattened with dots (none if unreadable).
+
+    Lists (``custom_fields``) keep their own name: their items are the reader's business.
+    """
+    import pyarrow as pa  # only a Parquet input pays for pyarrow
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pq.read_schema(path)
+    except (OSError, pa.ArrowException):
+        return []
+
+    def names(field: pa.Field, prefix: str = "") -> list[str]:
+        name = prefix + field.name
+        if pa.types.is_struct(field.type):
+            return [n for child in field.type for n in names(child, name + ".")]
+        return [name]
+
+    return [n for field in schema for n in names(field)]
 
 
 def open_binary(path: Path):
