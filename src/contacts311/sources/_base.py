@@ -213,8 +213,9 @@ def read_table(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
         path: The file.
 
     Returns:
-        The header cells (stripped, as written) and the data rows, each with its 1-based line
-        (or worksheet row) number. Blank rows are dropped.
+        The header cells (stripped, as written) and the data rows, each with the 1-based line
+        (or worksheet row) number it starts on: a record whose quoted cell spans several lines
+        is numbered by its first line, where an editor shows it. Blank rows are dropped.
 
     Raises:
         InputError: The file has no header row.
@@ -228,8 +229,11 @@ def read_table(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
         delimiter = "," if "," in first else "\t" if "\t" in first else ";" if ";" in first else ","
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         numbered = []
+        # line_num is the record's last line once read; the record began after the previous one.
+        start = 1
         for row in reader:
-            numbered.append((reader.line_num, row))
+            numbered.append((start, row))
+            start = reader.line_num + 1
     rows = [(n, [c.strip() for c in row]) for n, row in numbered if any(c.strip() for c in row)]
     if not rows:
         raise InputError(path, "empty file; expected a header row and data rows", line=1)

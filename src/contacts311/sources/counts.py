@@ -70,12 +70,61 @@ def _parse_date(text: str, date_format: str | None) -> tuple[dt.date, bool] | No
             return dt.datetime.strptime(text, fmt).date(), False
         except ValueError:
             continue
+    stamped = _date_of_timestamp(text)
+    if stamped is not None:
+        return stamped, False
     for fmt in _MONTHLY_FORMATS:
         try:
             return dt.datetime.strptime(text, fmt).date().replace(day=1), True
         except ValueError:
             continue
     return None
+
+
+# A date, then a time of day: `12/01/2015 12:00:00 AM`, `2015-12-01T00:00:00.000` (Socrata's
+# floating timestamps), `2015-12-01 08:15`. No offset: a `Z` or `+00:00` time is not a local date.
+_TIMESTAMP = re.compile(
+    r"(?P<date>[0-9/-]+)(?:T|\s+)(?P<hour>\d{1,2}):(?P<minute>\d{2})"
+    r"(?::(?P<second>\d{2})(?:\.\d{1,9})?)?(?:\s*(?P<half>[AaPp])\.?[Mm]\.?)?"
+)
+_TIMESTAMP_DATES = ("%Y-%m-%d", "%m/%d/%Y", "%Y/%m/%d")
+
+
+def _date_of_timestamp(text: str) -> dt.date | None:
+    """The date part of a date and time of day (the contact date), or ``None``.
+
+    The time must be a real one (``13:00 PM`` and ``24:00`` are not), so a cell that only looks
+    like a timestamp is reported rather than half read.
+    """
+    match = _TIMESTAMP.fullmatch(text.strip())
+    if match is None:
+        return None
+    hour, minute = int(match["hour"]), int(match["minute"])
+    second = int(match["second"] or 0)
+    hours = range(1, 13) if match["half"] else range(24)
+    if hour not in hours or minute > 59 or second > 59:
+        return None
+    for fmt in _TIMESTAMP_DATES:
+        try:
+            return dt.datetime.strptime(match["date"], fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _date_expected(text: str, date_format: str | None) -> str:
+    """What a date cell should have held, for the one-line error."""
+    if date_format:
+        return date_format
+    if re.search(r"\d:\d\d.*(?:Z|[+-]\d\d:?\d\d)$", text.strip()):
+        return (
+            "a local date and time without a UTC offset (the contact date would depend on the "
+            "time zone): export local times, or give date_format"
+        )
+    return (
+        "YYYY-MM-DD, MM/DD/YYYY (either may have a time after it, such as 12:00:00 AM), "
+        "YYYY-MM or MM/YYYY"
+    )
 
 
 def _options(file: Any) -> dict[str, Any]:
@@ -198,7 +247,7 @@ def _count_row(
         return None
     parsed = _parse_date(date_text, opts.get("date_format"))
     if parsed is None:
-        expected = opts.get("date_format") or "YYYY-MM-DD, MM/DD/YYYY, YYYY-MM or MM/YYYY"
+        expected = _date_expected(date_text, opts.get("date_format"))
         raise InputError(
             name,
             f"date {date_text!r} is not a date; expected {expected}",
