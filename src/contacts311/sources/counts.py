@@ -37,6 +37,13 @@ from contacts311.errors import InputError
 from contacts311.inputs import InputFile
 from contacts311.ledger import LedgerBuilder
 from contacts311.sources._base import SourceResult, cell, header_index, parse_count, read_table
+from contacts311.sources._count_rows import (
+    DateReader,
+    RowSeen,
+    read_rows,
+    refuse_rows_and_counts,
+    row_options,
+)
 
 FORMAT = "counts"
 KIND = "contacts"
@@ -129,6 +136,11 @@ def _date_expected(text: str, date_format: str | None) -> str:
 
 def _options(file: Any) -> dict[str, Any]:
     opts = dict(getattr(file, "options", {}) or {})
+    if "count_rows" in opts:
+        rows = row_options(file.name, opts)
+        if rows is not None:
+            return rows
+        del opts["count_rows"]  # count_rows: false is an ordinary counts table
     unknown = sorted(set(opts) - _OPTIONS)
     if unknown:
         raise InputError(
@@ -186,8 +198,12 @@ def read(files: list[InputFile], profile: Any) -> SourceResult:
     columns: dict[str, list[str]] = {}
     seen = _Seen()
     out_rows: list[dict[str, Any]] = []
+    row_seen = RowSeen()
     for file in files:
         opts = _options(file)
+        if opts.get("count_rows"):
+            _read_row_table(file, opts, ledger, row_seen, columns, notes, out_rows)
+            continue
         header, rows = read_table(Path(file.path))
         columns[file.name] = header
         positions = _positions(file.name, header, opts)
@@ -209,7 +225,26 @@ def read(files: list[InputFile], profile: Any) -> SourceResult:
             out_rows.append(_core_row(day, opts["channel"], count, file.name))
         notes.append(_file_note(file.name, counted, kinds, opts["channel"], header, positions))
     _refuse_mixed_grain(seen.months)
+    refuse_rows_and_counts(row_seen.days, seen.first)
     return SourceResult(contacts=_contacts(out_rows), ledger=ledger, notes=notes, columns=columns)
+
+
+def _read_row_table(
+    file: InputFile,
+    opts: dict[str, Any],
+    ledger: LedgerBuilder,
+    seen: RowSeen,
+    columns: dict[str, list[str]],
+    notes: list[str],
+    out_rows: list[dict[str, Any]],
+) -> None:
+    """One ``count_rows: true`` table: each row one contact (see ``_count_rows``)."""
+    header, rows, note = read_rows(
+        file, opts, ledger, seen, DateReader(_parse_date, _date_expected)
+    )
+    columns[file.name] = header
+    notes.append(note)
+    out_rows.extend(rows)
 
 
 def _positions(name: str, header: list[str], opts: dict[str, Any]) -> dict[str, int]:
@@ -313,11 +348,21 @@ def _file_note(
 
 
 def _contacts(out_rows: list[dict[str, Any]]) -> pd.DataFrame:
+    # Daily and monthly rows have no id or queue; row-level rows (count_rows) may have both.
     contacts = pd.DataFrame(
-        out_rows, columns=["contact_date", "channel", "count", "source", "source_file"]
+        out_rows,
+        columns=[
+            "contact_date",
+            "channel",
+            "count",
+            "source",
+            "source_file",
+            "contact_id",
+            "queue",
+        ],
     )
-    contacts["contact_id"] = pd.Series([None] * len(contacts), dtype="string")
-    contacts["queue"] = pd.Series([None] * len(contacts), dtype="string")
+    contacts["contact_id"] = contacts["contact_id"].astype("string")
+    contacts["queue"] = contacts["queue"].astype("string")
     return contacts
 
 
