@@ -344,7 +344,8 @@ def _contact(
 def _unmapped_message(unmapped: Counter[str]) -> str:
     ranked = sorted(unmapped.items(), key=lambda kv: (-kv[1], kv[0]))
     listed = ", ".join(
-        f"{value or '(empty)'!r} ({n} row{'s' if n != 1 else ''})" for value, n in ranked[:_LISTED]
+        f"{repr(value) if value else '(empty)'} ({n} row{'s' if n != 1 else ''})"
+        for value, n in ranked[:_LISTED]
     )
     rest = len(ranked) - _LISTED
     more = f" and {rest} more value(s)" if rest > 0 else ""
