@@ -338,3 +338,10 @@ def test_totals_command_reads_a_row_level_profile(tmp_path, capsys):
         "phone_line": 4,
     }
     assert row["total"] == 11
+
+
+def test_date_format_with_a_time_in_a_row_level_table():
+    f = _data("socrata_export_service_requests.csv", **SR_OPTS, date_format="%m/%d/%Y %I:%M:%S %p")
+    result = counts.read([f], default_profile())
+    assert result.contacts["contact_date"].min() == pd.Timestamp("2015-12-01")
+    assert int(result.contacts["count"].sum()) == 7

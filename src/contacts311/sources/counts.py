@@ -11,8 +11,9 @@ file is read only when a profile names it::
         count_column: Calls
         date_format: "%m/%d/%Y"     # optional
 
-Dates are ISO ``YYYY-MM-DD`` or ``MM/DD/YYYY`` (daily), or ``YYYY-MM``, ``MM/YYYY``, ``Jan 2024``
-(monthly) unless ``date_format`` says otherwise (a format without a day, such as ``%Y-%m``, means
+Dates are ISO ``YYYY-MM-DD`` or ``MM/DD/YYYY`` (daily; a time of day may follow, as in
+``12/01/2015 12:00:00 AM`` or ``2015-12-01T00:00:00.000``, and the date part is the contact
+date), or ``YYYY-MM``, ``MM/YYYY``, ``Jan 2024`` (monthly) unless ``date_format`` says otherwise (a format without a day, such as ``%Y-%m``, means
 monthly rows). **A monthly row is dated the first day of its month** (``contact_date``), so
 period totals and fiscal years work unchanged, but day-level measures (spikes, the undercount) do
 not apply to it.
@@ -21,6 +22,9 @@ Ledger: rows counted are ``counted``; a row repeating the same date and channel 
 count (in the same or another file) is a ``duplicate``; rows whose date cell reads ``Total``,
 ``Totals`` or ``Summary`` are ``excluded``/``summary_row``. The same date and channel with two
 different counts is an error naming the file, both lines, the date and both values.
+
+An entry with ``count_rows: true`` is a row-level table instead (one row per call or service
+request, as city open-data 311 extracts are): see ``contacts311.sources._count_rows``.
 """
 
 from __future__ import annotations
@@ -47,7 +51,10 @@ from contacts311.sources._count_rows import (
 
 FORMAT = "counts"
 KIND = "contacts"
-DESCRIPTION = "pre-aggregated daily or monthly counts for one channel (named in a profile)"
+DESCRIPTION = (
+    "pre-aggregated daily or monthly counts for one channel, or one row per contact "
+    "(count_rows), named in a profile"
+)
 
 __all__ = ["DESCRIPTION", "FORMAT", "KIND", "read", "sniff"]
 
@@ -183,15 +190,18 @@ def read(files: list[InputFile], profile: Any) -> SourceResult:
 
     Args:
         files: :class:`contacts311.inputs.InputFile` items; ``options`` hold the entry's
-            ``channel``, ``date_column``, ``count_column`` and optional ``date_format``.
+            ``channel``, ``date_column``, ``count_column`` and optional ``date_format``, or
+            ``count_rows: true`` with the row-level options (``_count_rows.row_options``).
         profile: The profile in force (unused beyond the entries).
 
     Returns:
-        Contacts rows (``source`` = ``counts``, no ``contact_id``) and the ledger.
+        Contacts rows (``source`` = ``counts``; ``contact_id`` only for row-level rows with an
+        ``id_column``) and the ledger.
 
     Raises:
-        InputError: A missing option or column, an unreadable date or count, or the same date
-            and channel with two different counts.
+        InputError: A missing option or column, an unreadable date or count, the same date
+            and channel with two different counts, or a day given both row by row and as a
+            count.
     """
     ledger = LedgerBuilder(FORMAT)
     notes: list[str] = []
