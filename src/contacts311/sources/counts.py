@@ -11,9 +11,8 @@ file is read only when a profile names it::
         count_column: Calls
         date_format: "%m/%d/%Y"     # optional
 
-Dates are ISO ``YYYY-MM-DD`` or ``MM/DD/YYYY`` (daily; a time of day may follow, as in
-``12/01/2015 12:00:00 AM`` or ``2015-12-01T00:00:00.000``, and the date part is the contact
-date), or ``YYYY-MM``, ``MM/YYYY``, ``Jan 2024`` (monthly) unless ``date_format`` says otherwise (a format without a day, such as ``%Y-%m``, means
+Dates are ISO ``YYYY-MM-DD`` or ``MM/DD/YYYY`` (daily), or ``YYYY-MM``, ``MM/YYYY``, ``Jan 2024``
+(monthly) unless ``date_format`` says otherwise (a format without a day, such as ``%Y-%m``, means
 monthly rows). **A monthly row is dated the first day of its month** (``contact_date``), so
 period totals and fiscal years work unchanged, but day-level measures (spikes, the undercount) do
 not apply to it.
@@ -22,6 +21,9 @@ Ledger: rows counted are ``counted``; a row repeating the same date and channel 
 count (in the same or another file) is a ``duplicate``; rows whose date cell reads ``Total``,
 ``Totals`` or ``Summary`` are ``excluded``/``summary_row``. The same date and channel with two
 different counts is an error naming the file, both lines, the date and both values.
+
+A daily date may have a time of day after it (``12/01/2015 12:00:00 AM``, Socrata's
+``2015-12-01T00:00:00.000``, ``2015-12-01 08:15:00``): the date part is the contact date.
 
 An entry with ``count_rows: true`` is a row-level table instead (one row per call or service
 request, as city open-data 311 extracts are): see ``contacts311.sources._count_rows``.
