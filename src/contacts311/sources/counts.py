@@ -32,6 +32,7 @@ request, as city open-data 311 extracts are): see ``contacts311.sources._count_r
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,14 +82,14 @@ def _parse_date(text: str, date_format: str | None) -> tuple[dt.date, bool] | No
             return None
         monthly = "%d" not in date_format and "%j" not in date_format
         return parsed.date().replace(day=1) if monthly else parsed.date(), monthly
+    stamped = _date_of_timestamp(text) if ":" in text else None  # first: a row-level table
+    if stamped is not None:  # has a date-time in every row, and strptime misses are slow
+        return stamped, False
     for fmt in _DAILY_FORMATS:
         try:
             return dt.datetime.strptime(text, fmt).date(), False
         except ValueError:
             continue
-    stamped = _date_of_timestamp(text)
-    if stamped is not None:
-        return stamped, False
     for fmt in _MONTHLY_FORMATS:
         try:
             return dt.datetime.strptime(text, fmt).date().replace(day=1), True
@@ -120,9 +121,15 @@ def _date_of_timestamp(text: str) -> dt.date | None:
     hours = range(1, 13) if match["half"] else range(24)
     if hour not in hours or minute > 59 or second > 59:
         return None
+    return _calendar_day(match["date"])
+
+
+@functools.lru_cache(maxsize=4096)
+def _calendar_day(text: str) -> dt.date | None:
+    """``text`` as a day in one of ``_TIMESTAMP_DATES`` (cached: rows share their days)."""
     for fmt in _TIMESTAMP_DATES:
         try:
-            return dt.datetime.strptime(match["date"], fmt).date()
+            return dt.datetime.strptime(text, fmt).date()
         except ValueError:
             continue
     return None
