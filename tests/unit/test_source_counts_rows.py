@@ -345,3 +345,19 @@ def test_date_format_with_a_time_in_a_row_level_table():
     result = counts.read([f], default_profile())
     assert result.contacts["contact_date"].min() == pd.Timestamp("2015-12-01")
     assert int(result.contacts["count"].sum()) == 7
+
+
+def test_a_totals_row_under_the_records_is_excluded(tmp_path):
+    f = _file(
+        tmp_path,
+        "r.csv",
+        "Created,Via\n2015-12-01 08:00,Phone\n2015-12-01 09:00,Phone\nTotal:,2\n",
+        count_rows=True,
+        date_column="Created",
+        channel="phone",
+    )
+    result = counts.read([f], default_profile())
+    assert _ledger(result) == {
+        ("r.csv", "counted", "counted"): (2, 2),
+        ("r.csv", "excluded", "summary_row"): (1, 0),
+    }

@@ -16,7 +16,8 @@ known::
 Every value of the channel column needs a ``channel_map`` entry (``"*"`` catches the rest; a
 value mapped to ``null`` is not counted: ledger ``excluded``/``channel_not_counted``). A
 repeated id is a ``duplicate``/``duplicate``; a repeated id on another date or channel is an
-error naming both rows. ``channel: phone`` instead of a channel column puts every row in one
+error naming both rows. A date cell reading ``Total`` (a spreadsheet's totals row) is
+``excluded``/``summary_row``. ``channel: phone`` instead of a channel column puts every row in one
 channel.
 """
 
@@ -65,10 +66,12 @@ class DateReader(NamedTuple):
     Attributes:
         parse: ``(text, date_format)`` -> ``(date, monthly?)``, or ``None`` for no date.
         expected: ``(text, date_format)`` -> what the cell should have held, for the error.
+        summary: Date cells (lower case) that mark a totals row, such as ``total``.
     """
 
     parse: Callable[[str, str | None], tuple[dt.date, bool] | None]
     expected: Callable[[str, str | None], str]
+    summary: frozenset[str]
 
 
 @dataclass
@@ -192,6 +195,10 @@ def read_rows(
     unmapped: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
     for line, cells in rows:
+        if cell(cells, positions["date_column"]).lower().rstrip(":") in dates.summary:
+            reasons["summary_row"] += 1  # a spreadsheet's totals row under the records
+            ledger.add(file.name, "excluded", "summary_row", 1)
+            continue
         day = _row_date(file.name, line, cells, header, positions, opts, dates)
         raw, channel = _row_channel(cells, positions, opts)
         if channel is _UNMAPPED:

@@ -259,7 +259,7 @@ def _read_row_table(
 ) -> None:
     """One ``count_rows: true`` table: each row one contact (see ``_count_rows``)."""
     header, rows, note = read_rows(
-        file, opts, ledger, seen, DateReader(_parse_date, _date_expected)
+        file, opts, ledger, seen, DateReader(_parse_date, _date_expected, frozenset(_SUMMARY_CELLS))
     )
     columns[file.name] = header
     notes.append(note)
