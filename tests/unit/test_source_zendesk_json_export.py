@@ -148,3 +148,31 @@ def test_legacy_export_times_keep_their_offset(tmp_path):
     # 23:30 +0100 is 22:30Z, 14:30 PST on 6 January.
     assert result.contacts["contact_date"].dt.strftime("%Y-%m-%d").tolist() == ["2014-01-06"]
     assert result.contacts["queue"].tolist() == ["email"]
+
+
+def test_a_page_under_an_unknown_key_is_excluded_and_warned_about(tmp_path):
+    from contacts311.errors import InputWarning
+
+    # Ticket comments have id, created_at and via like tickets: never taken for tickets.
+    comments = [
+        {
+            "id": 1274,
+            "type": "Comment",
+            "body": "Thanks",
+            "created_at": "2024-03-05T12:00:00Z",
+            "via": {"channel": "web"},
+        },
+        {
+            "id": 1275,
+            "type": "Comment",
+            "body": "Done",
+            "created_at": "2024-03-05T13:00:00Z",
+            "via": {"channel": "web"},
+        },
+    ]
+    page = {"comments": comments, "next_page": None, "previous_page": None, "count": 2}
+    files = _files(tmp_path, {"c.json": json.dumps(page), "t.jsonl": _ndjson([TICKETS[5]])})
+    with pytest.warns(InputWarning, match=r"c\.json.*key 'comments': 2 record\(s\) that are not"):
+        result = zendesk.read(files, _profile())
+    assert _ledger(result)[("c.json", "excluded", "unknown_record_kind")] == 2
+    assert result.contacts["contact_id"].tolist() == ["106"]
