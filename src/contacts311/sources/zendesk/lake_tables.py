@@ -88,23 +88,49 @@ def parse_flat_csv(
     import pyarrow.csv as pacsv
 
     header = next(csv.reader([text.split("\n", 1)[0].rstrip("\r")]), [])
-    cache: dict[str, Any] = {}
+    # One pass of the parser for every column the rules may need; the rest are skipped.
+    wanted = [h for h in dict.fromkeys(header) if _maybe_needed(h)]
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(text.encode("utf-8")),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=wanted, column_types=dict.fromkeys(wanted, pa.string())
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        raise InputError(name, f"not a readable CSV table ({exc})") from None
 
     def read(column: str) -> Any:
-        if column not in cache:
-            try:
-                cache[column] = pacsv.read_csv(
-                    pa.py_buffer(text.encode("utf-8")),
-                    parse_options=pacsv.ParseOptions(newlines_in_values=True),
-                    convert_options=pacsv.ConvertOptions(
-                        include_columns=[column], column_types={column: pa.string()}
-                    ),
-                ).column(0)
-            except pa.ArrowInvalid as exc:
-                raise InputError(name, f"not a readable CSV table ({exc})") from None
-        return cache[column].combine_chunks()
+        return table.column(column).combine_chunks()
 
     return _parse_table(header, read, name, rules, lookup, tz)
+
+
+_NEEDED = {
+    "id",
+    "created_at",
+    "updated_at",
+    "status",
+    "tags",
+    "current_tags",
+    "custom_fields",
+    "via",
+    "via.channel",
+    "via_channel",
+    "ticket_id",
+    "updater_id",
+    "author_id",
+    "role",
+    "default_group_id",
+    "user_fields",
+}
+
+
+def _maybe_needed(column: str) -> bool:
+    """Whether the rules may read a column (subjects, names, bodies: never)."""
+    c = column.strip().lower()
+    return c in _NEEDED or bool(_FIELD.match(c)) or c.startswith(("user_fields.", "user_fields_"))
 
 
 def _parse_table(
