@@ -24,8 +24,8 @@ from contacts311.sources.zendesk.sniffing import flat_table
 FORMAT = "zendesk"
 KIND = "contacts"
 DESCRIPTION = (
-    "Zendesk tickets (email, webform, in-person): Support 'Export as CSV', or incremental-export "
-    "JSON/NDJSON of tickets, ticket events and users"
+    "Zendesk tickets (email, webform, in-person): Support 'Export as CSV', incremental-export "
+    "JSON/NDJSON, or Parquet tables of tickets, ticket events and users"
 )
 
 
