@@ -74,6 +74,12 @@ class TicketRules:
             when unset, a field whose value matches a configured contact type is used.
         agent_group_ids: Groups whose members are 311 representatives (incremental export).
         agent_tags: User tags that mark 311 representatives.
+        agent_user_field: A Users custom field (key of ``user_fields``) that marks 311
+            representatives, as the published definition identifies them; empty for none.
+        agent_user_value: The value of ``agent_user_field`` that marks a representative
+            (case-insensitive); empty: any value but empty, ``false``, ``0`` or ``no``.
+        via_channels: Channel name -> ``via.channel`` values (``email``, ``web``, ``api``,
+            ``mobile``, ...), for tickets with no contact type (accounts without that field).
         exclude_tags: Ticket tags that mark spam or test tickets.
     """
 
@@ -90,6 +96,9 @@ class TicketRules:
     contact_type_field_id: int | None = None
     agent_group_ids: list[int] = field(default_factory=list)
     agent_tags: list[str] = field(default_factory=list)
+    agent_user_field: str = ""
+    agent_user_value: str = ""
+    via_channels: dict[str, list[str]] = field(default_factory=dict)
     exclude_tags: list[str] = field(default_factory=lambda: ["spam", "test", "test_ticket"])
 
 

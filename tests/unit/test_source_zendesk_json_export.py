@@ -119,3 +119,60 @@ def test_an_audit_without_ticket_id_names_its_line(tmp_path):
         zendesk.read(_files(tmp_path, {"a.ndjson": _ndjson([AUDITS[0], bad])}), _profile())
     assert (info.value.line, info.value.column) == (2, "ticket_id")
     assert "ticket audit" in str(info.value)
+
+
+def test_legacy_export_fixture(tmp_path):
+    from zendesk_helpers import fixture_files
+
+    result = zendesk.read(fixture_files("legacy_export.json"), _profile(contact_type_field_id=360))
+    counted = result.contacts.sort_values("contact_id")
+    assert counted["contact_id"].tolist() == ["1", "2"]
+    # 10:56:01 -0800 is 18:56:01Z, 11:56 in Portland (PDT) on 6 June; 23:30:00 -0800 on
+    # 6 June is 07:30Z, 00:30 PDT on 7 June.
+    assert counted["contact_date"].dt.strftime("%Y-%m-%d").tolist() == ["2014-06-06", "2014-06-07"]
+    assert counted["channel"].tolist() == ["email", "webform"]
+    assert _ledger(result) == {
+        ("legacy_export.json", "counted", "handled_fallback"): 2,
+        ("legacy_export.json", "excluded", "deleted"): 1,  # status "Deleted"
+        ("legacy_export.json", "excluded", "not_handled"): 1,  # Open, no events loaded
+        ("legacy_export.json", "excluded", "contact_type_not_counted"): 1,  # field_360 empty
+        ("legacy_export.json", "excluded", "spam_or_test"): 1,  # current_tags "spam"
+    }
+
+
+def test_legacy_export_times_keep_their_offset(tmp_path):
+    rec = {"id": 7, "created_at": "2014/01/06 23:30:00 +0100", "status": "Solved", "via": "Mail"}
+    rec["field_360"] = "email"
+    files = _files(tmp_path, {"l.json": json.dumps({"results": [rec]})})
+    result = zendesk.read(files, _profile(contact_type_field_id=360))
+    # 23:30 +0100 is 22:30Z, 14:30 PST on 6 January.
+    assert result.contacts["contact_date"].dt.strftime("%Y-%m-%d").tolist() == ["2014-01-06"]
+    assert result.contacts["queue"].tolist() == ["email"]
+
+
+def test_a_page_under_an_unknown_key_is_excluded_and_warned_about(tmp_path):
+    from contacts311.errors import InputWarning
+
+    # Ticket comments have id, created_at and via like tickets: never taken for tickets.
+    comments = [
+        {
+            "id": 1274,
+            "type": "Comment",
+            "body": "Thanks",
+            "created_at": "2024-03-05T12:00:00Z",
+            "via": {"channel": "web"},
+        },
+        {
+            "id": 1275,
+            "type": "Comment",
+            "body": "Done",
+            "created_at": "2024-03-05T13:00:00Z",
+            "via": {"channel": "web"},
+        },
+    ]
+    page = {"comments": comments, "next_page": None, "previous_page": None, "count": 2}
+    files = _files(tmp_path, {"c.json": json.dumps(page), "t.jsonl": _ndjson([TICKETS[5]])})
+    with pytest.warns(InputWarning, match=r"c\.json.*key 'comments': 2 record\(s\) that are not"):
+        result = zendesk.read(files, _profile())
+    assert _ledger(result)[("c.json", "excluded", "unknown_record_kind")] == 2
+    assert result.contacts["contact_id"].tolist() == ["106"]

@@ -137,3 +137,144 @@ def test_latest_copy_wins_across_overlapping_exports(tmp_path):
     }
     got = result.contacts.set_index("contact_id")["source_file"].to_dict()
     assert got == {"202": "b.ndjson", "203": "a.ndjson"}
+
+
+_INCREMENTAL = (
+    "incremental_tickets.json",
+    "incremental_ticket_events.json",
+    "incremental_users.json",
+)
+
+
+def _by_reason(result, name="incremental_tickets.json"):
+    return {r: n for (f, b, r), n in _ledger(result).items() if f == name}
+
+
+def test_representatives_by_a_users_custom_field(tmp_path):
+    from zendesk_helpers import fixture_files
+
+    rules = {"contact_type_field_id": 360, "agent_user_field": "pdx311_csr"}
+    result = zendesk.read(fixture_files(*_INCREMENTAL), _profile(**rules))
+    counted = result.contacts.sort_values("contact_id")
+    # 35436 and 35437 have an event by user 1001 (pdx311_csr true); 35437 was created at
+    # 02:30Z on 6 March, 18:30 PST on 5 March.
+    assert counted["contact_id"].tolist() == ["35436", "35437"]
+    assert counted["contact_date"].dt.strftime("%Y-%m-%d").tolist() == ["2024-03-05"] * 2
+    assert _by_reason(result) == {
+        "agent_event": 2,
+        "no_agent_event": 2,  # 35438: the requester only; 35442: agent 1002, pdx311_csr false
+        "phone_type": 1,
+        "deleted": 1,
+        "spam_or_test": 1,
+    }
+    assert any(
+        "custom field 'pdx311_csr' is set" in n and "2 such users" in n for n in result.notes
+    )
+
+
+def test_without_the_users_field_any_agent_is_a_representative(tmp_path):
+    from zendesk_helpers import fixture_files
+
+    result = zendesk.read(fixture_files(*_INCREMENTAL), _profile(contact_type_field_id=360))
+    assert sorted(result.contacts["contact_id"]) == ["35436", "35437", "35442"]
+
+
+def test_ticket_audits_decide_as_ticket_events_do(tmp_path):
+    from zendesk_helpers import fixture_files
+
+    names = ("incremental_tickets.json", "ticket_audits.json", "incremental_users.json")
+    rules = {"contact_type_field_id": 360, "agent_user_field": "pdx311_csr"}
+    result = zendesk.read(fixture_files(*names), _profile(**rules))
+    assert sorted(result.contacts["contact_id"]) == ["35436", "35437"]
+    assert _ledger(result)[("ticket_audits.json", "excluded", "supporting_record")] == 6
+
+
+def test_users_field_value_text_checkbox_and_multi_select(tmp_path):
+    users = [
+        {"id": 1, "role": "agent", "user_fields": {"team": "pdx_311"}},
+        {"id": 2, "role": "agent", "user_fields": {"team": "dispatch"}},
+        {"id": 3, "role": "end-user", "user_fields": {"team": ["x", "PDX_311"]}},
+        {"id": 4, "role": "agent", "user_fields": {}},
+    ]
+    tickets = [_ticket(10 + u, "2024-03-05T12:00:00Z") for u in (1, 2, 3, 4)]
+    events = [
+        {"ticket_id": 10 + u, "updater_id": u, "created_at": "2024-03-05T12:00:00Z"}
+        for u in (1, 2, 3, 4)
+    ]
+    contents = {"t.jsonl": _ndjson(tickets), "e.jsonl": _ndjson(events), "u.jsonl": _ndjson(users)}
+    rules = {
+        "contact_type_field_id": 360,
+        "agent_user_field": "team",
+        "agent_user_value": "PDX_311",
+    }
+    result = zendesk.read(_files(tmp_path, contents), _profile(**rules))
+    # user 3 is an end user, but the field alone marks a representative (published definition)
+    assert sorted(result.contacts["contact_id"]) == ["11", "13"]
+    # without a value, any set value marks a user: 1, 2 and 3, not 4 (no field)
+    del rules["agent_user_value"]
+    result = zendesk.read(_files(tmp_path, contents), _profile(**rules))
+    assert sorted(result.contacts["contact_id"]) == ["11", "12", "13"]
+
+
+def test_users_field_checkbox_false_does_not_mark(tmp_path):
+    users = [
+        {"id": 1, "role": "agent", "user_fields": {"csr": True}},
+        {"id": 2, "role": "agent", "user_fields": {"csr": False}},
+    ]
+    tickets = [_ticket(11, "2024-03-05T12:00:00Z"), _ticket(12, "2024-03-05T12:00:00Z")]
+    events = [
+        {"ticket_id": 11, "updater_id": 1, "created_at": "2024-03-05T12:00:00Z"},
+        {"ticket_id": 12, "updater_id": 2, "created_at": "2024-03-05T12:00:00Z"},
+    ]
+    contents = {"t.jsonl": _ndjson(tickets), "e.jsonl": _ndjson(events), "u.jsonl": _ndjson(users)}
+    result = zendesk.read(
+        _files(tmp_path, contents), _profile(contact_type_field_id=360, agent_user_field="csr")
+    )
+    assert result.contacts["contact_id"].tolist() == ["11"]
+
+
+def test_via_channels_give_tickets_without_a_contact_type_a_channel(tmp_path):
+    from zendesk_helpers import fixture_files
+
+    rules = {"contact_type_field_id": 360, "via_channels": {"email": ["Mail"]}}
+    result = zendesk.read(fixture_files("legacy_export.json"), _profile(**rules))
+    counted = result.contacts.sort_values("contact_id")
+    # ticket 5 has an empty contact type and came in by "Mail": now counted as email
+    assert counted["contact_id"].tolist() == ["1", "2", "5"]
+    assert counted["channel"].tolist() == ["email", "webform", "email"]
+    assert counted["queue"].tolist() == ["email", "webform", "mail"]
+    assert any(n.startswith("1 tickets had no contact type") for n in result.notes)
+
+
+def test_via_channels_apply_to_incremental_tickets_and_can_exclude_phone(tmp_path):
+    tickets = [
+        {
+            "id": 1,
+            "created_at": "2024-03-05T12:00:00Z",
+            "status": "solved",
+            "via": {"channel": "web"},
+        },
+        {
+            "id": 2,
+            "created_at": "2024-03-05T12:00:00Z",
+            "status": "solved",
+            "via": {"channel": "voice"},
+        },
+        {
+            "id": 3,
+            "created_at": "2024-03-05T12:00:00Z",
+            "status": "solved",
+            "via": {"channel": "api"},
+        },
+        _ticket(4, "2024-03-05T12:00:00Z", status="solved", ctype="in_person"),  # via email
+    ]
+    rules = {"via_channels": {"webform": ["web", "mobile"], "phone": ["voice"], "email": ["email"]}}
+    result = zendesk.read(_files(tmp_path, {"t.jsonl": _ndjson(tickets)}), _profile(**rules))
+    # the contact type wins over via (ticket 4 is in person); api is mapped to no channel
+    assert dict(zip(result.contacts["contact_id"], result.contacts["channel"], strict=True)) == {
+        "1": "webform",
+        "4": "in_person",
+    }
+    reasons = _ledger(result)
+    assert reasons[("t.jsonl", "excluded", "phone_type")] == 1
+    assert reasons[("t.jsonl", "excluded", "contact_type_not_counted")] == 1

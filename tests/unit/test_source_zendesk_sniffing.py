@@ -72,3 +72,16 @@ def test_first_keys_are_the_top_level_keys_of_the_first_object():
     assert text[keys["f"]] == "3"
     assert sniffing.first_keys("  \n") == {}
     assert sniffing.first_keys('"text"') == {}
+
+
+def test_sniff_knows_the_legacy_export_and_data_lake_headers():
+    from zendesk_helpers import DATA
+
+    assert zendesk.sniff((DATA / "legacy_export.json").read_text(encoding="utf-8")[:2000])
+    # a Parquet table's head: its column names, struct fields dotted
+    assert zendesk.sniff("url,id,via.channel,via.source.rel,created_at,custom_fields")
+    assert zendesk.sniff("id,created_at,status,via_channel,field_360\n1,2024-03-05,open,web,x\n")
+    assert zendesk.sniff("id,ticket_id,created_at,updater_id,child_events")
+    assert zendesk.sniff("id,name,user_fields.pdx311_csr")
+    assert not zendesk.sniff("id,created_at,body,author_id")  # comments
+    assert not zendesk.sniff("sku,price")

@@ -100,3 +100,11 @@ TICKETS = [
     ticket(106, "2024-03-01T12:00:00Z", status="solved"),  # before the span: fallback
     ticket(107, "2024-03-10T12:00:00Z", status="open"),  # after the span: fallback fails
 ]
+
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "zendesk"
+
+
+def fixture_files(*names: str) -> list[InputFile]:
+    """Files of tests/data/zendesk (see its README for where each comes from)."""
+    return [InputFile(DATA / n, n, "zendesk") for n in names]

@@ -28,6 +28,15 @@ def contact_type_lookup(rules: TicketRules) -> dict[str, str]:
     return lookup
 
 
+def via_lookup(rules: TicketRules) -> dict[str, str]:
+    """Normalised ``via.channel`` value -> channel, from ``tickets.via_channels``."""
+    lookup: dict[str, str] = {}
+    for channel, values in rules.via_channels.items():
+        for v in values:
+            lookup.setdefault(norm_text(str(v)), channel)
+    return lookup
+
+
 def contact_type_picker(field_id: int | None, lookup: dict[str, str]):
     """A function custom_fields -> the contact type value, or ``None``."""
     matches: dict[str, bool] = {}  # few distinct values: normalise each once

@@ -62,7 +62,7 @@ def parse_json(
     except ValueError:
         first = None
     if isinstance(first, dict):
-        tables = _ndjson_records(text, first, name)
+        tables = _ndjson_records(text, first, name, rules.agent_user_field)
     else:  # not one object per line: a pretty-printed page or record, or a JSON array
         tables = _document(text, name)
     parsed = [_table(r, name, rules, lookup, tz) for r in tables if r.n]
@@ -85,7 +85,7 @@ def _table(
         frame = event_records(cols, lines, name, author)
         kind = "ticket_events"
     else:
-        frame = user_records(cols, lines, name)
+        frame = user_records(cols, lines, name, rules.agent_user_field)
     return Parsed(kind, frame, records.keys, records.n)
 
 
@@ -121,12 +121,17 @@ def _grouped(values: list[Any], lines: list[int], numbered: bool) -> list[_Recor
     return out
 
 
-def _ndjson_records(text: str, first: dict[str, Any], name: str) -> list[_Records]:
-    """The records of NDJSON whose first line is ``first``: by Arrow when it can, else by json."""
+def _ndjson_records(
+    text: str, first: dict[str, Any], name: str, user_field: str = ""
+) -> list[_Records]:
+    """The records of NDJSON whose first line is ``first``: by Arrow when it can, else by json.
+
+    ``user_field`` is the ``user_fields`` key users are read with (``""``: none).
+    """
     plain = unwrap(first) is None and not any(isinstance(first.get(k), list) for k in PAGE_KEYS)
     kind = record_kind(first) if plain else None
     all_lines = _LazyLines(text)
-    table = _arrow_table(text, kind) if kind is not None else None
+    table = _arrow_table(text, kind, user_field) if kind is not None else None
     if table is None:
         return _parsed_lines(all_lines.kept(), name)
     # Fast path: Arrow parsed only the needed keys; everything else was skipped unread.
@@ -174,7 +179,7 @@ _ARROW_SCHEMAS = {
 }
 
 
-def _arrow_table(text: str, kind: str) -> Any:
+def _arrow_table(text: str, kind: str, user_field: str = "") -> Any:
     """Read NDJSON with Arrow, only the keys the rules need; ``None`` if the types differ.
 
     Arrow skips every other key while parsing (so free text is never materialised). Any type it
@@ -190,7 +195,11 @@ def _arrow_table(text: str, kind: str) -> Any:
         "list<struct>": pa.list_(pa.struct([("id", pa.int64()), ("value", pa.string())])),
         "struct<channel>": pa.struct([("channel", pa.string())]),
     }
-    schema = pa.schema([(k, kinds[t]) for k, t in _ARROW_SCHEMAS[kind]])
+    fields = [(k, kinds[t]) for k, t in _ARROW_SCHEMAS[kind]]
+    if kind == "users" and user_field:
+        # Only the one custom field; a checkbox (true/false) is not text and takes json.
+        fields.append(("user_fields", pa.struct([(user_field, pa.string())])))
+    schema = pa.schema(fields)
     options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
     try:
         return pj.read_json(io.BytesIO(text.encode("utf-8")), parse_options=options)

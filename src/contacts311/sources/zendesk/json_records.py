@@ -34,8 +34,18 @@ class DictColumns:
         return pd.Series([_number(r.get(key)) for r in self._recs], dtype=object)
 
     def tags(self, key: str) -> pd.Series:
-        """Each record's tags as one lower-case, space-separated string."""
-        return pd.Series([_tag_text(r.get(key)) for r in self._recs], dtype=object)
+        """Each record's tags as one lower-case, space-separated string.
+
+        The legacy export names a ticket's tags ``current_tags``.
+        """
+        return pd.Series(
+            [_tag_text(r[key] if key in r else r.get("current_tags")) for r in self._recs],
+            dtype=object,
+        )
+
+    def user_field(self, key: str) -> pd.Series:
+        """Each user's custom field ``key`` (of ``user_fields``) as :func:`field_value` gives it."""
+        return pd.Series([field_value(_user_fields(r).get(key)) for r in self._recs], dtype=object)
 
     def via(self) -> pd.Series:
         """Each ticket's ``via.channel`` (or the legacy export's ``via`` text), lower-case."""
@@ -57,6 +67,26 @@ def _number(value: Any) -> Any:
         return value
     finite = value == value and abs(value) != float("inf")
     return int(value) if finite and value == int(value) else float(value)
+
+
+def _user_fields(rec: dict[str, Any]) -> dict[str, Any]:
+    fields = rec.get("user_fields")
+    return fields if isinstance(fields, dict) else {}
+
+
+def field_value(value: Any) -> Any:
+    """A custom field's value for matching: lower-case text, a tuple of them (multi-select).
+
+    A checkbox is ``"true"``/``"false"``, a whole number its digits; missing is ``None``.
+    """
+    if isinstance(value, list | tuple):
+        return tuple(v for v in (field_value(x) for x in value) if isinstance(v, str))
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    value = _number(value)
+    return str(value).strip().lower()
 
 
 def _tag_text(value: Any) -> str:
@@ -123,6 +153,15 @@ class ArrowColumns:
 
         joined = pc.utf8_lower(pc.binary_join(self._table.column(key), " "))
         return pd.Series(joined.fill_null("").to_numpy(), dtype=object)
+
+    def user_field(self, key: str) -> pd.Series:
+        """Each user's custom field ``key`` (of a ``user_fields`` struct), see :func:`field_value`."""
+        import pyarrow.compute as pc
+
+        if "user_fields" not in self._table.column_names:
+            return pd.Series([None] * self._table.num_rows, dtype=object)
+        values = pc.struct_field(self._table.column("user_fields"), key).to_pylist()
+        return pd.Series([field_value(v) for v in values], dtype=object)
 
     def via(self) -> pd.Series:
         """Each ticket's ``via.channel``, lower-case (``None`` where missing)."""
@@ -247,12 +286,21 @@ def event_records(cols: Any, lines: Any, name: str, author: str = "updater_id") 
     )
 
 
-def user_records(cols: Any, lines: Any, name: str) -> pd.DataFrame:
-    """The user table: id, role, default group and tags (who is a 311 representative)."""
-    # Users carry names, e-mail addresses and phone numbers: only these four fields are read.
+def user_records(cols: Any, lines: Any, name: str, user_field: str = "") -> pd.DataFrame:
+    """The user table: id, role, default group, tags and one custom field (who is a 311 rep).
+
+    Args:
+        cols: The records' columns.
+        lines: Each record's line (``-1`` where unknown).
+        name: The file, for messages.
+        user_field: The ``user_fields`` key that marks 311 representatives (``""``: none).
+    """
+    # Users carry names, e-mail addresses and phone numbers: only these fields are read.
     ids = _required(cols.get("id"), "id", lines, name, "user")
+    marks = cols.user_field(user_field) if user_field else pd.Series([None] * len(ids))
     return pd.DataFrame(
         {
+            "user_field": marks.astype(object).to_numpy(),
             "user_id": id_text(ids).astype(object).to_numpy(),
             "role": cols.get("role").fillna("").astype(str).str.lower().astype(object).to_numpy(),
             "group_id": id_text(cols.get("default_group_id")).astype(object).to_numpy(),

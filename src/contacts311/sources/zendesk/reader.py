@@ -12,18 +12,20 @@ from contacts311.inputs import InputFile
 from contacts311.ledger import LedgerBuilder
 from contacts311.profile import Profile, TicketRules
 from contacts311.schema import empty_contacts
-from contacts311.sources._base import SourceResult, read_text
+from contacts311.sources._base import SourceResult, is_parquet, read_text
 from contacts311.sources.zendesk.contact_types import contact_type_lookup
 from contacts311.sources.zendesk.csv_export import parse_csv, parse_xlsx
 from contacts311.sources.zendesk.json_export import parse_json
+from contacts311.sources.zendesk.lake_tables import parse_flat_csv, parse_parquet
 from contacts311.sources.zendesk.parsed import Parsed
 from contacts311.sources.zendesk.rules import apply_rules, rule_notes
+from contacts311.sources.zendesk.sniffing import flat_table
 
 FORMAT = "zendesk"
 KIND = "contacts"
 DESCRIPTION = (
-    "Zendesk tickets (email, webform, in-person): Support 'Export as CSV', or incremental-export "
-    "JSON/NDJSON of tickets, ticket events and users"
+    "Zendesk tickets (email, webform, in-person): Support 'Export as CSV', incremental-export "
+    "JSON/NDJSON, or Parquet tables of tickets, ticket events and users"
 )
 
 
@@ -110,8 +112,13 @@ def _parse_file(
     """Parse one file as the layout its content shows (never its name, bar a workbook)."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return [parse_xlsx(path, name, rules, tz)]
+    if is_parquet(path):
+        return [parse_parquet(path, name, rules, lookup, tz)]
     text = read_text(path)
     stripped = text.lstrip("\ufeff \t\r\n")
     if stripped[:1] in ("{", "["):
         return parse_json(text, name, rules, lookup, tz)
-    return [parse_csv(text.lstrip("\ufeff"), name, rules, tz)]
+    text = text.lstrip("\ufeff")
+    if flat_table(text):
+        return [parse_flat_csv(text, name, rules, lookup, tz)]
+    return [parse_csv(text, name, rules, tz)]

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from contacts311.profile import TicketRules
-from contacts311.sources.zendesk.contact_types import channels_of
+from contacts311.sources.zendesk.contact_types import channels_of, via_lookup
 
 _REP_ROLES = ("agent", "admin")
 
@@ -17,16 +17,39 @@ _HANDLED_STATUSES = ("solved", "closed")
 
 
 def _rep_users(users: pd.DataFrame | None, rules: TicketRules) -> set[str]:
-    """Ids of users who are 311 representatives (agent/admin, in a 311 group or with a 311 tag)."""
+    """Ids of the users who are 311 representatives.
+
+    A user marked by ``tickets.agent_user_field`` (any role: the published definition takes the
+    Users custom field alone), or an agent/admin in a 311 group or with a 311 tag; with none of
+    these configured, every agent and admin.
+    """
     if users is None or users.empty:
         return set()
+    reps: set[str] = set()
+    if rules.agent_user_field:
+        wanted = rules.agent_user_value.strip().lower()
+        marked = users["user_field"].map(lambda v: _marks(v, wanted)).astype(bool)
+        reps |= set(users.loc[marked, "user_id"])
     staff = users[users["role"].isin(_REP_ROLES)]
     if not rules.agent_group_ids and not rules.agent_tags:
-        return set(staff["user_id"])
+        return reps if rules.agent_user_field else set(staff["user_id"])
     groups = {str(g) for g in rules.agent_group_ids}
     in_group = staff["group_id"].isin(groups)
     tagged = _has_tag(staff["tags"], {t.lower() for t in rules.agent_tags})
-    return set(staff.loc[in_group | tagged, "user_id"])
+    return reps | set(staff.loc[in_group | tagged, "user_id"])
+
+
+# A custom field holding one of these does not mark a user (an unticked checkbox, "no").
+_NOT_SET = frozenset({"", "false", "0", "no", "n", "none", "null"})
+
+
+def _marks(value: object, wanted: str) -> bool:
+    """Whether a user's custom field value (text or a multi-select tuple) marks a 311 rep."""
+    items = value if isinstance(value, tuple) else (value,)
+    texts = [v for v in items if isinstance(v, str)]
+    if wanted:
+        return wanted in texts
+    return any(v not in _NOT_SET for v in texts)
 
 
 def _has_tag(tags: pd.Series, wanted: set[str]) -> pd.Series:
@@ -104,6 +127,13 @@ def apply_rules(
     t = tickets.reset_index(drop=True)
     t["is_winner"] = _latest_copies(t)
     channel = channels_of(t["contact_type"], lookup)
+    if rules.via_channels:
+        # No contact type: the channel the ticket came in by, as the profile maps it; the
+        # via value then stands for the contact type (the queue of the core row).
+        by_via = channels_of(t["via"], via_lookup(rules)).where(channel.isna(), None)
+        t["contact_type"] = t["contact_type"].where(by_via.isna(), t["via"])
+        channel = channel.where(by_via.isna(), by_via)
+        t["by_via"] = by_via.notna().to_numpy()
     t["channel"] = channel
     deleted = t["status"] == "deleted"
     merged = _has_tag(t["tags"], {"closed_by_merge"})
@@ -167,15 +197,15 @@ def rule_notes(
         f"{n_agent} tickets decided by the published rule (agent event), {n_fallback} by the CSV "
         "fallback rule (solved/closed or a reply).",
     ]
+    if "by_via" in decided:
+        n_via = int((decided["by_via"] & decided["is_winner"]).sum())
+        notes.append(
+            f"{n_via} tickets had no contact type and took their channel from via.channel "
+            "(tickets.via_channels)."
+        )
     if events is not None and not events.empty:
         lo, hi = events["created_utc"].min(), events["created_utc"].max()
-        if rules.agent_group_ids or rules.agent_tags:
-            who = "agents/admins in groups " + (
-                ", ".join(map(str, rules.agent_group_ids)) or "(none)"
-            )
-            who += " or tagged " + (", ".join(rules.agent_tags) or "(none)")
-        else:
-            who = "any agent or admin"
+        who = _who(rules)
         notes.append(
             f"Ticket events cover {lo:%Y-%m-%d %H:%M} to {hi:%Y-%m-%d %H:%M} UTC; tickets created "
             f"in that span count only with an event by a 311 representative ({who}; "
@@ -184,3 +214,15 @@ def rule_notes(
     else:
         notes.append("No Zendesk ticket events were loaded: every ticket used the fallback rule.")
     return notes
+
+
+def _who(rules: TicketRules) -> str:
+    """Who the profile takes for a 311 representative, in words."""
+    parts = []
+    if rules.agent_user_field:
+        value = repr(rules.agent_user_value) if rules.agent_user_value else "set"
+        parts.append(f"users whose custom field {rules.agent_user_field!r} is {value}")
+    if rules.agent_group_ids or rules.agent_tags:
+        who = "agents/admins in groups " + (", ".join(map(str, rules.agent_group_ids)) or "(none)")
+        parts.append(who + " or tagged " + (", ".join(rules.agent_tags) or "(none)"))
+    return " or ".join(parts) or "any agent or admin"

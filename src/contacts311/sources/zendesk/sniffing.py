@@ -6,6 +6,7 @@ import csv
 import re
 
 from contacts311.sources.zendesk.envelopes import PAGE_KEYS, STREAM_KINDS, record_kind
+from contacts311.sources.zendesk.lake_tables import table_kind
 
 __all__ = ["PAGE_KEYS", "first_keys", "record_kind", "sniff"]
 
@@ -30,19 +31,35 @@ def sniff(head: str) -> bool:
     Returns:
         True for a Support CSV export header (``ID``, ``Status``, ``Created at``, ``Updated at``);
         for JSON, NDJSON or pretty-printed JSON of tickets, ticket events, audits or users, bare
-        or as an array, API page, legacy export or pipeline-wrapped records.
+        or as an array, API page, legacy export or pipeline-wrapped records; and for the column
+        names of a data-lake table of those (a Parquet table's head, or a flattened CSV).
     """
     text = head.lstrip("\ufeff \t\r\n")
     if not text:
         return False
     if text[0] in "{[":
         return _sniff_json(text)
-    first_line = text.split("\n", 1)[0]
+    header = _header(text)
+    return {h.strip().lower() for h in header} >= _CSV_SNIFF or table_kind(header) is not None
+
+
+def flat_table(text: str) -> bool:
+    """Whether a CSV's header is a data-lake table's (``id,created_at,via_channel,...``).
+
+    The Support export's own header (``ID``, ``Status``, ``Created at``, ...) is not.
+    """
+    header = _header(text.lstrip("\ufeff \t\r\n"))
+    names = {h.strip().lower() for h in header}
+    return not names >= _CSV_SNIFF and table_kind(header) is not None
+
+
+def _header(text: str) -> list[str]:
+    """The cells of the first line (a Parquet table's head is its column names)."""
+    first_line = text.split("\n", 1)[0].rstrip("\r")
     try:
-        header = next(csv.reader([first_line]))
+        return next(csv.reader([first_line]))
     except (csv.Error, StopIteration):
-        return False
-    return {h.strip().lower() for h in header} >= _CSV_SNIFF
+        return []
 
 
 def _sniff_json(text: str) -> bool:
