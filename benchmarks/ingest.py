@@ -9,7 +9,9 @@ every one in its own process so its wall time and peak resident memory are its o
    then hashed for provenance while it is read);
 2. the same command with the read cache on in a fresh cache folder (``contacts311-cache``): a
    first run, which hashes the file *before* reading it, to look the cache up;
-3. a plain pandas script: ``read_csv`` + sort/``drop_duplicates`` + ``groupby`` per local day;
+3. a plain pandas script: ``read_csv`` + sort/``drop_duplicates`` + ``groupby`` per local day,
+   OUTBOUND contacts excluded (the generated records carry no ``InitialContactId``, so every
+   contact is a chain of its own and the transfer rule folds nothing);
 4. DuckDB running the same count as one SQL query over the same file;
 5. ``module``: ``contacts311.sources.amazon_connect.read`` alone (this tree), and
    ``module@REV``: the same call on the module as it was at commit REV (``--baseline``,
@@ -234,11 +236,12 @@ import sys
 import pandas as pd
 
 path, tz = sys.argv[1], sys.argv[2]
-df = pd.read_csv(path, usecols=["ContactId", "Channel", "InitiationTimestamp",
+df = pd.read_csv(path, usecols=["ContactId", "Channel", "InitiationMethod", "InitiationTimestamp",
                                "Agent.ConnectedToAgentTimestamp", "LastUpdateTimestamp"])
 df["LastUpdateTimestamp"] = pd.to_datetime(df["LastUpdateTimestamp"], utc=True)
 df = df.sort_values("LastUpdateTimestamp").drop_duplicates("ContactId", keep="last")
-df = df[(df["Channel"] == "VOICE") & df["Agent.ConnectedToAgentTimestamp"].notna()]
+df = df[(df["Channel"] == "VOICE") & (df["InitiationMethod"] != "OUTBOUND")
+        & df["Agent.ConnectedToAgentTimestamp"].notna()]
 day = pd.to_datetime(df["InitiationTimestamp"], utc=True).dt.tz_convert(tz).dt.strftime("%Y-%m-%d")
 for d, n in day.value_counts().sort_index().items():
     print(f"{d},{n}")
@@ -256,7 +259,8 @@ rows = con.sql(f'''
     FROM (
         SELECT ContactId,
                arg_max(InitiationTimestamp, LastUpdateTimestamp) AS init,
-               arg_max(Channel = 'VOICE' AND "Agent.ConnectedToAgentTimestamp" IS NOT NULL,
+               arg_max(Channel = 'VOICE' AND InitiationMethod <> 'OUTBOUND'
+                       AND "Agent.ConnectedToAgentTimestamp" IS NOT NULL,
                        LastUpdateTimestamp) AS answered
         FROM read_csv('{path}')
         GROUP BY ContactId
@@ -422,7 +426,8 @@ def run_size(n: int, workdir: Path, repeat: int = 1, baseline: Path | None = Non
         }
         for name, runs in samples.items()
     }
-    every = [r["totals"] for runs in samples.values() for r in runs]
+    # A baseline module (``module@REV``) is timed only: it counts by the rules of its commit.
+    every = [r["totals"] for n, runs in samples.items() if "@" not in n for r in runs]
     info["agree"] = len({json.dumps(t, sort_keys=True) for t in every}) == 1
     csv_path.unlink()
     shutil.rmtree(cache, ignore_errors=True)

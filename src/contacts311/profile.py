@@ -39,6 +39,9 @@ PHONE_FORMULAS = {
     "calls_offered": "SUM(Calls Offered): every call that reached the split/skill",
 }
 
+#: How contact records count a transferred call: once per resident's call, or once per leg.
+PHONE_COUNTS = ("contact", "leg")
+
 
 @dataclass
 class PhoneRules:
@@ -49,11 +52,14 @@ class PhoneRules:
             formula) or ``calls_offered``.
         skills: Skill/split names or numbers that count; empty means every skill in the export.
         exclude_skills: Skills never counted (e.g. a dispatch or test skill).
+        count: Contact-record sources (Amazon Connect): ``contact`` (default) counts a transferred
+            call once, on its first leg; ``leg`` counts every answered leg.
     """
 
     formula: str = "acd_calls"
     skills: list[str] = field(default_factory=list)
     exclude_skills: list[str] = field(default_factory=list)
+    count: str = "contact"
 
     def describe(self) -> str:
         """One sentence naming the rule in force."""
@@ -385,6 +391,11 @@ def _check(profile: Profile, path: Path) -> None:
         raise ProfileError(
             path,
             f"'phone.formula' must be one of {', '.join(PHONE_FORMULAS)}, got {profile.phone.formula!r}",
+        )
+    if profile.phone.count not in PHONE_COUNTS:
+        raise ProfileError(
+            path,
+            f"'phone.count' must be one of {', '.join(PHONE_COUNTS)}, got {profile.phone.count!r}",
         )
     if profile.population.year_of_period not in ("start", "end"):
         raise ProfileError(path, "'population.year_of_period' must be 'start' or 'end'")

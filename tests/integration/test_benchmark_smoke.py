@@ -64,7 +64,8 @@ def test_benchmark_quick_run_agrees(tmp_path):
     assert run["agree"] is True
     totals = {name: r["totals"] for name, r in run["results"].items()}
     assert {"contacts311", "contacts311-cache", "pandas", "duckdb", "module"} <= set(totals)
-    assert all(t == totals["contacts311"] for t in totals.values())
+    # A baseline module (module@REV) counts by the rules of its own commit: timed, not compared.
+    assert all(t == totals["contacts311"] for n, t in totals.items() if "@" not in n)
     # The generator puts 2% second deliveries and 10% unanswered voice calls in the file, so
     # the answered total must be well below the record count (and above zero).
     answered = sum(totals["contacts311"].values())

@@ -650,9 +650,9 @@ def _counting_reads(monkeypatch) -> list:
     reads = []
     real = ac._tally
 
-    def counted(con, scans, timezone):
+    def counted(con, scans, *rules):
         reads.append([s.path.name for s in scans])
-        return real(con, scans, timezone)
+        return real(con, scans, *rules)
 
     monkeypatch.setattr(ac, "_tally", counted)
     return reads
@@ -845,7 +845,7 @@ def test_a_jsonl_line_the_record_checks_cannot_explain_gets_the_engines_flags(
     path = tmp_path / "ctr.jsonl"
     bad = '{"ContactId": "x", "InitiationTimestamp": "2024-05-01 25:99"}'
     path.write_text("\n".join([*_jsonl(60), bad]) + "\n")
-    monkeypatch.setattr(ac, "_json_record_problem", lambda record: None)
+    monkeypatch.setattr(ac._errors, "json_record_problem", lambda record: None)
     with pytest.raises(InputError) as err:
         ac.read(_files(path), Profile())
     # The type checks find nothing; the count's own flags name the timestamp it could not read.

@@ -1,0 +1,99 @@
+"""The counting rule, as three DuckDB queries over one table of deduplicated legs.
+
+Every contact record read is, in this order:
+
+1. a ``duplicate`` when another copy of its ``ContactId`` has a later ``LastUpdateTimestamp``
+   (on a tie, the copy read first wins), across every file read; the survivors are *legs*;
+2. a ``transfer_leg`` when it is not the first leg of its chain: a transferred call gets a
+   new ``ContactId`` whose ``InitialContactId`` (else ``PreviousContactId``) names the chain.
+   The first leg is the one whose ``ContactId`` *is* the chain's id, else the earliest
+   ``InitiationTimestamp`` (then file, then line). Profile ``phone.count: leg`` makes every
+   leg a chain of its own, so nothing is folded;
+3. on its chain's first leg: ``not_voice`` when ``Channel`` is not ``VOICE``, ``outbound``
+   when ``InitiationMethod`` is ``OUTBOUND``, ``counted`` when any leg of the chain has an
+   ``Agent.ConnectedToAgentTimestamp``, else ``not_answered``.
+
+A counted chain counts on the local date (profile time zone) of its first leg's
+``InitiationTimestamp``, in that leg's file and queue. The intervals table (queue workload, for
+staffing) counts every voice leg that reached a queue, inbound or transferred.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+#: ``{records}`` is one ``SELECT`` per file (see ``_scan.select``), joined by ``UNION ALL``.
+LEGS = """
+CREATE OR REPLACE TEMP TABLE legs AS  -- one row per ContactId: its latest copy
+SELECT leg.*, copies_in, problems FROM (
+    SELECT arg_max({{'file': file, 'row': row, 'id': id, 'kind': kind, 'answered': answered,
+                     'queue': queue, 'initiated': initiated,
+                     'chain': CASE WHEN $per_leg THEN id ELSE root END}},
+                   {{'updated': coalesce(updated, '-infinity'), 'file': -file, 'row': -row}}) AS leg,
+           CASE WHEN count(*) > 1 THEN list(file) END AS copies_in,
+           count(*) FILTER (WHERE problem) AS problems
+    FROM ({records}) GROUP BY id)
+"""
+
+_LOCAL = "timezone($tz, to_timestamp(quarter * 900))"  # per UTC quarter hour: every zone
+# offset is a whole number of them, so converting quarters (not records) is exact and cheap.
+
+CHAINS = f"""
+WITH chains AS (  -- a resident's call: the legs of one chain, on its first leg
+    SELECT arg_min({{'file': file, 'queue': queue, 'kind': kind,
+                     'quarter': epoch_ms(initiated) // 900000}},
+                   {{'later': id <> chain, 'initiated': initiated, 'file': file, 'row': row}})
+               AS head,
+           bool_or(answered) AS answered
+    FROM legs GROUP BY chain
+), quarters AS (
+    SELECT head.file, head.queue, head.quarter,
+           CASE WHEN head.kind <> 'voice' THEN head.kind
+                WHEN answered THEN 'counted' ELSE 'not_answered' END AS class,
+           count(*) AS calls
+    FROM chains GROUP BY ALL
+)
+SELECT file, class, queue, local::DATE AS day, sum(calls)::BIGINT AS calls
+FROM (SELECT *, {_LOCAL} AS local FROM quarters) GROUP BY ALL
+"""
+
+INTERVALS = f"""
+WITH quarters AS (
+    SELECT epoch_ms(initiated) // 900000 AS quarter, queue, count(*) AS calls,
+           count(*) FILTER (WHERE answered) AS acd
+    FROM legs WHERE kind = 'voice' AND queue IS NOT NULL GROUP BY ALL
+)
+SELECT local::DATE AS day, (hour(local) * 60 + minute(local)) // $minutes * $minutes
+           AS interval_start, queue, sum(calls)::BIGINT AS calls, sum(acd)::BIGINT AS acd
+FROM (SELECT *, {_LOCAL} AS local FROM quarters) GROUP BY ALL
+"""
+
+#: Per file: records read (every copy, in the file it came from) and legs (winning copies).
+FILES = """
+SELECT file, sum(read)::BIGINT AS read, sum(legs)::BIGINT AS legs FROM (
+    SELECT unnest(copies_in) AS file, 1 AS read, 0 AS legs FROM legs WHERE copies_in IS NOT NULL
+    UNION ALL
+    SELECT file, count(*) FILTER (WHERE copies_in IS NULL), count(*) FROM legs GROUP BY file
+) GROUP BY file
+"""
+
+
+@dataclass
+class Tally:
+    """What the queries give: chains per file, class, queue and day; files; intervals."""
+
+    chains: pd.DataFrame  # file, class, queue, day, calls
+    files: pd.DataFrame  # file, read, legs
+    intervals: pd.DataFrame  # day, interval_start, queue, calls, acd
+
+
+def tally(con: duckdb.DuckDBPyConnection, timezone: str, minutes: int) -> Tally:
+    """Run the chain, file and interval queries over the ``legs`` table."""
+    return Tally(
+        chains=con.execute(CHAINS, {"tz": timezone}).df(),
+        files=con.execute(FILES).df(),
+        intervals=con.execute(INTERVALS, {"tz": timezone, "minutes": minutes}).df(),
+    )

@@ -1,0 +1,132 @@
+"""Amazon Connect: every shape a contact record arrives in; transfers folded into one call."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from contacts311 import sources
+from contacts311.profile import PhoneRules, Profile
+from contacts311.sources import amazon_connect as ac
+from contacts311.sources._base import read_head
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "amazon_connect"
+SHAPES = [
+    "ctr_array.json",
+    "ctr_array.json.gz",
+    "ctr_lines.jsonl",
+    "firehose-ctr-2024-05-01-00",
+    "firehose-ctr-2024-05-01-00.gz",
+    "ctr_dotted.csv",
+    "ctr_dotted.csv.gz",
+    "ctr_athena.csv",
+    "ctr_nested.parquet",
+    "ctr_flat.parquet",
+]
+
+# From the comments in make_fixtures.py (America/Los_Angeles): chain 1 on 30 Apr (General),
+# chain 3 on 1 May (its first leg's queue, General), contact 7 and the callback (contact 9).
+CHAINS = {("2024-04-30", "General"): 1, ("2024-05-01", "General"): 2, ("2024-05-01", "Callback"): 1}
+# rows read, counted, transfer_leg, outbound, not_voice, not_answered, duplicate
+CHAIN_LEDGER = (10, 4, 3, 1, 1, 0, 1)
+# Every answered leg: contacts 1 (30 Apr), 2 (Permits), 4 (Parking), 5 (Water), 7, 9.
+LEGS = {
+    ("2024-04-30", "General"): 1,
+    ("2024-05-01", "Permits"): 1,
+    ("2024-05-01", "Parking"): 1,
+    ("2024-05-01", "Water"): 1,
+    ("2024-05-01", "General"): 1,
+    ("2024-05-01", "Callback"): 1,
+}
+LEG_LEDGER = (10, 6, 0, 1, 1, 1, 1)
+
+
+def _read(name: str, count: str = "contact"):
+    path = DATA / name
+    return ac.read([SimpleNamespace(path=path, name=name)], Profile(phone=PhoneRules(count=count)))
+
+
+def _per_day(result) -> dict:
+    c = result.contacts
+    return {
+        (d.strftime("%Y-%m-%d"), q): int(n)
+        for d, q, n in zip(c["contact_date"], c["queue"], c["count"], strict=True)
+    }
+
+
+def _ledger(result) -> tuple:
+    frame = result.ledger.frame()
+    (rows,) = result.ledger.rows_read.values()
+
+    def pick(bucket, reason=None):
+        sel = frame[frame["bucket"] == bucket]
+        return int(sel[sel["reason"] == reason]["rows"].sum() if reason else sel["rows"].sum())
+
+    reasons = ("transfer_leg", "outbound", "not_voice", "not_answered")
+    return (rows, pick("counted"), *(pick("excluded", r) for r in reasons), pick("duplicate"))
+
+
+@pytest.mark.parametrize("name", SHAPES)
+def test_every_shape_counts_a_transferred_call_once(name):
+    result = _read(name)
+    assert _per_day(result) == CHAINS
+    assert _ledger(result) == CHAIN_LEDGER
+    assert result.ledger.unbalanced() == []
+    assert "5550142" not in result.contacts.to_csv() + result.tables["intervals"].to_csv()
+
+
+@pytest.mark.parametrize("name", ["ctr_array.json", "ctr_athena.csv", "ctr_nested.parquet"])
+def test_count_leg_counts_every_answered_leg(name):
+    result = _read(name, count="leg")
+    assert _per_day(result) == LEGS
+    assert _ledger(result) == LEG_LEDGER
+
+
+@pytest.mark.parametrize("name", SHAPES)
+def test_every_shape_is_recognised(name):
+    assert sources.sniff(read_head(DATA / name)) == "amazon_connect"
+
+
+def test_a_single_pretty_printed_record():
+    result = _read("ctr_single_record.json")
+    assert _per_day(result) == {("2024-05-01", "Callback"): 1}
+    assert _ledger(result) == (1, 1, 0, 0, 0, 0, 0)
+
+
+def test_intervals_count_every_voice_leg_that_reached_a_queue():
+    # Inbound and transferred legs (not the outbound call, not the chat): 13:00 Callback,
+    # 12:00 General (contact 7), 10:00 General (3, unanswered), Parking (4) and Water (5);
+    # 00:00 Permits (2) on 1 May and 23:30 General (1) on 30 Apr.
+    intervals = _read("ctr_lines.jsonl").tables["intervals"]
+    got = {
+        (r.contact_date.strftime("%m-%d"), int(r.interval_start), r.queue): (
+            int(r.calls_offered),
+            int(r.acd_calls),
+        )
+        for r in intervals.itertuples()
+    }
+    assert got == {
+        ("04-30", 1410, "General"): (1, 1),
+        ("05-01", 0, "Permits"): (1, 1),
+        ("05-01", 600, "General"): (1, 0),
+        ("05-01", 600, "Parking"): (1, 1),
+        ("05-01", 600, "Water"): (1, 1),
+        ("05-01", 720, "General"): (1, 1),
+        ("05-01", 780, "Callback"): (1, 1),
+    }
+
+
+def test_the_chain_counts_in_the_file_of_its_first_leg(tmp_path):
+    lines = (DATA / "ctr_lines.jsonl").read_text().splitlines()
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    a.write_text("\n".join(lines[:1]) + "\n")  # contact 1 only
+    b.write_text("\n".join(lines[1:]) + "\n")  # its transfer leg and the rest
+    files = [SimpleNamespace(path=p, name=p.name) for p in (b, a)]
+    result = ac.read(files, Profile())
+    per_file = result.contacts.groupby("source_file")["count"].sum().to_dict()
+    assert per_file == {"a.jsonl": 1, "b.jsonl": 3}
+    frame = result.ledger.frame()
+    legs = frame[frame["reason"] == "transfer_leg"].set_index("source_file")["rows"]
+    assert legs.to_dict() == {"b.jsonl": 3}  # a.jsonl folded nothing (no zero rows)
