@@ -11,7 +11,7 @@ from collections import defaultdict
 
 import pandas as pd
 
-__all__ = ["BUCKETS", "LEDGER_COLUMNS", "LedgerBuilder", "ledger_wide"]
+__all__ = ["BUCKETS", "LEDGER_COLUMNS", "LedgerBuilder", "ledger_wide", "uncounted_reasons"]
 
 BUCKETS = ("counted", "excluded", "duplicate")
 LEDGER_COLUMNS = ["source_file", "format", "bucket", "reason", "rows", "contacts"]
@@ -135,3 +135,19 @@ def ledger_wide(ledger: pd.DataFrame) -> pd.DataFrame:
         out[f"excluded_{reason}"] = part.groupby(["source_file", "format"])["rows"].sum()
     out = out.fillna(0).astype("int64").reset_index()
     return out
+
+
+def uncounted_reasons(ledger: pd.DataFrame) -> list[tuple[str, int]]:
+    """Rows that gave no contact, by reason, most rows first (ties by reason).
+
+    Excluded and duplicate rows under their reason; counted rows whose count was 0 under
+    ``count_zero``. What a run that counted nothing says about where its rows went.
+    """
+    if ledger.empty:
+        return []
+    zero = (ledger["bucket"] == "counted") & (ledger["contacts"] == 0)
+    rows = ledger[(ledger["bucket"] != "counted") | zero]
+    reasons = rows["reason"].astype(str).where(rows["bucket"] != "counted", "count_zero")
+    per = rows["rows"].groupby(reasons).sum()
+    per = per[per > 0]
+    return sorted(((str(r), int(n)) for r, n in per.items()), key=lambda rn: (-rn[1], rn[0]))

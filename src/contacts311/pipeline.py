@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from contacts311 import sources
+from contacts311 import sources, wording
 from contacts311._package import code_digest
-from contacts311.errors import warn_input
+from contacts311.errors import InputWarning, warn_input
 from contacts311.inputs import (
     InputFile,
     cache_dir,
@@ -28,7 +28,7 @@ from contacts311.inputs import (
     remember_cached,
     sha256_future,
 )
-from contacts311.ledger import LEDGER_COLUMNS
+from contacts311.ledger import LEDGER_COLUMNS, uncounted_reasons
 from contacts311.profile import Profile, resolve_profile
 from contacts311.remote import local_copy
 from contacts311.schema import empty_contacts, validate_contacts
@@ -337,7 +337,16 @@ def load(
         columns=parts.columns,
         profile=prof,
     )
+    _warn_if_nothing_counted(data.ledger)
     return fill_population(data, bundled_population)
+
+
+def _warn_if_nothing_counted(ledger: pd.DataFrame) -> None:
+    """Warn when rows were read but none gave a contact, naming the main exclusion reasons."""
+    rows = int(ledger["rows"].sum())
+    if rows and not int(ledger.loc[ledger["bucket"] == "counted", "contacts"].sum()):
+        sentence = wording.nothing_counted_sentence(rows, uncounted_reasons(ledger))
+        warnings.warn(sentence, InputWarning, stacklevel=3)
 
 
 def _read_formats(

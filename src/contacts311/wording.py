@@ -25,6 +25,8 @@ __all__ = [
     "average_growth_note",
     "headline_statement",
     "missing_population_note",
+    "nothing_counted_note",
+    "nothing_counted_sentence",
     "plan_alignment_statement",
     "plan_title",
     "population_index_title",
@@ -184,6 +186,43 @@ GROWTH_METHODS = {
 }
 
 NO_CONTACTS_NOTE = "No contacts were read, so there are no periods."
+
+
+# Ledger reasons are named as the ledger names them, except the counted rows that gave no contact.
+_REASON_WORDS = {"count_zero": "with a count of 0"}
+
+
+def nothing_counted_sentence(
+    rows_read: int, reasons: Sequence[tuple[str, int]], shown: int = 3
+) -> str:
+    """Rows were read but none counted: how many, and the main reasons they were left out.
+
+    Args:
+        rows_read: Rows read from the exports.
+        reasons: ``(ledger reason, rows)``, most rows first
+            (:func:`~contacts311.ledger.uncounted_reasons`).
+        shown: How many reasons to name; the others are summed.
+
+    Examples:
+        >>> nothing_counted_sentence(1204, [("not_answered", 1100), ("outbound", 104)])
+        'read 1,204 rows but counted none: 1,100 not_answered, 104 outbound'
+    """
+    parts = [f"{n:,} {_REASON_WORDS.get(reason, reason)}" for reason, n in reasons[:shown]]
+    rest = reasons[shown:]
+    if rest:
+        others = "reason" if len(rest) == 1 else "reasons"
+        parts.append(f"{sum(n for _, n in rest):,} for {len(rest)} other {others}")
+    noun = "row" if rows_read == 1 else "rows"
+    said = f"read {rows_read:,} {noun} but counted none"
+    return f"{said}: {', '.join(parts)}" if parts else said
+
+
+def nothing_counted_note(rows_read: int, reasons: Sequence[tuple[str, int]]) -> str:
+    """:func:`nothing_counted_sentence` as a report note, for the summary that has no periods."""
+    sentence = nothing_counted_sentence(rows_read, reasons)
+    return f"{sentence[0].upper()}{sentence[1:]}, so there are no periods (see the ledger)."
+
+
 PARTIAL_PERIODS_NOTE = (
     "Partial periods (not ended or with a month missing) are not compared with complete ones."
 )

@@ -184,3 +184,25 @@ def test_sample_summary_matches_ground_truth(capsys):
     )  # the published figures
     assert by_fy[2025]["yoy_growth_pct"] == round((226774 - 181798) / 181798 * 100, 2)
     assert out["periods"][-1]["is_partial"] is True
+
+
+def test_rows_read_but_none_counted_warn_and_summary_says_why(tmp_path, capsys):
+    folder = tmp_path / "reference_only"
+    folder.mkdir()
+    (folder / "population.csv").write_text(
+        "year,population,source\n2022,800000,test\n2023,808000,test\n", encoding="utf-8"
+    )
+    (folder / "events.csv").write_text(
+        "date,end_date,label\n2024-01-13,2024-01-17,Winter storm\n", encoding="utf-8"
+    )
+    assert main(["summary", str(folder), "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    warning = "contacts311: warning: read 3 rows but counted none: 3 supporting_record"
+    assert warning in captured.err.splitlines()
+    notes = json.loads(captured.out)["notes"]
+    assert "Read 3 rows but counted none: 3 supporting_record, so there are no periods" in (
+        " ".join(notes)
+    )
+    assert not any("No contacts were read" in n for n in notes)
+    assert main(["totals", str(folder)]) == 0
+    assert warning in capsys.readouterr().err.splitlines()

@@ -1,6 +1,6 @@
 import pytest
 
-from contacts311.ledger import LedgerBuilder, ledger_wide
+from contacts311.ledger import LedgerBuilder, ledger_wide, uncounted_reasons
 
 
 def test_buckets_balance_and_wide_view():
@@ -42,3 +42,22 @@ def test_empty_file_still_listed():
 def test_unknown_bucket_rejected():
     with pytest.raises(ValueError):
         LedgerBuilder("x").add("f", "lost", "", 1)
+
+
+def test_uncounted_reasons_most_rows_first_with_zero_count_rows():
+    led = LedgerBuilder("amazon_connect")
+    led.read("a.json", 10)
+    led.add("a.json", "excluded", "not_answered", 6)
+    led.add("a.json", "excluded", "outbound", 2)
+    led.add("a.json", "duplicate", "same_contact_id", 1)
+    led.add("a.json", "counted", "", 1, contacts=0)  # counted, but it gave 0 contacts
+    led.read("b.json", 3)
+    led.add("b.json", "excluded", "outbound", 1)
+    led.add("b.json", "counted", "", 2, contacts=2)  # counted contacts are not reasons
+    assert uncounted_reasons(led.frame()) == [
+        ("not_answered", 6),
+        ("outbound", 3),
+        ("count_zero", 1),
+        ("same_contact_id", 1),
+    ]
+    assert uncounted_reasons(LedgerBuilder("x").frame()) == []

@@ -1,5 +1,6 @@
 """The headline figures as plain data (contacts311.measures.summary)."""
 
+import dataclasses
 import datetime as dt
 
 import pandas as pd
@@ -86,3 +87,26 @@ def test_summary_falls_back_to_bundled_census_figures():
     s2 = summary(fill_population(other), as_of=dt.date(2025, 1, 1))
     assert s2["periods"][0]["population"] is None
     assert any("06075" in n for n in s2["notes"])
+
+
+def test_summary_without_contacts_says_whether_rows_were_read():
+    empty = _contacts([])
+    nothing = summary(_dataset(empty, {}))
+    assert nothing["periods"] == []
+    assert nothing["notes"] == ["No contacts were read, so there are no periods."]
+    ledger = pd.DataFrame(
+        {
+            "source_file": ["ctr.json", "ctr.json"],
+            "format": ["amazon_connect"] * 2,
+            "bucket": ["excluded", "excluded"],
+            "reason": ["outbound", "not_answered"],
+            "rows": [104, 1100],
+            "contacts": [0, 0],
+        }
+    )
+    read = summary(dataclasses.replace(_dataset(empty, {}), ledger=ledger))
+    assert read["periods"] == []
+    assert read["notes"] == [
+        "Read 1,204 rows but counted none: 1,100 not_answered, 104 outbound, so there are no "
+        "periods (see the ledger)."
+    ]

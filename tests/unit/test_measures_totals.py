@@ -104,3 +104,48 @@ def test_headline_figure_on_tiny_data():
     empty = _channel_totals([]).iloc[0:0]
     assert headline_figure(empty)["period"] is None
     assert channel_shares(empty).empty
+
+
+@pytest.mark.parametrize("basis", ["fiscal", "calendar", "month", "quarter", "week"])
+def test_period_totals_has_the_same_columns_for_every_basis(basis):
+    contacts = pd.DataFrame(
+        {
+            "contact_date": pd.to_datetime(["2024-03-01", "2024-03-31"]),
+            "channel": ["phone", "email"],
+            "count": [3, 4],
+        }
+    )
+    table = period_totals(contacts, basis=basis, as_of=dt.date(2030, 1, 1))
+    assert list(table.columns) == [
+        "period",
+        "start",
+        "end",
+        "is_partial",
+        "phone",
+        "email",
+        "total",
+    ]
+    assert table["total"].sum() == 7
+
+
+def test_period_totals_by_month_and_iso_week_hand_computed():
+    contacts = pd.DataFrame(
+        {
+            # Sun 31 Mar 2024 ends 2024-W13; Mon 1 Apr starts 2024-W14; data end Tue 2 Apr.
+            "contact_date": pd.to_datetime(
+                ["2024-03-25", "2024-03-31", "2024-04-01", "2024-04-02"]
+            ),
+            "channel": ["phone", "email", "phone", "phone"],
+            "count": [10, 2, 5, 1],
+        }
+    )
+    months = period_totals(contacts, basis="month", as_of=dt.date(2030, 1, 1))
+    assert list(months["period"]) == ["2024-03", "2024-04"]
+    assert list(months["total"]) == [12, 6]
+    # March is covered only from the 25th: it starts before the data. April ends after them.
+    assert list(months["is_partial"]) == [True, True]
+    weeks = period_totals(contacts, basis="week", as_of=dt.date(2030, 1, 1))
+    assert list(weeks["period"]) == ["2024-W13", "2024-W14"]
+    assert list(weeks["phone"]) == [10, 6]
+    assert list(weeks["email"]) == [2, 0]
+    assert list(weeks["is_partial"]) == [False, True]

@@ -47,3 +47,22 @@ def test_fill_population_keeps_an_exports_own_table_and_notes_nothing():
     filled = fill_population(data)
     assert filled.tables["population"] is own
     assert filled.population_note is None
+
+
+def test_a_load_that_counts_nothing_warns_with_the_reasons(tmp_path):
+    import warnings
+
+    import pytest
+
+    from contacts311.errors import InputWarning
+
+    # Two answered-call cells of 0: read and counted, but no contact.
+    (tmp_path / "hsplit.csv").write_text(
+        "row_date,split,acdcalls,abncalls\n2024-01-05,1,0,7\n2024-01-06,1,0,3\n"
+    )
+    with pytest.warns(InputWarning, match=r"^read 2 rows but counted none: 2 with a count of 0$"):
+        load(tmp_path, cache=False)
+    (tmp_path / "hsplit.csv").write_text("row_date,split,acdcalls,abncalls\n2024-01-05,1,4,0\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InputWarning)
+        assert int(load(tmp_path, cache=False).contacts["count"].sum()) == 4

@@ -11,13 +11,14 @@ from hypothesis import strategies as st
 
 from contacts311.sample.dates import fy_end_year, open_days
 from contacts311.sample.volumes import (
-    WEBFORM_PERCENT_FIRST_FY,
-    WEBFORM_PERCENT_MAX,
-    WEBFORM_PERCENT_PER_YEAR,
+    CHANNELS,
+    EMAIL_PERCENT_MIN,
+    IN_PERSON_PERCENT,
+    PHONE_PERCENT_MIN,
     allocate_largest_remainder,
+    channel_percents,
     daily_targets,
     monthly_targets,
-    webform_percent,
 )
 
 D = dt.date
@@ -54,10 +55,16 @@ def test_zero_weights_get_nothing_and_zero_total_is_all_zero():
 
 
 def test_march_2024_email_webform_split():
-    # FY 2023-24 is the fourth fiscal year: webform has 30 + 3 * 7 = 51% of the 1,634 email +
-    # webform contacts, quotas 800.66 and 833.34 -> 801 and 833.
-    assert webform_percent(2024) == 51
-    assert allocate_largest_remainder(1634, [49, 51]) == [801, 833]
+    # FY 2023-24 is the fourth fiscal year: e-mail has 6 - 3 * 0.5 = 4.5%, webform
+    # 100 - (88 - 3 * 1.2) - 4.5 - 4 = 7.1%; the 1,634 e-mail and webform contacts split 4.5:7.1,
+    # quotas 633.88 and 1,000.12 -> 634 and 1,000.
+    assert channel_percents(2024) == {
+        "phone": 84.4,
+        "email": 4.5,
+        "webform": 7.1,
+        "in_person": 4.0,
+    }
+    assert allocate_largest_remainder(1634, [4.5, 7.1]) == [634, 1000]
 
 
 @pytest.mark.parametrize(
@@ -116,8 +123,8 @@ def test_march_2024_by_channel(targets):
     for (d, ch), n in counted.items():
         if (d.year, d.month) == (2024, 3):
             by_channel[ch] = by_channel.get(ch, 0) + n
-    # The bulletin: phone 12,698; email + webform 1,634 (split 49:51 as above); walk-in 642.
-    assert by_channel == {"phone": 12_698, "email": 801, "webform": 833, "in_person": 642}
+    # The bulletin: phone 12,698; email + webform 1,634 (split 4.5:7.1 as above); walk-in 642.
+    assert by_channel == {"phone": 12_698, "email": 634, "webform": 1_000, "in_person": 642}
 
 
 def test_front_desk_closed_on_weekends_and_nothing_on_closed_days(targets):
@@ -151,12 +158,21 @@ def test_gap_days_log_far_fewer_and_record_the_missed(targets):
 # ------------------------------------------------------------------ channel mix
 
 
-def test_webform_percent_grows_by_the_step_from_the_first_year_up_to_the_cap():
-    assert webform_percent(2021) == WEBFORM_PERCENT_FIRST_FY
-    for fy in range(2021, 2040):
-        step = webform_percent(fy + 1) - webform_percent(fy)
-        assert step == WEBFORM_PERCENT_PER_YEAR or webform_percent(fy + 1) == WEBFORM_PERCENT_MAX
-        assert 0 < webform_percent(fy) <= WEBFORM_PERCENT_MAX < 100
+def test_channel_percents_add_up_and_phone_and_email_lose_points_to_their_floors():
+    for fy in range(2021, 2060):
+        percents = channel_percents(fy)
+        assert list(percents) == list(CHANNELS)
+        assert sum(percents.values()) == pytest.approx(100)
+        assert percents["in_person"] == IN_PERSON_PERCENT
+        assert percents["phone"] >= PHONE_PERCENT_MIN and percents["email"] >= EMAIL_PERCENT_MIN
+        after = channel_percents(fy + 1)
+        assert after["phone"] <= percents["phone"] and after["email"] <= percents["email"]
+        # Webform gains what the others lose, until both are at their floors.
+        assert after["webform"] > percents["webform"] or (
+            after["phone"] == PHONE_PERCENT_MIN and after["email"] == EMAIL_PERCENT_MIN
+        )
+    assert channel_percents(2060)["phone"] == PHONE_PERCENT_MIN
+    assert channel_percents(2060)["email"] == EMAIL_PERCENT_MIN
 
 
 @pytest.fixture(scope="module")
@@ -173,20 +189,22 @@ def shares_by_fy():
     }
 
 
-def test_webform_share_rises_and_email_share_falls_every_fiscal_year(shares_by_fy):
+def test_webform_share_rises_and_phone_and_email_shares_fall_every_fiscal_year(shares_by_fy):
     years = list(shares_by_fy)
     assert years == list(range(2021, 2027))
     for before, after in itertools.pairwise(years):
         assert shares_by_fy[after]["webform"] > shares_by_fy[before]["webform"]
         assert shares_by_fy[after]["email"] < shares_by_fy[before]["email"]
+        assert shares_by_fy[after]["phone"] < shares_by_fy[before]["phone"]
+    # Webform passes e-mail in FY 2022-23 (5.4% against 5.0%).
+    assert shares_by_fy[2022]["webform"] < shares_by_fy[2022]["email"]
+    assert shares_by_fy[2023]["webform"] > shares_by_fy[2023]["email"]
 
 
-def test_email_and_webform_split_by_the_year_s_webform_percent(shares_by_fy):
+def test_each_fiscal_year_is_split_by_its_channel_percents(shares_by_fy):
     for fy, share in shares_by_fy.items():
-        written = share["email"] + share["webform"]
-        # Each month is split by largest remainder: a year is off by at most a contact a month.
-        assert share["webform"] / written * 100 == pytest.approx(webform_percent(fy), abs=0.5)
-        # Phone and in person keep their shares; only e-mail and webform trade places.
-        assert share["phone"] == pytest.approx(0.85, abs=0.001)
-        assert share["in_person"] == pytest.approx(0.04, abs=0.001)
-        assert written == pytest.approx(0.11, abs=0.001)
+        percents = channel_percents(fy)
+        for channel in CHANNELS:
+            # Each month is split by largest remainder (a contact at most per channel and
+            # month); March 2024 is the bulletin's own split, off the mix by under 0.1 points.
+            assert share[channel] * 100 == pytest.approx(percents[channel], abs=0.1)

@@ -146,3 +146,20 @@ def test_undercount_sentence_when_nothing_was_missed():
     contacts = pd.DataFrame({"contact_date": days, "channel": "email", "count": counts})
     table = undercount(contacts, channels=("email", "in_person"))
     assert "no sign of missed" in undercount_sentence(table)
+
+
+def test_nothing_counted_sentence_names_the_main_reasons_and_sums_the_rest():
+    reasons = [("not_answered", 1100), ("outbound", 100), ("merged", 3), ("spam_or_test", 1)]
+    assert wording.nothing_counted_sentence(1204, reasons[:2]) == (
+        "read 1,204 rows but counted none: 1,100 not_answered, 100 outbound"
+    )
+    assert wording.nothing_counted_sentence(1204, reasons, shown=2) == (
+        "read 1,204 rows but counted none: 1,100 not_answered, 100 outbound, 4 for 2 other reasons"
+    )
+    assert wording.nothing_counted_sentence(1, [("count_zero", 1)]) == (
+        "read 1 row but counted none: 1 with a count of 0"
+    )
+    assert wording.nothing_counted_note(3, [("supporting_record", 3)]) == (
+        "Read 3 rows but counted none: 3 supporting_record, so there are no periods "
+        "(see the ledger)."
+    )

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from contacts311 import wording
+from contacts311.ledger import uncounted_reasons
 from contacts311.measures._json import json_number
 from contacts311.measures.growth import average_growth, growth_table, partial_period_comparison
 from contacts311.measures.plan import plan_alignment, plan_comparison
@@ -54,7 +55,7 @@ def summary(dataset: Any, as_of: dt.date | None = None, style: str = "fy") -> di
             "periods": [],
             "average_growth": _rounded_average(avg),
             "population_growth": None,
-            "notes": [wording.NO_CONTACTS_NOTE],
+            "notes": [_no_periods_note(dataset.ledger)],
         }
     comparison, pop_summary, pop_notes = _population_figures(dataset, totals)
     plan, plan_notes = _plan_figures(dataset, totals)
@@ -65,6 +66,14 @@ def summary(dataset: Any, as_of: dt.date | None = None, style: str = "fy") -> di
         "population_growth": _rounded_population(pop_summary),
         "notes": pop_notes + plan_notes + growth_notes,
     }
+
+
+def _no_periods_note(ledger: pd.DataFrame) -> str:
+    """Why there are no periods: nothing was read, or rows were read and none counted."""
+    rows = int(ledger["rows"].sum()) if not ledger.empty else 0
+    if not rows:
+        return wording.NO_CONTACTS_NOTE
+    return wording.nothing_counted_note(rows, uncounted_reasons(ledger))
 
 
 def _population_figures(

@@ -14,6 +14,11 @@ import pandas as pd
 
 from contacts311 import wording
 from contacts311.calendar import assign_periods, periods_table
+from contacts311.measures.short_periods import (
+    SHORT_BASES,
+    assign_short_periods,
+    short_periods_table,
+)
 from contacts311.schema import order_channels
 
 __all__ = ["channel_columns", "channel_shares", "headline_figure", "period_totals"]
@@ -33,21 +38,31 @@ def period_totals(
 ) -> pd.DataFrame:
     """Contacts per period and channel, with the total.
 
+    Every basis gives the same columns, so a JSON or CSV reader needs no case per basis.
+
     Args:
         contacts: The core contacts table.
-        basis: ``fiscal`` or ``calendar``.
-        start_month: First month of the fiscal year.
+        basis: ``fiscal`` or ``calendar`` years, or ``month``, ``quarter`` (calendar quarters)
+            or ``week`` (ISO weeks, Monday to Sunday): see
+            :mod:`~contacts311.measures.short_periods` for their labels and partial rule.
+        start_month: First month of the fiscal year (fiscal years only).
         as_of: Periods ending after this date are partial (default: today).
-        style: Period labels, ``fy`` (``FY 2023-24``) or ``ending-year`` (``2024``).
+        style: Year labels, ``fy`` (``FY 2023-24``) or ``ending-year`` (``2024``); months,
+            quarters and weeks have one label each (``2024-03``, ``2024-Q1``, ``2024-W05``).
 
     Returns:
         Columns ``period``, ``start``, ``end``, ``is_partial``, one per channel present, ``total``.
     """
     if contacts.empty:
         return pd.DataFrame(columns=["period", "start", "end", "is_partial", "total"])
-    periods = periods_table(contacts, basis, start_month, as_of, style)
+    if basis in SHORT_BASES:
+        periods = short_periods_table(contacts, basis, as_of)
+        keys = assign_short_periods(contacts["contact_date"], basis)
+    else:
+        periods = periods_table(contacts, basis, start_month, as_of, style)
+        keys = assign_periods(contacts["contact_date"], basis, start_month)
     channels = channel_columns(contacts["channel"].unique())
-    keyed = contacts.assign(period_key=assign_periods(contacts["contact_date"], basis, start_month))
+    keyed = contacts.assign(period_key=keys)
     wide = keyed.pivot_table(
         index="period_key", columns="channel", values="count", aggfunc="sum", fill_value=0
     )

@@ -11,8 +11,8 @@ Every name, e-mail address and phone number is fake (``example.org``, ``(503) 55
 
 Counted totals are calibrated to the published PDX 311 figures (FY 2023-24 = 181,798,
 FY 2024-25 = 226,774 and the monthly figures of the City's bulletins;
-:mod:`~contacts311.sample.volumes`, where webform's share of the e-mail and webform contacts
-grows each fiscal year while e-mail's falls) and written to ``_truth/ground_truth.csv``, with
+:mod:`~contacts311.sample.volumes`, where webform's share of the contacts grows each fiscal
+year while phone's and e-mail's fall) and written to ``_truth/ground_truth.csv``, with
 the expected ledger per file and the contacts the manual tracking "missed"
 (:mod:`~contacts311.sample.truth`).
 The same seed and end date always give byte-identical files (:func:`write_sample`).

@@ -19,9 +19,12 @@ from contacts311.sample.reference import write_reference
 from contacts311.sample.tickets import make_tickets
 from contacts311.sample.truth import write_truth
 from contacts311.sample.volumes import (
-    WEBFORM_PERCENT_FIRST_FY,
-    WEBFORM_PERCENT_MAX,
-    WEBFORM_PERCENT_PER_YEAR,
+    EMAIL_PERCENT_FIRST_FY,
+    EMAIL_POINTS_PER_YEAR,
+    IN_PERSON_PERCENT,
+    PHONE_PERCENT_FIRST_FY,
+    PHONE_POINTS_PER_YEAR,
+    channel_percents,
     daily_targets,
 )
 from contacts311.sample.writer import SampleWriter
@@ -62,11 +65,10 @@ end date {end}). No real resident appears in it; names, e-mail addresses (`examp
 phone numbers (`(503) 555-01xx`) are fake. Counted totals are calibrated to the figures PDX 311
 published (FY 2023-24 = 181,798; FY 2024-25 = 226,774; the monthly bulletins).
 
-Channel mix: phone is 85% and in person 4% of every month's contacts; e-mail and webform share
-the other 11%, and webform's part of that grows from {web_first}% in FY 2020-21 by {web_step} points
-each fiscal year (at most {web_max}%), so e-mail's share falls as webform's rises
-(`WEBFORM_PERCENT_FIRST_FY`, `WEBFORM_PERCENT_PER_YEAR`, `WEBFORM_PERCENT_MAX` in
-`contacts311.sample.volumes`).
+Channel mix: residents move from the phone and e-mail to the web forms. Phone has {phone}% of the
+contacts in FY 2020-21 and loses {phone_step} points each fiscal year, e-mail has {email}% and loses
+{email_step} points a year, in person keeps {in_person}% and webform has the rest: {web_first}% in
+FY 2020-21, {web_last}% in FY 2025-26 (`channel_percents` in `contacts311.sample.volumes`).
 
 | folder | what |
 | --- | --- |
@@ -125,9 +127,13 @@ def _readme(seed: int, end_date: dt.date) -> str:
     return _README.format(
         seed=seed,
         end=end_date.isoformat(),
-        web_first=WEBFORM_PERCENT_FIRST_FY,
-        web_step=WEBFORM_PERCENT_PER_YEAR,
-        web_max=WEBFORM_PERCENT_MAX,
+        phone=f"{PHONE_PERCENT_FIRST_FY:g}",
+        phone_step=f"{PHONE_POINTS_PER_YEAR:g}",
+        email=f"{EMAIL_PERCENT_FIRST_FY:g}",
+        email_step=f"{EMAIL_POINTS_PER_YEAR:g}",
+        in_person=f"{IN_PERSON_PERCENT:g}",
+        web_first=f"{channel_percents(2021)['webform']:g}",
+        web_last=f"{channel_percents(2026)['webform']:g}",
     )
 
 

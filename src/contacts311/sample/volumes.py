@@ -1,11 +1,14 @@
 """How many contacts the sample counts: per month (calibrated), per channel, per day.
 
-Each month's calibrated total is split into channels: phone 85% and in person 4% throughout,
-e-mail and webform 11% together. The split between those two shifts by fiscal year, as
-residents move from e-mail to the web forms: webform's share of the e-mail and webform
-contacts is :data:`WEBFORM_PERCENT_FIRST_FY` in FY 2020-21 and grows by
-:data:`WEBFORM_PERCENT_PER_YEAR` points a year, up to :data:`WEBFORM_PERCENT_MAX`
-(:func:`webform_percent`). Totals per month, and so per fiscal year, stay calibrated.
+Each month's calibrated total is split into channels by its fiscal year's mix
+(:func:`channel_percents`), which shifts as residents move from the phone and e-mail to the web
+forms: phone has :data:`PHONE_PERCENT_FIRST_FY` percent of the contacts in FY 2020-21 and loses
+:data:`PHONE_POINTS_PER_YEAR` points a year, e-mail :data:`EMAIL_PERCENT_FIRST_FY` percent
+losing :data:`EMAIL_POINTS_PER_YEAR` points a year, in person keeps
+:data:`IN_PERSON_PERCENT` percent and webform has the rest (2% in FY 2020-21, 10.5% in
+FY 2025-26). FY 2023-24's mix (84.4% phone, 11.6% e-mail and webform) is close to the City's
+March 2024 bulletin, which the sample reproduces exactly. Totals per month, and so per fiscal
+year, stay calibrated.
 """
 
 from __future__ import annotations
@@ -19,15 +22,20 @@ from collections.abc import Sequence
 from contacts311.sample.dates import START_DATE, fy_end_year, month_end, month_iter, open_days
 
 CHANNELS = ("phone", "email", "webform", "in_person")
-# Phone, e-mail, webform, in person. The e-mail and webform parts are pooled, then re-split by
-# the fiscal year's webform share: so phone and in person keep exactly these four-way parts.
-_CHANNEL_SHARES = (0.85, 0.07, 0.04, 0.04)
-#: Webform's share (percent) of the e-mail and webform contacts in FY 2020-21.
-WEBFORM_PERCENT_FIRST_FY = 30
-#: Percentage points webform's share gains each fiscal year after FY 2020-21.
-WEBFORM_PERCENT_PER_YEAR = 7
-#: Webform's share never exceeds this percent (e-mail never quite disappears).
-WEBFORM_PERCENT_MAX = 90
+#: Phone's percent of the contacts in FY 2020-21.
+PHONE_PERCENT_FIRST_FY = 88.0
+#: Percentage points phone's share loses each fiscal year after FY 2020-21 ...
+PHONE_POINTS_PER_YEAR = 1.2
+#: ... down to this percent at least.
+PHONE_PERCENT_MIN = 60.0
+#: E-mail's percent of the contacts in FY 2020-21.
+EMAIL_PERCENT_FIRST_FY = 6.0
+#: Percentage points e-mail's share loses each fiscal year after FY 2020-21 ...
+EMAIL_POINTS_PER_YEAR = 0.5
+#: ... down to this percent at least (e-mail never quite disappears).
+EMAIL_PERCENT_MIN = 1.0
+#: In person's percent of the contacts, every fiscal year.
+IN_PERSON_PERCENT = 4.0
 # Monday..Sunday; weekends are quieter once they are open at all.
 _WEEKDAY_WEIGHTS = (1.2, 1.1, 1.05, 1.0, 0.9, 0.45, 0.35)
 # January is index 0. Mild seasonality: the holidays are quiet, late spring is busy.
@@ -149,34 +157,41 @@ def monthly_targets(end_date: dt.date) -> dict[tuple[int, int], int]:
     return {ym: targets[ym] for ym in months if ym <= last}
 
 
-def webform_percent(fy_end: int) -> int:
-    """Webform's share, in percent, of a fiscal year's e-mail and webform contacts.
+def channel_percents(fy_end: int) -> dict[str, float]:
+    """Each channel's percent of a fiscal year's contacts (one decimal; they add up to 100).
 
     Args:
         fy_end: The fiscal year, by the calendar year it ends in (2021 is FY 2020-21).
 
     Returns:
-        :data:`WEBFORM_PERCENT_FIRST_FY` plus :data:`WEBFORM_PERCENT_PER_YEAR` for each year
-        after FY 2020-21, at most :data:`WEBFORM_PERCENT_MAX`.
+        ``{"phone", "email", "webform", "in_person"}``: phone and e-mail lose their points a
+        year from FY 2020-21 (down to their minimum), in person keeps its percent, webform
+        has the rest.
 
     Examples:
-        >>> [webform_percent(y) for y in (2021, 2022, 2024)]
-        [30, 37, 51]
+        >>> channel_percents(2021)
+        {'phone': 88.0, 'email': 6.0, 'webform': 2.0, 'in_person': 4.0}
+        >>> channel_percents(2024)
+        {'phone': 84.4, 'email': 4.5, 'webform': 7.1, 'in_person': 4.0}
     """
     years = fy_end - fy_end_year(START_DATE)
-    return min(WEBFORM_PERCENT_FIRST_FY + WEBFORM_PERCENT_PER_YEAR * years, WEBFORM_PERCENT_MAX)
+    phone = max(PHONE_PERCENT_FIRST_FY - PHONE_POINTS_PER_YEAR * years, PHONE_PERCENT_MIN)
+    email = max(EMAIL_PERCENT_FIRST_FY - EMAIL_POINTS_PER_YEAR * years, EMAIL_PERCENT_MIN)
+    # Rounded to one decimal: 88 - 1.2 * 3 is 84.39999... in floating point.
+    phone, email = round(phone, 1), round(email, 1)
+    webform = round(100 - phone - email - IN_PERSON_PERCENT, 1)
+    return {"phone": phone, "email": email, "webform": webform, "in_person": IN_PERSON_PERCENT}
 
 
 def _channel_split(ym: tuple[int, int], total: int) -> dict[str, int]:
+    percents = channel_percents(fy_end_year(dt.date(ym[0], ym[1], 1)))
     if ym == (2024, 3):
-        # The City's bulletin: phone 12,698; email (+ webform) 1,634; walk-in 642.
-        phone, written, in_person = 12_698, 1_634, 642
-    else:
-        phone, email, webform, in_person = allocate_largest_remainder(total, _CHANNEL_SHARES)
-        written = email + webform
-    percent = webform_percent(fy_end_year(dt.date(ym[0], ym[1], 1)))
-    email, webform = allocate_largest_remainder(written, [100 - percent, percent])
-    return {"phone": phone, "email": email, "webform": webform, "in_person": in_person}
+        # The City's bulletin: phone 12,698; email (+ webform) 1,634; walk-in 642. The e-mail
+        # and webform contacts are split as the fiscal year's mix splits them.
+        email, webform = allocate_largest_remainder(1_634, [percents["email"], percents["webform"]])
+        return {"phone": 12_698, "email": email, "webform": webform, "in_person": 642}
+    parts = allocate_largest_remainder(total, [percents[c] for c in CHANNELS])
+    return dict(zip(CHANNELS, parts, strict=True))
 
 
 def _day_weight(day: dt.date, channel: str) -> float:
