@@ -49,7 +49,8 @@ def test_candidate_files_are_what_discover_may_read_without_opening_them(tmp_pat
     (tmp_path / "_truth").mkdir()
     (tmp_path / "_truth" / "t.csv").write_text("x")
     names = [name for name, _ in inputs.candidate_files(tmp_path, default_profile())]
-    assert names == ["b.json", "phone/a.csv"]
+    # README.md may be read: only its header says whether it is an export.
+    assert names == ["README.md", "b.json", "phone/a.csv"]
 
 
 def _counting(monkeypatch) -> list:
