@@ -7,9 +7,11 @@ threads) before the heavy libraries load.
 from __future__ import annotations
 
 import difflib
+import fnmatch
 import glob
 import hashlib
 import os
+import re
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -18,10 +20,17 @@ from pathlib import Path
 from contacts311 import sources
 from contacts311.errors import InputError, ProfileError
 from contacts311.profile import Profile, SourceEntry
-from contacts311.sources._base import file_state, is_parquet, read_head, xlsx_rows
+from contacts311.recognition import unrecognised
+from contacts311.sources._base import file_state, read_head
 
 __all__ = [
+    "IGNORED_REASON",
+    "NOT_AN_EXPORT",
+    "NOT_AN_EXPORT_FOLDERS",
+    "NOT_AN_EXPORT_REASON",
     "InputFile",
+    "Skipped",
+    "Survey",
     "cache_dir",
     "cached_before",
     "candidate_files",
@@ -29,10 +38,36 @@ __all__ = [
     "remember_cached",
     "sha256_file",
     "sha256_future",
+    "skipped_notes",
+    "survey",
 ]
 
-#: Files skipped when scanning a folder: documentation and anything hidden or private.
-_SKIP_SUFFIXES = {".md", ".txt.md", ".rst", ".yml", ".yaml", ".gitkeep", ".lock"}
+#: File names (globs, matched case-insensitively) that are not exports, and what they are. Such
+#: a file is skipped and listed in the ledger as ``not_an_export`` unless its first lines are a
+#: known export's header: files are recognised by their header, never by their name alone.
+NOT_AN_EXPORT = {
+    "README*": "documentation",
+    "*.md": "documentation",
+    "*.rst": "documentation",
+    "SOURCE*": "documentation",
+    "LICENSE*": "licence",
+    "LICENCE*": "licence",
+    "*.yml": "settings",
+    "*.yaml": "settings",
+    "*.lock": "settings",
+    ".DS_Store": "macOS folder settings",
+    "Thumbs.db": "Windows thumbnail cache",
+    "desktop.ini": "Windows folder settings",
+    "~$*": "Office lock file",
+}
+#: Folder names never read (not opened), listed once in the ledger as ``not_an_export``.
+NOT_AN_EXPORT_FOLDERS = {".ipynb_checkpoints": "notebook checkpoints"}
+
+#: Ledger reasons of skipped files: built-in rules, and the profile's ``ignore`` globs.
+NOT_AN_EXPORT_REASON = "not_an_export"
+IGNORED_REASON = "ignored"
+#: How many skipped names a note lists before "and N more".
+_SHOWN = 20
 
 
 @dataclass
@@ -45,11 +80,55 @@ class InputFile:
     options: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """A file or folder of the data folder that is not read, and why.
+
+    Attributes:
+        name: Path relative to the data folder; a folder's ends with ``/``.
+        reason: The ledger reason: ``not_an_export`` or ``ignored`` (a profile ``ignore`` glob).
+        why: What it is, for notes: ``documentation``, ``hidden``, ``ignore glob '*.pdf'``, ...
+    """
+
+    name: str
+    reason: str
+    why: str
+
+    def ledger_row(self) -> dict[str, object]:
+        """Its ledger entry: excluded, no rows, no format (no reader opened it)."""
+        return {
+            "source_file": self.name,
+            "format": "",
+            "bucket": "excluded",
+            "reason": self.reason,
+            "rows": 0,
+            "contacts": 0,
+        }
+
+
+@dataclass
+class Survey:
+    """A data folder's files: those to read (with their format) and those skipped."""
+
+    files: list[InputFile]
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+@dataclass
+class _Listing:
+    """A folder walk: exports to sniff, not-an-export names to sniff first, entries skipped."""
+
+    files: list[Path] = field(default_factory=list)
+    named: dict[Path, str] = field(default_factory=dict)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
 def candidate_files(data_dir: str | Path | None, profile: Profile) -> list[tuple[str, Path]]:
     """Every file a load may read, as ``(name, path)``, without opening any.
 
-    The same files :func:`discover` recognises, so a report run can tell whether its inputs
-    changed without reading an export.
+    The files :func:`discover` may read, so a report run can tell whether its inputs changed
+    without reading an export. A file named like documentation (:data:`NOT_AN_EXPORT`) is one:
+    whether it is an export is known only once its header is read.
 
     Raises:
         InputError: No data folder and no ``sources`` in the profile, or a folder that is missing.
@@ -59,16 +138,30 @@ def candidate_files(data_dir: str | Path | None, profile: Profile) -> list[tuple
         found = {_name(p, base): p for entry in profile.sources for p in _matches(entry, base)}
         return sorted(found.items())
     root = _data_root(data_dir)
-    return [(_name(p, root), p) for p in _folder_files(root)]
+    listing = _folder_files(root, profile.ignore)
+    return [(_name(p, root), p) for p in sorted([*listing.files, *listing.named])]
 
 
 def discover(data_dir: str | Path | None, profile: Profile) -> list[InputFile]:
-    """List the files to read and the format of each.
+    """List the files to read and the format of each (see :func:`survey`).
+
+    Raises:
+        InputError: A file no format recognises, or a folder or glob that matches nothing.
+        ProfileError: A ``sources`` entry names an unknown format or matches no file.
+    """
+    return survey(data_dir, profile).files
+
+
+def survey(data_dir: str | Path | None, profile: Profile) -> Survey:
+    """The files to read with the format of each, and the files and folders skipped.
 
     With ``sources`` in the profile, their globs are resolved against ``data_dir`` when given,
-    else against the profile's folder. Without, ``data_dir`` is scanned recursively (hidden
-    files, names starting with ``_`` and documentation are skipped) and each file is
-    recognised by its header.
+    else against the profile's folder, and choose the files exactly. Without, ``data_dir`` is
+    scanned recursively and each file is recognised by its header. Skipped, each listed with
+    its reason so the ledger shows it: files and folders whose names start with ``.`` or
+    ``_``, :data:`NOT_AN_EXPORT_FOLDERS`, files named like :data:`NOT_AN_EXPORT` whose header
+    is no export's, anything that is not a regular file (``not_an_export``), and whatever the
+    profile's ``ignore`` globs match (``ignored``).
 
     Raises:
         InputError: A file no format recognises, or a folder or glob that matches nothing.
@@ -85,23 +178,47 @@ def discover(data_dir: str | Path | None, profile: Profile) -> list[InputFile]:
                     profile.path, f"sources entry {entry.path!r} matches no file under {base}"
                 )
             found += [InputFile(p, _name(p, base), entry.format, entry.options) for p in matches]
-        return found
+        return Survey(found)
     root = _data_root(data_dir)
-    files = _folder_files(root)
-    if not files:
-        raise InputError(
-            root,
-            "no exports in this folder (hidden files, names starting with '_' and documentation "
-            "are skipped); expected the channel exports, e.g. phone/ and zendesk/",
-        )
+    listing = _folder_files(root, profile.ignore)
     out = []
-    for p in files:
+    for p in sorted([*listing.files, *listing.named]):
         head = read_head(p)
         fmt = sources.sniff(head)
-        if fmt is None:
-            raise _unrecognised(p, head)
-        out.append(InputFile(p, _name(p, root), fmt))
-    return out
+        if fmt is None and p in listing.named:
+            listing.skipped.append(Skipped(_name(p, root), NOT_AN_EXPORT_REASON, listing.named[p]))
+        elif fmt is None:
+            raise unrecognised(p, head)
+        else:
+            out.append(InputFile(p, _name(p, root), fmt))
+    skipped = sorted(listing.skipped, key=lambda s: s.name)
+    if not out:
+        seen = f" (skipped: {_names(skipped, 5)})" if skipped else ""
+        raise InputError(
+            root,
+            f"no exports in this folder{seen}; expected the channel exports, e.g. phone/ and "
+            "zendesk/ (hidden files, names starting with '_', documentation and the profile's "
+            "ignore globs are skipped)",
+        )
+    return Survey(out, skipped)
+
+
+def skipped_notes(skipped: list[Skipped]) -> list[str]:
+    """One sentence per ledger reason naming the files and folders skipped, for notes."""
+    notes = []
+    for reason, label in (
+        (NOT_AN_EXPORT_REASON, "Skipped as not exports"),
+        (IGNORED_REASON, "Skipped by the profile's ignore globs"),
+    ):
+        part = [s for s in skipped if s.reason == reason]
+        if part:
+            notes.append(f"{label} (ledger reason {reason}, no rows read): {_names(part)}.")
+    return notes
+
+
+def _names(skipped: list[Skipped], shown: int = _SHOWN) -> str:
+    text = ", ".join(f"{s.name} ({s.why})" for s in skipped[:shown])
+    return text + (f" and {len(skipped) - shown} more" if len(skipped) > shown else "")
 
 
 def _check_format(fmt: str, profile: Profile) -> None:
@@ -132,14 +249,15 @@ def _data_root(data_dir: str | Path | None) -> Path:
     return root
 
 
-def _folder_files(root: Path) -> list[Path]:
-    """The files of a data folder, less hidden and ``_``-prefixed entries and documentation.
+def _folder_files(root: Path, ignore: list[str]) -> _Listing:
+    """The files of a data folder to sniff, and the entries skipped (see :func:`survey`).
 
     Folder symlinks are followed (each real folder read once, so a loop ends); a folder or
     entry that cannot be read is an error, never a silent gap in the totals.
     """
-    files: list[Path] = []
+    listing = _Listing()
     seen: set[tuple[int, int]] = set()
+    globs = [(g, _glob_regex(g)) for g in ignore]
 
     def refuse(exc: OSError) -> None:
         raise InputError(
@@ -152,57 +270,107 @@ def _folder_files(root: Path) -> list[Path]:
             dirs[:] = []
             continue
         seen.add((state.st_dev, state.st_ino))
-        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
-        files += [Path(folder, n) for n in names if _is_export_name(Path(folder, n))]
-    return sorted(files)
+        kept = []
+        for d in sorted(dirs):
+            rel = _name(Path(folder, d), root)
+            skip = _skip_folder(d, rel, globs)
+            if skip is None:
+                kept.append(d)
+            else:
+                listing.skipped.append(Skipped(f"{rel}/", *skip))
+        dirs[:] = kept
+        for n in names:
+            _place(Path(folder, n), _name(Path(folder, n), root), globs, listing)
+    return listing
 
 
-def _is_export_name(path: Path) -> bool:
-    if path.name.startswith((".", "_")) or path.suffix.lower() in _SKIP_SUFFIXES:
-        return False
-    if path.name.lower() == "readme":
-        return False
+def _skip_folder(name: str, rel: str, globs: list) -> tuple[str, str] | None:
+    """``(reason, why)`` when a folder is not read, else ``None``."""
+    known = {k.lower(): why for k, why in NOT_AN_EXPORT_FOLDERS.items()}.get(name.lower())
+    if known:
+        return NOT_AN_EXPORT_REASON, known
+    if name.startswith((".", "_")):
+        return NOT_AN_EXPORT_REASON, _private(name)
+    for text, pattern in globs:
+        if _ignored(pattern, text, name, rel, folder=True):
+            return IGNORED_REASON, f"ignore glob {text!r}"
+    return None
+
+
+def _place(path: Path, rel: str, globs: list, listing: _Listing) -> None:
+    """Put one file of the walk among the files to sniff, those named so, or those skipped."""
+    why = _named_not_export(path.name)
+    if path.name.startswith((".", "_")):
+        listing.skipped.append(Skipped(rel, NOT_AN_EXPORT_REASON, why or _private(path.name)))
+        return
+    for text, pattern in globs:
+        if _ignored(pattern, text, path.name, rel, folder=False):
+            listing.skipped.append(Skipped(rel, IGNORED_REASON, f"ignore glob {text!r}"))
+            return
     if not path.is_file():  # a socket, a fifo or a broken link is no export; say so
         if not path.exists():
             raise InputError(path, "broken link: it points to nothing; remove it or fix its target")
+        listing.skipped.append(Skipped(rel, NOT_AN_EXPORT_REASON, "not a regular file"))
+        return
+    if why:
+        listing.named[path] = why
+    else:
+        listing.files.append(path)
+
+
+def _named_not_export(name: str) -> str | None:
+    """What a file named ``name`` is when :data:`NOT_AN_EXPORT` names it, else ``None``."""
+    lower = name.lower()
+    for pattern, why in NOT_AN_EXPORT.items():
+        if fnmatch.fnmatchcase(lower, pattern.lower()):
+            return why
+    return None
+
+
+def _private(name: str) -> str:
+    return "hidden" if name.startswith(".") else "set aside: its name starts with '_'"
+
+
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """A profile ``ignore`` glob as a regular expression on a relative POSIX path.
+
+    ``**`` crosses folders; ``*``, ``?`` and ``[...]`` do not. Matched case-insensitively.
+    """
+    body = pattern.strip().strip("/")
+    out, i = [], 0
+    while i < len(body):
+        if body.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif body.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif body[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif body[i] == "?":
+            out.append("[^/]")
+            i += 1
+        elif body[i] == "[" and "]" in body[i + 2 :]:
+            close = body.index("]", i + 2)
+            inner = body[i + 1 : close]
+            out.append("[" + ("^" + inner[1:] if inner.startswith("!") else inner) + "]")
+            i = close + 1
+        else:
+            out.append(re.escape(body[i]))
+            i += 1
+    return re.compile("".join(out), re.IGNORECASE)
+
+
+def _ignored(pattern: re.Pattern[str], text: str, name: str, rel: str, *, folder: bool) -> bool:
+    """Whether an ``ignore`` glob matches: without ``/`` it matches a name at any depth.
+
+    A glob ending in ``/`` matches folders only; a folder matched is skipped whole.
+    """
+    if text.strip().endswith("/") and not folder:
         return False
-    return True
-
-
-def _unrecognised(path: Path, head: str) -> InputError:
-    """The clearest error for a file no format accepts: empty, binary, wrong delimiter, other."""
-    known = "known formats: " + ", ".join(sources.FORMATS)
-    if path.stat().st_size == 0:
-        return InputError(
-            path,
-            "empty file (0 bytes); expected an export with a header row (re-export it)",
-            line=1,
-        )
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        try:
-            xlsx_rows(path, limit=1)
-        except Exception:  # openpyxl raises many types for a damaged zip; all mean the same here
-            return InputError(
-                path, "not a readable .xlsx workbook; expected an Excel workbook (first worksheet)"
-            )
-    elif is_parquet(path) and not head:
-        return InputError(
-            path, "not a readable Parquet table (its schema cannot be read); re-export it"
-        )
-    elif not head:
-        return InputError(
-            path, "not a text export (binary content); expected CSV, TSV, JSON or .xlsx", line=1
-        )
-    first = next((line for line in head.splitlines() if line.strip()), "")
-    hint = ""
-    for delimiter, label in ((";", "semicolon"), ("|", "pipe")):
-        if delimiter in first and "," not in first and "\t" not in first:
-            hint = f"; the header looks {label}-delimited, expected comma- or tab-delimited"
-    return InputError(
-        path,
-        f"not recognised as any known export (looked at the header){hint}; {known}",
-        line=1,
-    )
+    anchored = "/" in text.strip().rstrip("/")  # a leading "/" anchors at the data folder
+    return pattern.fullmatch(rel if anchored else name) is not None
 
 
 def _name(path: Path, base: Path) -> str:

@@ -27,6 +27,8 @@ from contacts311.inputs import (
     discover,
     remember_cached,
     sha256_future,
+    skipped_notes,
+    survey,
 )
 from contacts311.ledger import LEDGER_COLUMNS, uncounted_reasons
 from contacts311.profile import Profile, resolve_profile
@@ -317,13 +319,20 @@ def load(
     folder = cache_dir() if cache else None
     # A remote folder is read from a private local copy made for this load (see remote).
     with local_copy(data_dir) as local_dir:
-        files = discover(local_dir, prof)
+        found = survey(local_dir, prof)
+        files = found.files
         results, shas = _read_formats(files, prof, folder, digests=digests, progress=progress)
         inputs = _inputs_table(files, shas, {})
     if today is None:
         today = dt.datetime.now(prof.tz).date()
     parts = _combine(results, today)
     inputs["rows_read"] = [parts.rows_read.get(name, 0) for name in inputs["source_file"]]
+    # Files and folders not read are in the ledger too (0 rows), so none is dropped silently.
+    if found.skipped:
+        parts.ledgers.append(
+            pd.DataFrame([s.ledger_row() for s in found.skipped], columns=LEDGER_COLUMNS)
+        )
+        parts.notes.extend(skipped_notes(found.skipped))
     data = Dataset(
         contacts=_core_table(parts.contacts),
         ledger=(

@@ -192,6 +192,8 @@ class Profile:
         plan_tolerance_pct: Actuals "align closely" with the plan when every period is within
             this many percent of its forecast.
         sources: Files to read; empty means scan the data directory and recognise by header.
+        ignore: Globs of files and folders a scanned data folder holds but that are not to be
+            read (``*.pdf``, ``archive/``); listed in the ledger as ``ignored``.
         base_dir: Folder the ``sources`` paths are relative to (the profile's own folder).
         path: The profile file, or ``None`` for the built-in defaults.
     """
@@ -207,6 +209,7 @@ class Profile:
     checks: CheckRules = field(default_factory=CheckRules)
     plan_tolerance_pct: float = 10.0
     sources: list[SourceEntry] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
     base_dir: Path | None = None
     path: Path | None = None
 
@@ -408,3 +411,10 @@ def _check(profile: Profile, path: Path) -> None:
         raise ProfileError(path, "'checks.stale_days' must not be negative")
     if profile.plan_tolerance_pct < 0:
         raise ProfileError(path, "'plan_tolerance_pct' must not be negative")
+    if profile.ignore and profile.sources:
+        # With sources the globs choose the files; an ignore list there would do nothing.
+        raise ProfileError(
+            path, "'ignore' applies to a scanned data folder; with 'sources', narrow their globs"
+        )
+    if any(not g.strip() for g in profile.ignore):
+        raise ProfileError(path, "'ignore' globs must not be empty")

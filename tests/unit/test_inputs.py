@@ -49,7 +49,8 @@ def test_candidate_files_are_what_discover_may_read_without_opening_them(tmp_pat
     (tmp_path / "_truth").mkdir()
     (tmp_path / "_truth" / "t.csv").write_text("x")
     names = [name for name, _ in inputs.candidate_files(tmp_path, default_profile())]
-    assert names == ["b.json", "phone/a.csv"]
+    # README.md may be read: only its header says whether it is an export.
+    assert names == ["README.md", "b.json", "phone/a.csv"]
 
 
 def _counting(monkeypatch) -> list:
@@ -150,3 +151,146 @@ def test_an_unreadable_folder_is_an_error_naming_it_not_a_lower_total(unprivileg
         f"contacts311: error: {locked}: cannot read this folder (Permission denied); "
         "fix its permissions\n"
     )
+
+
+# --------------------------------------------------------------------------- files that are not exports
+
+
+def _skipped(root, profile=None):
+    found = inputs.survey(root, profile or default_profile())
+    return [f.name for f in found.files], {s.name: s.reason for s in found.skipped}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "README",
+        "README.txt",
+        "readme.md",
+        "notes.md",
+        "guide.rst",
+        "SOURCE",
+        "SOURCES.txt",
+        "LICENSE",
+        "LICENSE.txt",
+        "profile.yml",
+        ".DS_Store",
+        "Thumbs.db",
+        "desktop.ini",
+        "Desktop.INI",
+        "~$book.xlsx",
+        ".gitkeep",
+        ".hidden.csv",
+        "_old.csv",
+    ],
+)
+def test_each_not_an_export_name_is_skipped_and_listed(tmp_path, name):
+    (tmp_path / "hsplit.csv").write_text(HSPLIT_ROW)
+    (tmp_path / name).write_bytes(b"\x00\x01 not an export\n")
+    assert _skipped(tmp_path) == (["hsplit.csv"], {name: "not_an_export"})
+
+
+@pytest.mark.parametrize("folder", [".ipynb_checkpoints", ".git", "_truth"])
+def test_a_not_an_export_folder_is_listed_once_and_never_opened(tmp_path, folder):
+    (tmp_path / "hsplit.csv").write_text(HSPLIT_ROW)
+    (tmp_path / "phone" / folder).mkdir(parents=True)
+    (tmp_path / "phone" / folder / "x.ipynb").write_text("{}")
+    (tmp_path / "phone" / folder / "y.csv").write_text("alpha,beta\n")
+    assert _skipped(tmp_path) == (["hsplit.csv"], {f"phone/{folder}/": "not_an_export"})
+
+
+def test_a_file_named_like_documentation_is_read_when_its_header_is_an_export(tmp_path):
+    # Files are recognised by their header: a name only decides for files that are no export.
+    (tmp_path / "SOURCE_phone.csv").write_text(HSPLIT_ROW)
+    assert _skipped(tmp_path) == (["SOURCE_phone.csv"], {})
+
+
+def test_an_unknown_file_stays_an_error(tmp_path):
+    (tmp_path / "hsplit.csv").write_text(HSPLIT_ROW)
+    (tmp_path / "notes.txt").write_text("call volumes went up\n")
+    with pytest.raises(InputError, match="notes.txt, line 1: not recognised"):
+        inputs.survey(tmp_path, default_profile())
+
+
+def _ignoring(tmp_path, *globs):
+    (tmp_path / "p.yml").write_text("ignore:\n" + "".join(f"  - '{g}'\n" for g in globs))
+    return load_profile(tmp_path / "p.yml")
+
+
+def test_ignore_globs_skip_files_and_folders_as_ignored(tmp_path):
+    data = tmp_path / "data"
+    (data / "phone" / "archive").mkdir(parents=True)
+    (data / "phone" / "hsplit.csv").write_text(HSPLIT_ROW)
+    (data / "phone" / "archive" / "old.csv").write_text("alpha\n")
+    (data / "phone" / "scan.PDF").write_bytes(b"%PDF-1.4")
+    (data / "phone" / "draft.csv").write_text(HSPLIT_ROW)  # not at the top: read
+    (data / "draft.csv").write_text("alpha\n")
+    profile = _ignoring(tmp_path, "*.pdf", "archive/", "/draft.csv")
+    assert _skipped(data, profile) == (
+        ["phone/draft.csv", "phone/hsplit.csv"],
+        {"draft.csv": "ignored", "phone/archive/": "ignored", "phone/scan.PDF": "ignored"},
+    )
+
+
+def test_an_anchored_ignore_glob_matches_from_the_top_and_star_stays_in_its_folder(tmp_path):
+    data = tmp_path / "data"
+    (data / "phone" / "x").mkdir(parents=True)
+    (data / "phone" / "hsplit.csv").write_text(HSPLIT_ROW)
+    (data / "phone" / "a.bak").write_text("alpha\n")
+    (data / "phone" / "x" / "b.bak").write_text("alpha\n")
+    (data / "c.bak").write_text("alpha\n")
+    assert _skipped(data, _ignoring(tmp_path, "phone/*.bak", "**/x/*.bak", "c.bak")) == (
+        ["phone/hsplit.csv"],
+        {"phone/a.bak": "ignored", "phone/x/b.bak": "ignored", "c.bak": "ignored"},
+    )
+    with pytest.raises(InputError, match="not recognised"):  # * does not cross a folder
+        inputs.survey(data, _ignoring(tmp_path, "phone/*.bak", "c.bak"))
+
+
+def test_an_ignore_glob_with_sources_or_empty_is_a_profile_error(tmp_path):
+    (tmp_path / "p.yml").write_text(
+        "ignore: ['*.pdf']\nsources:\n  - format: avaya_cms\n    path: x.csv\n"
+    )
+    with pytest.raises(ProfileError, match="'ignore' applies to a scanned data folder"):
+        load_profile(tmp_path / "p.yml")
+    (tmp_path / "p.yml").write_text("ignore: ['']\n")
+    with pytest.raises(ProfileError, match="must not be empty"):
+        load_profile(tmp_path / "p.yml")
+
+
+def test_skipped_files_are_ledger_rows_and_notes_and_the_totals_do_not_change(tmp_path, capsys):
+    import json
+
+    (tmp_path / "phone" / ".ipynb_checkpoints").mkdir(parents=True)
+    (tmp_path / "phone" / "hsplit.csv").write_text(HSPLIT_ROW)
+    assert main(["totals", str(tmp_path), "--format", "json"]) == 0
+    alone = capsys.readouterr().out
+    (tmp_path / "README.md").write_text("# exports\n")
+    (tmp_path / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    (tmp_path / "~$book.xlsx").write_bytes(b"\x05owner")
+    (tmp_path / "phone" / ".ipynb_checkpoints" / "x.ipynb").write_text('{"cells": []}')
+    assert main(["totals", str(tmp_path), "--format", "json"]) == 0
+    assert capsys.readouterr().out == alone
+    assert main(["ledger", str(tmp_path), "--format", "json"]) == 0
+    out, err = capsys.readouterr()
+    rows = {r["source_file"]: r for r in json.loads(out)}
+    assert sorted(rows) == [
+        ".DS_Store",
+        "README.md",
+        "phone/.ipynb_checkpoints/",
+        "phone/hsplit.csv",
+        "~$book.xlsx",
+    ]
+    assert rows["phone/hsplit.csv"]["contacts"] == 4
+    for name in (".DS_Store", "README.md", "phone/.ipynb_checkpoints/", "~$book.xlsx"):
+        assert rows[name]["rows_read"] == 0 and "excluded_not_an_export" in rows[name]
+    assert main(["ledger", str(tmp_path)]) == 0
+    assert "note: Skipped as not exports (ledger reason not_an_export, no rows read): " in (
+        capsys.readouterr().err
+    )
+
+
+def test_a_folder_of_only_skipped_files_says_what_was_skipped(tmp_path):
+    (tmp_path / "README.md").write_text("# nothing yet\n")
+    with pytest.raises(InputError, match=r"no exports in this folder \(skipped: README.md"):
+        inputs.survey(tmp_path, default_profile())

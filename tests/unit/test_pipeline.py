@@ -11,7 +11,15 @@ def test_scan_skips_hidden_private_and_docs(tmp_path):
     (tmp_path / "hsplit.csv").write_text("row_date,split,acdcalls,abncalls\n2024-01-05,1,4,0\n")
     assert [f.name for f in discover(tmp_path, default_profile())] == ["hsplit.csv"]
     data = load(tmp_path)
-    assert data.ledger["source_file"].tolist() == ["hsplit.csv"]
+    assert data.ledger["source_file"].tolist() == [
+        "hsplit.csv",
+        ".hidden.csv",
+        "README.md",
+        "_truth/",
+    ]
+    skipped = data.ledger[data.ledger["source_file"] != "hsplit.csv"]
+    assert set(skipped["reason"]) == {"not_an_export"} and skipped["rows"].sum() == 0
+    assert data.inputs["source_file"].tolist() == ["hsplit.csv"]  # only files read
 
 
 def test_missing_folder_is_an_error(tmp_path, capsys):
