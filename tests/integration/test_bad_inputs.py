@@ -84,8 +84,14 @@ def test_totals(case: Path, capsys):
         data = load(case, profile if profile.is_file() else None)
         seen = set(data.ledger["reason"]) | set(data.ledger["bucket"])
         assert expect["ledger_reason"] in seen, seen
-        wide = data.ledger.groupby("source_file")["rows"].sum()
+        read = data.ledger[data.ledger["format"] != ""]
+        wide = read.groupby("source_file")["rows"].sum()
         assert (wide == data.inputs.set_index("source_file")["rows_read"]).all()
+        # A scanned case lists its expect.yml (and profile.yml), with no rows, as not exports.
+        skipped = data.ledger[data.ledger["format"] == ""]
+        if not data.profile.sources:
+            assert "expect.yml" in set(skipped["source_file"])
+            assert set(skipped["reason"]) == {"not_an_export"} and skipped["rows"].sum() == 0
 
 
 ERROR_CASES = [c for c in CASES if _expect(c)["exit"] == 2]
@@ -131,3 +137,38 @@ def test_report_on_recovered_input(name: str, capsys, tmp_path):
         warnings = [line for line in err.splitlines() if line.startswith("contacts311: warning:")]
         assert any(_expect(case)["warning"] in w for w in warnings), err
     assert [p for p in (tmp_path / "out").rglob("index.html") if p.parent != tmp_path / "out"]
+
+
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "raw" / "sample"
+
+
+def test_files_beside_the_sample_that_are_not_exports_change_no_total(tmp_path, capsys):
+    """README.md, .DS_Store, an Office lock file and notebook checkpoints are listed, not read."""
+    import json
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for part in ("phone", "zendesk", "reference"):
+        (folder / part).symlink_to(SAMPLE / part, target_is_directory=True)
+    (folder / "README.md").write_text("# Exports for FY 2025-26\n")
+    (folder / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1\x00\x00")
+    (folder / "~$book.xlsx").write_bytes(b"\x0bMaria Lopez")
+    (folder / ".ipynb_checkpoints").mkdir()
+    (folder / ".ipynb_checkpoints" / "x.ipynb").write_text('{"cells": [], "nbformat": 4}')
+    code, alone, err = _run(capsys, ["totals", str(SAMPLE), "--format", "json"])
+    assert code == 0, err
+    code, beside, err = _run(capsys, ["totals", str(folder), "--format", "json"])
+    assert code == 0, err
+    assert beside == alone
+    code, out, err = _run(capsys, ["ledger", str(folder), "--format", "json"])
+    assert code == 0, err
+    rows = {r["source_file"]: r for r in json.loads(out)}
+    for name in ("README.md", ".DS_Store", "~$book.xlsx", ".ipynb_checkpoints/"):
+        assert rows[name]["format"] == "" and rows[name]["rows_read"] == 0, rows.get(name)
+        assert "excluded_not_an_export" in rows[name]
+    assert sorted(n for n, r in rows.items() if r["format"] == "") == [
+        ".DS_Store",
+        ".ipynb_checkpoints/",
+        "README.md",
+        "~$book.xlsx",
+    ]
