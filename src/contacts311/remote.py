@@ -242,9 +242,10 @@ def _one_attempt(fs: Any) -> None:
 
 
 def list_objects(folder: RemoteFolder, fs: Any | None = None) -> list[RemoteObject]:
-    """Every object under ``folder``, sorted by name, less hidden and ``_``-prefixed entries.
+    """Every object under ``folder``, sorted by name.
 
-    Names starting with ``.`` or ``_`` (at any level) are left out, as in a local folder.
+    Hidden, ``_``-prefixed and documentation objects are copied too: the survey of the local
+    copy skips them into the ledger (``not_an_export``), exactly as for a local folder.
 
     Raises:
         InputError: The folder is missing or empty, or the store refused or failed.
@@ -258,7 +259,7 @@ def list_objects(folder: RemoteFolder, fs: Any | None = None) -> list[RemoteObje
         name = (
             key[len(folder.root) :].lstrip("/") if folder.root != key else PurePosixPath(key).name
         )
-        if not name or any(p.startswith((".", "_")) for p in name.split("/")):
+        if not name:
             continue
         objects.append(_object(name, key, info))
     if not objects and not _retrying(folder.url, lambda: fs.exists(folder.bucket)):
