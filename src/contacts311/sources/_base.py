@@ -249,6 +249,30 @@ def header_index(header: list[str]) -> dict[str, int]:
     return out
 
 
+def column_positions(
+    name: str, header: list[str], opts: dict[str, object], keys: tuple[str, ...]
+) -> dict[str, int]:
+    """Where the columns a profile names under ``keys`` are in ``header`` (unset keys skipped).
+
+    Raises:
+        InputError: A named column is not in the header (line 1).
+    """
+    index = header_index(header)
+    positions = {}
+    for key in keys:
+        if not str(opts.get(key) or "").strip():
+            continue
+        wanted = str(opts[key]).strip().lower()
+        if wanted not in index:
+            raise InputError(
+                name,
+                f"no column {opts[key]!r} ({key} in the profile); the header has: {', '.join(header)}",
+                line=1,
+            )
+        positions[key] = index[wanted]
+    return positions
+
+
 def open_table(
     file: InputFile,
     ledger: LedgerBuilder,

@@ -36,7 +36,7 @@ import pandas as pd
 from contacts311.errors import InputError
 from contacts311.inputs import InputFile
 from contacts311.ledger import LedgerBuilder
-from contacts311.sources._base import cell, header_index, read_table
+from contacts311.sources._base import cell, column_positions, read_table
 
 __all__ = [
     "ROW_OPTIONS",
@@ -189,7 +189,9 @@ def read_rows(
             ``channel_map`` entry, or an id repeated on another date or channel.
     """
     header, rows = read_table(Path(file.path))
-    positions = _positions(file.name, header, opts)
+    positions = column_positions(
+        file.name, header, opts, ("date_column", "channel_column", "id_column")
+    )
     ledger.read(file.name, len(rows))
     out: list[dict[str, Any]] = []
     unmapped: Counter[str] = Counter()
@@ -224,24 +226,6 @@ def read_rows(
             file.name, _unmapped_message(unmapped), column=header[positions["channel_column"]]
         )
     return header, out, _note(file.name, header, positions, out, reasons)
-
-
-def _positions(name: str, header: list[str], opts: dict[str, Any]) -> dict[str, int]:
-    """Where the date, channel and id columns the profile names are in ``header``."""
-    index = header_index(header)
-    positions = {}
-    for key in ("date_column", "channel_column", "id_column"):
-        if not str(opts.get(key) or "").strip():
-            continue
-        wanted = str(opts[key]).strip().lower()
-        if wanted not in index:
-            raise InputError(
-                name,
-                f"no column {opts[key]!r} ({key} in the profile); the header has: {', '.join(header)}",
-                line=1,
-            )
-        positions[key] = index[wanted]
-    return positions
 
 
 def _row_date(

@@ -43,7 +43,13 @@ import pandas as pd
 from contacts311.errors import InputError
 from contacts311.inputs import InputFile
 from contacts311.ledger import LedgerBuilder
-from contacts311.sources._base import SourceResult, cell, header_index, parse_count, read_table
+from contacts311.sources._base import (
+    SourceResult,
+    cell,
+    column_positions,
+    parse_count,
+    read_table,
+)
 from contacts311.sources._count_rows import (
     DateReader,
     RowSeen,
@@ -225,7 +231,7 @@ def read(files: list[InputFile], profile: Any) -> SourceResult:
             continue
         header, rows = read_table(Path(file.path))
         columns[file.name] = header
-        positions = _positions(file.name, header, opts)
+        positions = column_positions(file.name, header, opts, ("date_column", "count_column"))
         ledger.read(file.name, len(rows))
         kinds: set[bool] = set()
         counted = 0
@@ -264,22 +270,6 @@ def _read_row_table(
     columns[file.name] = header
     notes.append(note)
     out_rows.extend(rows)
-
-
-def _positions(name: str, header: list[str], opts: dict[str, Any]) -> dict[str, int]:
-    """Where the date and count columns the profile names are in ``header``."""
-    index = header_index(header)
-    positions = {}
-    for key in ("date_column", "count_column"):
-        wanted = str(opts[key]).strip().lower()
-        if wanted not in index:
-            raise InputError(
-                name,
-                f"no column {opts[key]!r} ({key} in the profile); the header has: {', '.join(header)}",
-                line=1,
-            )
-        positions[key] = index[wanted]
-    return positions
 
 
 def _count_row(
