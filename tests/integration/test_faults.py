@@ -79,10 +79,14 @@ HEADLINE = Path(__file__).resolve().parents[2] / "notebooks" / "01_contacts_hand
 COMPARED = re.compile(r"Compared with run <strong>([^<]+)</strong>")
 
 
-def _start(data: Path, out: Path, *extra: str, pause: str | None = None) -> subprocess.Popen:
+def _start(
+    data: Path, out: Path, *extra: str, pause: str | None = None, tmp: Path | None = None
+) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if k != publish.PAUSE_ENV}
     if pause:
         env[publish.PAUSE_ENV] = pause
+    if tmp:
+        env["TMPDIR"] = str(tmp)
     return subprocess.Popen(
         [sys.executable, "-c", DRIVER, str(HEADLINE), "report", str(data), "--out", str(out),
          *extra],
@@ -158,6 +162,47 @@ def _assert_settled(out: Path) -> set[str]:
     folders = {f for f in folders if not f.startswith("latest")}
     assert folders == {r["folder"] for r in runs.values() if r["folder"]}, "a stray run folder"
     return published
+
+
+def _processes_naming(folder: Path) -> list[str]:
+    """The command lines of running processes that name a path inside ``folder``."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        with contextlib.suppress(OSError):
+            stat = (cmdline.parent / "stat").read_text().rsplit(")", 1)[-1].split()
+            args = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if str(folder) in args and stat[0] != "Z":
+                found.append(args)
+    return found
+
+
+def _wait_until(condition, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return condition()
+
+
+def test_a_killed_run_leaves_no_process_and_the_next_run_sweeps_its_temp_folder(
+    sample_copy, tmp_path
+):
+    out, scratch = tmp_path / "reports", tmp_path / "tmp"
+    scratch.mkdir()
+    proc = _start(sample_copy, out, tmp=scratch)
+    for line in proc.stderr:
+        if "loading exports" in line:
+            break
+    # The loader and the headline's kernel both name the run's temp folder in their arguments.
+    assert _wait_until(lambda: len(_processes_naming(scratch)) >= 2, 60), _processes_naming(scratch)
+    proc.kill()
+    proc.communicate(timeout=30)
+    assert _wait_until(lambda: not _processes_naming(scratch), 30), _processes_naming(scratch)
+    (left,) = scratch.iterdir()  # SIGKILL gives a process no chance to tidy up
+    assert left.name.startswith("contacts311-report-")
+    code, err = _finish(_start(sample_copy, out, tmp=scratch))
+    assert code == 0, err
+    assert list(scratch.iterdir()) == [], "the killed run's temp folder was not swept"
+    _assert_settled(out)
 
 
 @pytest.fixture(scope="module")

@@ -659,7 +659,7 @@ def _counting_reads(monkeypatch) -> list:
 
 
 def test_reading_twice_gives_the_same_and_leaves_no_spill_folder(tmp_path, monkeypatch, batching):
-    monkeypatch.setattr(ac.tempfile, "tempdir", str(tmp_path / "tmp"))
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
     files = _files(_write(tmp_path / "a.csv", FILE_A), _write(tmp_path / "b.csv", FILE_B))
     reads = _counting_reads(monkeypatch)
@@ -680,7 +680,7 @@ def test_a_file_changed_between_reads_is_read_afresh(tmp_path):
 
 
 def test_a_bad_file_raises_in_the_same_words_every_time(tmp_path, monkeypatch):
-    monkeypatch.setattr(ac.tempfile, "tempdir", str(tmp_path / "tmp"))
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
     a = _bad_timestamp_file(tmp_path)
     with pytest.raises(InputError) as first:

@@ -104,6 +104,13 @@ def default_workers(jobs: int, workers: int | None = None) -> int:
     return max(1, min(workers or max(2, os.cpu_count() or 2), jobs))
 
 
+def _kernel_files_in(folder: Path, job: Job) -> Any:
+    from traitlets.config import Config
+
+    name = f"kernel-{job.notebook.stem}.json"
+    return Config({"KernelManager": {"connection_file": str(folder / name)}})
+
+
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
@@ -138,6 +145,10 @@ def execute(job: Job, kernel: str, cwd: Path) -> tuple[str, str, float]:
                 resources={"metadata": {"path": str(cwd)}},
                 progress_bar=False,
                 log_output=False,
+                # The kernel's connection file goes in the run's temp folder, so a run killed
+                # outright leaves nothing in the system temp folder that the next run cannot
+                # sweep (contacts311.scratch).
+                config=_kernel_files_in(cwd, job),
                 request_save_on_cell_execute=False,
                 execution_timeout=1800,
                 # Keep the kernels' own start-up and shutdown chatter out of the operator's log.

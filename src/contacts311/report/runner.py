@@ -28,7 +28,6 @@ import os
 import shutil
 import signal
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
@@ -67,6 +66,7 @@ from contacts311.report.shared_load import (
     publish_failure,
     write_warnings,
 )
+from contacts311.scratch import private_folder
 
 __all__ = ["RunOutcome", "run_report"]
 
@@ -243,8 +243,8 @@ def _data_location(data_dir: str | Path | None) -> Path | str | None:
 
 def _run(plan: _Plan, key: RunKey, env: dict[str, str]) -> RunOutcome:
     """Every stage of a run that is needed, in its private temp folder."""
-    with tempfile.TemporaryDirectory(prefix="contacts311-report-") as tmp_name:
-        run = _new_run(plan, key, env, Path(tmp_name))
+    with private_folder("contacts311-report-") as tmp:
+        run = _new_run(plan, key, env, tmp)
         # Recorded at once: a run killed outright is found "running" and settled by the next.
         outputs.record(plan.out_dir, run.record)
         plan.say(f"loading exports from {plan.data_path or 'the profile sources'}")

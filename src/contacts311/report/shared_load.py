@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from contacts311.remote import location
+from contacts311.scratch import exit_with_parent
 
 __all__ = [
     "DATASET_FILE",
@@ -250,5 +251,6 @@ def load_to_file(data_dir: str, profile: str, out: Path, reports_dir: str = "") 
 def _child(argv: list[str] | None = None) -> int:
     """The child's entry: ``DATA_DIR PROFILE OUT [REPORTS_DIR]`` (``""`` for none/default)."""
     data_dir, profile, out, *rest = argv if argv is not None else sys.argv[1:]
+    exit_with_parent()  # a killed run's read must not go on without it
     load_to_file(data_dir, profile, Path(out), *rest)
     return 0

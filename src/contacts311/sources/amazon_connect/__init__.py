@@ -17,8 +17,6 @@ keeps one row per ``ContactId`` in a table that spills to a temporary folder pas
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +27,7 @@ import duckdb
 from contacts311.errors import InputError
 from contacts311.ledger import LedgerBuilder
 from contacts311.profile import Profile
+from contacts311.scratch import private_folder
 from contacts311.sources._base import SourceResult
 from contacts311.sources.amazon_connect import _errors, _rule, _scan
 from contacts311.sources.amazon_connect._fields import ID, INITIATED, norm, split_header
@@ -117,21 +116,20 @@ def read(files: list[Any], profile: Profile) -> SourceResult:
 @contextmanager
 def _engine() -> Iterator[duckdb.DuckDBPyConnection]:
     """An in-memory DuckDB with bounded memory, spilling to a folder removed afterwards."""
-    spill = tempfile.mkdtemp(prefix="contacts311-duckdb-")
-    config = {
-        "threads": _THREADS or os.cpu_count() or 1,
-        "memory_limit": _MEMORY_LIMIT,
-        "temp_directory": spill,
-        "preserve_insertion_order": False,
-    }
-    con = duckdb.connect(config=config)
-    try:
-        # A timestamp without a zone is UTC; a library must not draw progress bars.
-        con.execute("SET TimeZone = 'UTC'; SET enable_progress_bar = false")
-        yield con
-    finally:
-        con.close()
-        shutil.rmtree(spill, ignore_errors=True)
+    with private_folder("contacts311-duckdb-") as spill:
+        config = {
+            "threads": _THREADS or os.cpu_count() or 1,
+            "memory_limit": _MEMORY_LIMIT,
+            "temp_directory": str(spill),
+            "preserve_insertion_order": False,
+        }
+        con = duckdb.connect(config=config)
+        try:
+            # A timestamp without a zone is UTC; a library must not draw progress bars.
+            con.execute("SET TimeZone = 'UTC'; SET enable_progress_bar = false")
+            yield con
+        finally:
+            con.close()
 
 
 def _tally(
