@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from contacts311 import pipeline
 from contacts311.cli import EXIT_SYSTEM, main
+from contacts311.report.outputs import LOCK_FILE
 
 HSPLIT = "row_date,split,acdcalls,abncalls\n2024-01-05,1,100,7\n2024-02-05,1,120,3\n"
 
@@ -113,3 +115,30 @@ def test_ledger_states_each_rule_and_note_once(tiny, capsys):
     notes = [line for line in capsys.readouterr().err.splitlines() if line.startswith("note: ")]
     assert sum("SUM(ACD Calls)" in line for line in notes) == 1
     assert len(notes) == len(set(notes))
+
+
+def test_a_lock_path_that_is_a_folder_is_one_line_naming_it(tiny, tmp_path, capsys):
+    out = tmp_path / "reports"
+    (out / LOCK_FILE).mkdir(parents=True)
+    assert main(["report", str(tiny), "--out", str(out)]) == EXIT_SYSTEM
+    assert _one_line(capsys.readouterr().err) == (
+        f"contacts311: error: {out / LOCK_FILE}: Is a directory"
+    )
+    assert sorted(p.name for p in out.iterdir()) == [LOCK_FILE]  # no run was recorded
+
+
+def test_an_export_deleted_after_the_folder_was_listed_is_one_line_with_exit_2(
+    tiny, monkeypatch, capsys
+):
+    listed = pipeline.survey
+
+    def list_then_lose_the_file(*args, **kwargs):  # another process removes it in between
+        found = listed(*args, **kwargs)
+        (tiny / "hsplit.csv").unlink()
+        return found
+
+    monkeypatch.setattr(pipeline, "survey", list_then_lose_the_file)
+    assert main(["totals", str(tiny)]) == 2
+    line = _one_line(capsys.readouterr().err)
+    assert line.startswith(f"contacts311: error: {tiny / 'hsplit.csv'}"), line
+    assert "No such file or directory" in line, line
