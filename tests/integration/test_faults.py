@@ -189,11 +189,13 @@ def test_a_killed_run_leaves_no_process_and_the_next_run_sweeps_its_temp_folder(
     out, scratch = tmp_path / "reports", tmp_path / "tmp"
     scratch.mkdir()
     proc = _start(sample_copy, out, tmp=scratch)
-    for line in proc.stderr:
-        if "loading exports" in line:
-            break
-    # The loader and the headline's kernel both name the run's temp folder in their arguments.
-    assert _wait_until(lambda: len(_processes_naming(scratch)) >= 2, 60), _processes_naming(scratch)
+
+    def kernel_started() -> bool:  # its connection file is in the run's temp folder
+        return proc.poll() is not None or any(
+            "ipykernel" in args for args in _processes_naming(scratch)
+        )
+
+    assert _wait_until(kernel_started, 240) and proc.poll() is None, proc.communicate()
     proc.kill()
     proc.communicate(timeout=30)
     assert _wait_until(lambda: not _processes_naming(scratch), 30), _processes_naming(scratch)
