@@ -16,7 +16,7 @@ from pathlib import Path
 
 from contacts311 import sources
 from contacts311.errors import InputError
-from contacts311.sources._base import is_parquet, xlsx_rows
+from contacts311.sources._base import is_gzip_parquet, is_parquet, xlsx_rows
 
 __all__ = ["LAYOUTS", "Layout", "Seen", "describe", "nearest", "unrecognised"]
 
@@ -87,7 +87,7 @@ LAYOUTS: tuple[Layout, ...] = (
     _layout(
         "amazon_connect",
         "Amazon Connect contact records",
-        frozenset({JSON_LINES}),
+        _JSON,  # an array, JSON lines, one object or Firehose objects back to back
         "ContactId",
         "InitiationTimestamp",
     ),
@@ -191,6 +191,8 @@ def _describe_header(text: str, path: Path | None) -> Seen:
     suffix = path.suffix.lower() if path is not None else ""
     if path is not None and is_parquet(path):
         kind = "a Parquet table with columns"
+    elif path is not None and is_gzip_parquet(path):
+        kind = "a gzip-compressed Parquet table with columns"
     elif suffix in (".xlsx", ".xlsm"):
         kind = "a worksheet whose header row has columns"
     else:
@@ -312,7 +314,7 @@ def unrecognised(path: Path, head: str) -> InputError:
             return InputError(
                 path, "not a readable .xlsx workbook; expected an Excel workbook (first worksheet)"
             )
-    elif is_parquet(path) and not head:
+    elif (is_parquet(path) or is_gzip_parquet(path)) and not head:
         return InputError(
             path, "not a readable Parquet table (its schema cannot be read); re-export it"
         )

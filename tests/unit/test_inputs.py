@@ -294,3 +294,10 @@ def test_a_folder_of_only_skipped_files_says_what_was_skipped(tmp_path):
     (tmp_path / "README.md").write_text("# nothing yet\n")
     with pytest.raises(InputError, match=r"no exports in this folder \(skipped: README.md"):
         inputs.survey(tmp_path, default_profile())
+
+
+def test_a_gzip_compressed_parquet_in_a_folder_is_recognised_by_its_columns(tmp_path):
+    connect = Path(__file__).resolve().parents[1] / "data" / "amazon_connect"
+    shutil.copy(connect / "ctr_nested.parquet.gz", tmp_path / "records.parquet.gz")
+    found = discover(tmp_path, default_profile())
+    assert [(f.name, f.format) for f in found] == [("records.parquet.gz", "amazon_connect")]

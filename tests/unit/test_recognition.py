@@ -1,9 +1,15 @@
 """Saying what an unrecognised file holds, and the nearest known layout with what it lacks."""
 
+import gzip
+import io
+
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from contacts311 import sources
 from contacts311.recognition import HEADER, LAYOUTS, describe, nearest, unrecognised
+from contacts311.sources._base import read_head
 
 # One data line below each header, so a sniffer that wants a row sees one.
 _ROW = "\n1,2,3,4\n"
@@ -57,11 +63,11 @@ def test_a_json_object_names_the_keys_of_the_records_it_holds():
     )
 
 
-def test_a_json_array_of_connect_records_is_told_they_are_read_as_json_lines():
-    seen = describe('[{"ContactId": "a", "InitiationTimestamp": "2024-03-11T16:15:02Z"}]')
+def test_a_json_array_of_connect_records_is_told_what_it_lacks():
+    # Connect records are read as an array too: only the missing key is worth saying.
+    seen = describe('[{"ContactId": "a", "Channel": "VOICE"}]')
     assert nearest(seen) == (
-        "nearest: Amazon Connect contact records (amazon_connect), and it is read as JSON lines, "
-        "not JSON array"
+        "nearest: Amazon Connect contact records (amazon_connect), lacks 'InitiationTimestamp'"
     )
 
 
@@ -118,3 +124,28 @@ def test_an_unrelated_header_points_at_the_counts_format(tmp_path):
     path.write_text("Month,Total\n2024-01,4\n")
     message = str(unrecognised(path, path.read_text()))
     assert "a profile 'sources' entry of format counts" in message
+
+
+def _gzip(data: bytes, path):
+    path.write_bytes(gzip.compress(data, mtime=0))
+    return path
+
+
+def test_a_gzip_compressed_parquet_is_described_by_its_columns(tmp_path):
+    buf = io.BytesIO()
+    pq.write_table(pa.table({"sku": [1], "price": [2.5]}), buf)
+    path = _gzip(buf.getvalue(), tmp_path / "items.parquet.gz")
+    message = str(unrecognised(path, read_head(path)))
+    assert message.startswith(
+        f"{path}, line 1: not recognised as any known export: it holds a gzip-compressed "
+        "Parquet table with columns sku, price;"
+    )
+
+
+def test_a_damaged_gzip_compressed_parquet_is_said_to_be_unreadable(tmp_path):
+    path = _gzip(b"PAR1" + b"\0" * 40, tmp_path / "cut.parquet.gz")
+    assert read_head(path) == ""
+    message = str(unrecognised(path, read_head(path)))
+    assert message == (
+        f"{path}: not a readable Parquet table (its schema cannot be read); re-export it"
+    )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 from contacts311 import sources
+from contacts311.errors import InputError
 from contacts311.profile import PhoneRules, Profile
 from contacts311.sources import amazon_connect as ac
 from contacts311.sources._base import read_head
@@ -23,7 +25,9 @@ SHAPES = [
     "ctr_dotted.csv.gz",
     "ctr_athena.csv",
     "ctr_nested.parquet",
+    "ctr_nested.parquet.gz",
     "ctr_flat.parquet",
+    "ctr_flat.parquet.gz",
 ]
 
 # From the comments in make_fixtures.py (America/Los_Angeles): chain 1 on 30 Apr (General),
@@ -130,3 +134,58 @@ def test_the_chain_counts_in_the_file_of_its_first_leg(tmp_path):
     frame = result.ledger.frame()
     legs = frame[frame["reason"] == "transfer_leg"].set_index("source_file")["rows"]
     assert legs.to_dict() == {"b.jsonl": 3}  # a.jsonl folded nothing (no zero rows)
+
+
+def _gzip_parquet(path: Path, table) -> Path:
+    import gzip
+    import io
+
+    import pyarrow.parquet as pq
+
+    buf = io.BytesIO()
+    pq.write_table(table, buf)
+    path.write_bytes(gzip.compress(buf.getvalue(), mtime=0))
+    return path
+
+
+def test_a_gzip_compressed_parquet_is_read_from_a_copy_removed_afterwards(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    result = _read("ctr_nested.parquet.gz")
+    assert _per_day(result) == CHAINS
+    assert result.columns["ctr_nested.parquet.gz"][0] == "AWSAccountId"
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_a_bad_record_in_a_gzip_compressed_parquet_names_the_file_and_leaves_no_copy(
+    tmp_path, monkeypatch
+):
+    import pyarrow as pa
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    row = {
+        "ContactId": "c-1",
+        "Channel": "VOICE",
+        "InitiationMethod": "INBOUND",
+        "InitiationTimestamp": "soon",
+        "LastUpdateTimestamp": "2024-05-01T17:10:00Z",
+        "Agent": {"ConnectedToAgentTimestamp": "2024-05-01T17:01:00Z"},
+    }
+    path = _gzip_parquet(tmp_path / "records.parquet.gz", pa.Table.from_pylist([row]))
+    with pytest.raises(InputError) as err:
+        ac.read([SimpleNamespace(path=path, name="records.parquet.gz")], Profile())
+    assert err.value.file == path
+    assert err.value.line == 1  # the first row of the table
+    assert err.value.column == "InitiationTimestamp"
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_a_gzip_compressed_parquet_without_the_columns_says_which_are_missing(tmp_path):
+    import pyarrow as pa
+
+    table = pa.table({"ContactId": ["c-1"], "Channel": ["VOICE"]})
+    path = _gzip_parquet(tmp_path / "records.parquet.gz", table)
+    with pytest.raises(InputError, match="missing column.*InitiationTimestamp") as err:
+        ac.read([SimpleNamespace(path=path, name="records.parquet.gz")], Profile())
+    assert err.value.file == path

@@ -8,7 +8,9 @@ the fixtures' story: 35436 and 35437 counted, both on 5 March 2024).
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
+import tempfile
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -125,6 +127,35 @@ def test_flattened_parquet_tables(tmp_path):
     files = _flat(tmp_path)
     assert all(zendesk.sniff(read_head(f.path)) for f in files)
     _expected(zendesk.read(files, _profile(**_RULES)))
+
+
+def test_gzip_compressed_parquet_tables_read_like_plain_ones(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    files = []
+    for f in _nested(tmp_path):  # tickets.parquet.gz, ..., as a data lake's export may hold them
+        gz = f.path.with_name(f.name + ".gz")
+        gz.write_bytes(gzip.compress(f.path.read_bytes(), mtime=0))
+        f.path.unlink()
+        files.append(InputFile(gz, gz.name, "zendesk"))
+    assert all(zendesk.sniff(read_head(f.path)) for f in files)
+    result = zendesk.read(files, _profile(**_RULES))
+    _expected(result, tickets="tickets.parquet.gz")
+    assert _ledger(result)[("users.parquet.gz", "excluded", "supporting_record")] == 4
+    assert list((tmp_path / "tmp").iterdir()) == []  # the decompressed copies are gone
+
+
+def test_a_gzip_compressed_parquet_of_no_zendesk_kind_is_an_error_leaving_no_copy(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    pq.write_table(pa.table({"sku": [1], "price": [2.5]}), tmp_path / "x.parquet")
+    gz = tmp_path / "x.parquet.gz"
+    gz.write_bytes(gzip.compress((tmp_path / "x.parquet").read_bytes(), mtime=0))
+    with pytest.raises(InputError, match=r"a table with columns sku, price; expected the columns"):
+        zendesk.read([InputFile(gz, "x.parquet.gz", "zendesk")], _profile())
+    assert list((tmp_path / "tmp").iterdir()) == []
 
 
 def test_parquet_audits_decide_as_events(tmp_path):

@@ -6,6 +6,10 @@ import codecs
 import csv
 import io
 import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -57,11 +61,11 @@ def read_head(path: Path, size: int = HEAD_BYTES) -> str:
     """The first lines of a file as text, for sniffing (``""`` when it is not text).
 
     ``.xlsx`` workbooks are read with openpyxl and their first rows rendered as CSV lines.
-    A Parquet file (``PAR1`` magic bytes) reads as one CSV header line of its column names,
-    nested struct fields written dotted (``Agent.ConnectedToAgentTimestamp``), so each
-    source recognises a Parquet table by the same columns as its CSV layout.
+    A Parquet file (``PAR1`` magic bytes), gzip-compressed or not, reads as one CSV header line
+    of its column names, nested struct fields written dotted (``Agent.ConnectedToAgentTimestamp``),
+    so each source recognises a Parquet table by the same columns as its CSV layout.
     """
-    if is_parquet(path):
+    if is_parquet(path) or is_gzip_parquet(path):
         return ",".join(parquet_columns(path))
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         try:
@@ -170,17 +174,63 @@ def is_parquet(path: Path) -> bool:
         return fh.read(4) == b"PAR1"
 
 
+def is_gzip_parquet(path: Path) -> bool:
+    """Whether a file is a gzip-compressed Parquet table (``records.parquet.gz``), by content."""
+    if not is_gzip(path):
+        return False
+    import gzip
+
+    try:
+        with gzip.open(path, "rb") as fh:
+            return fh.read(4) == b"PAR1"
+    except (OSError, EOFError):
+        return False
+
+
+@contextmanager
+def plain_parquet(path: Path) -> Iterator[Path]:
+    """A Parquet file readers can open: ``path`` itself, or a gzip-compressed one decompressed.
+
+    Parquet keeps its schema at the end of the file and is read by seeking, which a gzip stream
+    cannot do; a gzip-compressed table is therefore decompressed to a temporary file, removed on
+    leaving (also on an error). Any other file is yielded as it is.
+
+    Raises:
+        InputError: The gzip stream is damaged (cut short, not gzip after all).
+    """
+    if not is_gzip_parquet(path):
+        yield path
+        return
+    import gzip
+
+    fd, name = tempfile.mkstemp(prefix="contacts311-", suffix=".parquet")
+    local = Path(name)
+    try:
+        with open(fd, "wb") as out, gzip.open(path, "rb") as fh:
+            try:
+                shutil.copyfileobj(fh, out)
+            except (OSError, EOFError) as exc:
+                raise InputError(
+                    path, f"cannot decompress gzip-compressed Parquet ({exc}); re-export it"
+                ) from None
+        yield local
+    finally:
+        local.unlink(missing_ok=True)
+
+
 def parquet_columns(path: Path) -> list[str]:
     """A Parquet table's column names, struct fields flattened with dots (none if unreadable).
 
-    Lists (``custom_fields``) keep their own name: their items are the reader's business.
+    A gzip-compressed table is read like a plain one (see :func:`plain_parquet`). Lists
+    (``custom_fields``) keep their own name: their items are the reader's business.
     """
     import pyarrow as pa  # only a Parquet input pays for pyarrow
     import pyarrow.parquet as pq
 
     try:
-        schema = pq.read_schema(path)
-    except (OSError, pa.ArrowException):
+        with plain_parquet(path) as local:
+            schema = pq.read_schema(local)
+    except (OSError, pa.ArrowException, InputError):
         return []
 
     def names(field: pa.Field, prefix: str = "") -> list[str]:

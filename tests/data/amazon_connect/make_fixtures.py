@@ -184,6 +184,9 @@ def main() -> None:
     pq.write_table(pa.Table.from_pylist(RECORDS), HERE / "ctr_nested.parquet")
     flat = pa.Table.from_pylist([_flat(r) for r in RECORDS])
     pq.write_table(flat.rename_columns(athena), HERE / "ctr_flat.parquet")
+    for name in ("ctr_nested.parquet", "ctr_flat.parquet"):
+        data = (HERE / name).read_bytes()
+        (HERE / f"{name}.gz").write_bytes(gzip.compress(data, mtime=0))
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from contacts311.errors import InputError
 from contacts311.ledger import LedgerBuilder
 from contacts311.profile import Profile
 from contacts311.scratch import private_folder
-from contacts311.sources._base import SourceResult
+from contacts311.sources._base import SourceResult, plain_parquet
 from contacts311.sources.amazon_connect import _errors, _rule, _scan
 from contacts311.sources.amazon_connect._fields import ID, INITIATED, norm, split_header
 from contacts311.sources.amazon_connect._tables import INTERVAL_COLUMNS, tables
@@ -39,8 +39,9 @@ FORMAT = "amazon_connect"
 KIND = "contacts"
 DESCRIPTION = (
     "Amazon Connect contact records (CSV with dotted or underscored columns such as Queue.Name, "
-    "JSON lines, arrays or Firehose objects, Parquet): answered VOICE calls per local day, "
-    "deduplicated by ContactId (latest LastUpdateTimestamp), a transferred call counted once"
+    "JSON lines, arrays or Firehose objects, Parquet; gzip of any of these): answered VOICE "
+    "calls per local day, deduplicated by ContactId (latest LastUpdateTimestamp), a transferred "
+    "call counted once"
 )
 
 _INTERVAL_MINUTES = 30
@@ -87,9 +88,14 @@ def read(files: list[Any], profile: Profile) -> SourceResult:
             empty, or a timestamp cannot be read (the message names the file and line).
     """
     columns: dict[str, list[str]] = {}
-    scans = [_scan.records(i, Path(f.path), f.name, columns) for i, f in enumerate(files)]
     per_leg = profile.phone.count == "leg"
-    with _engine() as con:
+    with ExitStack() as stack, _engine() as con:
+        # A gzip-compressed Parquet table is read from a decompressed copy, kept until the
+        # query has run and removed afterwards (also on an error).
+        local = [stack.enter_context(plain_parquet(Path(f.path))) for f in files]
+        scans = [
+            _scan.records(i, Path(f.path), f.name, columns, local[i]) for i, f in enumerate(files)
+        ]
         tally = _tally(con, scans, profile.timezone, per_leg) if scans else None
     ledger = LedgerBuilder(FORMAT)
     contacts, intervals, folded = tables(tally, [f.name for f in files], ledger)

@@ -9,7 +9,10 @@
 * Parquet (``read_parquet``): nested structs (``Agent`` with ``ConnectedToAgentTimestamp``) or
   flattened columns, text or typed timestamps.
 
-Gzip is recognised by its magic bytes for CSV and JSON.
+Gzip is recognised by its magic bytes: CSV and JSON are read through DuckDB's gzip reader; a
+gzip-compressed Parquet table (``records.parquet.gz``) is read from a decompressed temporary copy
+(:func:`~contacts311.sources._base.plain_parquet`, made by the caller), since Parquet is read by
+seeking.
 """
 
 from __future__ import annotations
@@ -40,10 +43,21 @@ class Scan:
     names: dict[str, str]  # meaning -> the column's name in the file
 
 
-def records(file: int, path: Path, name: str, columns: dict[str, list[str]]) -> Scan:
-    """The scan of one file, by its content (Parquet magic bytes, a JSON opening, else CSV)."""
-    if is_parquet(path):
-        return _parquet(file, path, name, columns)
+def records(
+    file: int, path: Path, name: str, columns: dict[str, list[str]], local: Path | None = None
+) -> Scan:
+    """The scan of one file, by its content (Parquet magic bytes, a JSON opening, else CSV).
+
+    Args:
+        file: Its position in reading order.
+        path: The file, as messages name it.
+        name: Its name in the ledger.
+        columns: ``SourceResult.columns``, filled in for this file.
+        local: The file to read instead of ``path`` (a gzip-compressed Parquet table's
+            decompressed copy, which must outlive the scan's query).
+    """
+    if is_parquet(local or path):
+        return _parquet(file, path, name, columns, local)
     head = read_head(path)
     if head.lstrip("\ufeff").lstrip().startswith(("{", "[")):
         return _json(file, path, head, name, columns)
@@ -190,12 +204,13 @@ def _json_timestamps(head: str, shape: str) -> list[Any]:
     return out
 
 
-def _parquet(file: int, path: Path, name: str, columns: dict) -> Scan:
+def _parquet(file: int, path: Path, name: str, columns: dict, local: Path | None = None) -> Scan:
     import pyarrow as pa  # only a Parquet input pays for pyarrow
     import pyarrow.parquet as pq
 
+    local = local or path
     try:
-        schema = pq.read_schema(path)
+        schema = pq.read_schema(local)
     except (OSError, pa.ArrowException) as exc:
         raise InputError(path, f"cannot read as a Parquet table ({exc})") from None
     found: dict[str, tuple[str, str, Any]] = {}  # norm(dotted) -> dotted, SQL, arrow type
@@ -223,7 +238,7 @@ def _parquet(file: int, path: Path, name: str, columns: dict) -> Scan:
         raw[meaning] = (
             f"strftime({sql}, '%Y-%m-%dT%H:%M:%S.%fZ')" if timestamp else f"CAST({sql} AS VARCHAR)"
         )
-    source = f"read_parquet({_literal(path)})"
+    source = f"read_parquet({_literal(local)})"
     with duckdb.connect() as con:
         first = con.execute(
             f"SELECT {raw[f.INITIATED]}, {raw[f.UPDATED]} FROM {source} LIMIT 50"

@@ -5,7 +5,8 @@ A data lake holds each Zendesk table as columns: nested (``via`` a struct with `
 (``via_channel``, ``field_<id>``, ``user_fields_<name>``), ids as integers, floats or text, times
 as timestamps or ISO-8601 text. Only the columns the rules need are read (column projection:
 subjects, descriptions, requesters and comments are never read); they are put in the shape of
-the incremental export and go through the same code (:mod:`.json_records`).
+the incremental export and go through the same code (:mod:`.json_records`). A gzip-compressed
+Parquet table is read like a plain one.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 from contacts311.errors import InputError
 from contacts311.profile import TicketRules
-from contacts311.sources._base import parquet_columns
+from contacts311.sources._base import parquet_columns, plain_parquet
 from contacts311.sources.zendesk.envelopes import record_kind
 from contacts311.sources.zendesk.json_records import (
     ArrowColumns,
@@ -53,9 +54,19 @@ def parse_parquet(
 ) -> Parsed:
     """Read a Parquet table of tickets, ticket events, audits or users (needed columns only).
 
+    A gzip-compressed table (``tickets.parquet.gz``) is read from a decompressed temporary
+    copy, removed afterwards (:func:`~contacts311.sources._base.plain_parquet`).
+
     Raises:
         InputError: Columns of no Zendesk table, a missing id or time, an unreadable time.
     """
+    with plain_parquet(path) as local:
+        return _parse_local_parquet(local, name, rules, lookup, tz)
+
+
+def _parse_local_parquet(
+    path: Path, name: str, rules: TicketRules, lookup: dict[str, str], tz: str
+) -> Parsed:
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
@@ -75,7 +86,8 @@ def parse_parquet(
                 col = pc.struct_field(col, part)
         return col
 
-    return _parse_table(columns, read, name, rules, lookup, tz)
+    with table:  # closed before a decompressed copy is removed
+        return _parse_table(columns, read, name, rules, lookup, tz)
 
 
 def parse_flat_csv(

@@ -12,7 +12,7 @@ from contacts311.inputs import InputFile
 from contacts311.ledger import LedgerBuilder
 from contacts311.profile import Profile, TicketRules
 from contacts311.schema import empty_contacts
-from contacts311.sources._base import SourceResult, is_parquet, read_text
+from contacts311.sources._base import SourceResult, is_gzip_parquet, is_parquet, read_text
 from contacts311.sources.zendesk.contact_types import contact_type_lookup
 from contacts311.sources.zendesk.csv_export import parse_csv, parse_xlsx
 from contacts311.sources.zendesk.json_export import parse_json
@@ -112,7 +112,7 @@ def _parse_file(
     """Parse one file as the layout its content shows (never its name, bar a workbook)."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return [parse_xlsx(path, name, rules, tz)]
-    if is_parquet(path):
+    if is_parquet(path) or is_gzip_parquet(path):
         return [parse_parquet(path, name, rules, lookup, tz)]
     text = read_text(path)
     stripped = text.lstrip("\ufeff \t\r\n")
