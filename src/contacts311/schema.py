@@ -1,7 +1,10 @@
 """The core contacts table and its pandera schema.
 
 One row per counted unit: a ticket (``contact_id`` set, ``count`` 1) or an aggregate such as an
-Avaya skill-day (``contact_id`` empty, ``count`` = calls). Nothing else travels past the loaders:
+Avaya skill-day (``contact_id`` empty, ``count`` = calls). A row is a day's count unless
+``is_monthly`` says it is a month's total (a ``counts`` source with ``period: month``), dated the
+first of its month: totals per fiscal year use it, measures that need days leave it out
+(:func:`daily_rows`). Nothing else travels past the loaders:
 no names, addresses, phone numbers or free text.
 """
 
@@ -18,7 +21,12 @@ if TYPE_CHECKING:  # pandas loads when a table is built: sources import the colu
 __all__ = [
     "CHANNEL_ORDER",
     "CONTACT_COLUMNS",
+    "CORE_COLUMNS",
+    "GRAIN_COLUMNS",
     "INTERVAL_COLUMNS",
+    "MONTHLY_COLUMN",
+    "NeedsDailyData",
+    "daily_rows",
     "empty_contacts",
     "order_channels",
     "validate_contacts",
@@ -46,6 +54,17 @@ CONTACT_COLUMNS = {
 }
 
 
+#: The column saying a row is a month's total (dated the first of its month), not a day's.
+MONTHLY_COLUMN = "is_monthly"
+
+#: Column -> dtype of the core table's columns a source may leave out: a row without
+#: ``is_monthly`` is a day's.
+GRAIN_COLUMNS = {MONTHLY_COLUMN: "bool"}
+
+#: Column -> dtype of the validated core table: what every source gives, and its grain.
+CORE_COLUMNS = {**CONTACT_COLUMNS, **GRAIN_COLUMNS}
+
+
 #: Column -> dtype of the ``intervals`` table (phone sources with interval data, for staffing).
 INTERVAL_COLUMNS = {
     "contact_date": "datetime64[ns]",
@@ -67,7 +86,57 @@ def empty_contacts() -> pd.DataFrame:
     """An empty core table with the right columns and dtypes."""
     import pandas as pd
 
-    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in CONTACT_COLUMNS.items()})
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in CORE_COLUMNS.items()})
+
+
+class NeedsDailyData(ValueError):
+    """A day-level measure was asked of contacts that are only monthly totals.
+
+    The message is a sentence fit for a report ("Spikes need daily data; email is monthly
+    (12 months).").
+    """
+
+
+def daily_rows(contacts: pd.DataFrame, needs: str) -> tuple[pd.DataFrame, list[str]]:
+    """The rows that are days' counts, and one sentence per channel whose monthly rows are left out.
+
+    A month's total dated the first of its month would read as one very busy day, so measures
+    that need days (spikes, service days, the undercount, weekday shares) take only these rows.
+
+    Args:
+        contacts: Core contacts rows (a table without ``is_monthly`` is all daily).
+        needs: The sentence's subject and verb, such as ``"Spikes need"``.
+
+    Returns:
+        The daily rows, and for each channel with monthly rows (in report order) either
+        "<needs> daily data; email is monthly (12 months)." (no daily row at all) or
+        "<needs> daily data; email's 12 monthly rows (2019-07 to 2020-06) are left out.".
+    """
+    import pandas as pd
+
+    if MONTHLY_COLUMN not in contacts.columns or contacts.empty:
+        return contacts, []
+    monthly = contacts[MONTHLY_COLUMN].astype("boolean").fillna(False).astype("bool")
+    daily = contacts[~monthly]
+    months = contacts[monthly]
+    daily_channels = set(daily["channel"].astype("str"))
+    notes = []
+    for channel in order_channels(months["channel"].astype("str")):
+        dates = pd.to_datetime(
+            months.loc[months["channel"].astype("str") == channel, "contact_date"]
+        )
+        n = dates.dt.to_period("M").nunique()
+        word = "month" if n == 1 else "months"
+        if channel in daily_channels:
+            first, last = dates.min().strftime("%Y-%m"), dates.max().strftime("%Y-%m")
+            rows = "row" if n == 1 else "rows"
+            notes.append(
+                f"{needs} daily data; {channel}'s {n} monthly {rows} ({first} to {last}) are "
+                "left out."
+            )
+        else:
+            notes.append(f"{needs} daily data; {channel} is monthly ({n} {word}).")
+    return daily, notes
 
 
 def _schema():  # built lazily: pandera is slow to import
@@ -84,6 +153,7 @@ def _schema():  # built lazily: pandera is slow to import
             "source_file": pa.Column("string", nullable=False),
             "contact_id": pa.Column("string", nullable=True),
             "queue": pa.Column("string", nullable=True),
+            MONTHLY_COLUMN: pa.Column("bool", nullable=False),
         },
         strict=True,
         ordered=False,
@@ -97,7 +167,12 @@ def _schema():  # built lazily: pandera is slow to import
                 ),
                 name="one row per contact id and source",
                 error="a contact id appears twice after deduplication",
-            )
+            ),
+            pa.Check(
+                lambda df: ~df[MONTHLY_COLUMN] | (df["contact_date"].dt.day == 1),
+                name="a month's total is dated the first of its month",
+                error="a monthly row is not dated the first day of its month",
+            ),
         ],
     )
 
@@ -110,8 +185,10 @@ def validate_contacts(frame: pd.DataFrame) -> pd.DataFrame:
     """
     import pandera.errors
 
-    frame = frame.reindex(columns=list(CONTACT_COLUMNS))
-    frame = frame.astype(CONTACT_COLUMNS)
+    frame = frame.reindex(columns=list(CORE_COLUMNS))
+    # Sources without monthly totals leave the column out: their rows are days.
+    frame[MONTHLY_COLUMN] = frame[MONTHLY_COLUMN].astype("boolean").fillna(False)
+    frame = frame.astype(CORE_COLUMNS)
     frame["contact_date"] = frame["contact_date"].dt.normalize()
     try:
         return _schema().validate(frame, lazy=True)

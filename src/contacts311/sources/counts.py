@@ -10,12 +10,15 @@ file is read only when a profile names it::
         date_column: Date
         count_column: Calls
         date_format: "%m/%d/%Y"     # optional
+        period: month               # optional: day or month
 
 Dates are ISO ``YYYY-MM-DD`` or ``MM/DD/YYYY`` (daily), or ``YYYY-MM``, ``MM/YYYY``, ``Jan 2024``
 (monthly) unless ``date_format`` says otherwise (a format without a day, such as ``%Y-%m``, means
-monthly rows). **A monthly row is dated the first day of its month** (``contact_date``), so
-period totals and fiscal years work unchanged, but day-level measures (spikes, the undercount) do
-not apply to it.
+monthly rows). ``period: month`` makes every row a month's total, ``period: day`` every row a
+day's; without it a file whose dates are all the first of a month is monthly. **A monthly row is
+dated the first day of its month** (``contact_date``) and marked ``is_monthly``, so period totals
+and fiscal years work unchanged, while day-level measures (spikes, service days, the undercount,
+weekday shares) leave it out and say so.
 
 Ledger: rows counted are ``counted``; a row repeating the same date and channel with the same
 count (in the same or another file) is a ``duplicate``; rows whose date cell reads ``Total``,
@@ -67,7 +70,7 @@ DESCRIPTION = (
 
 __all__ = ["DESCRIPTION", "FORMAT", "KIND", "read", "sniff"]
 
-_OPTIONS = {"channel", "date_column", "count_column", "date_format"}
+_OPTIONS = {"channel", "date_column", "count_column", "date_format", "period"}
 _REQUIRED = ("channel", "date_column", "count_column")
 _SUMMARY_CELLS = {"total", "totals", "summary", "grand total"}
 _DAILY_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%Y/%m/%d", "%Y-%m-%d %H:%M:%S", "%m/%d/%Y %H:%M:%S")
@@ -168,7 +171,7 @@ def _options(file: Any) -> dict[str, Any]:
         raise InputError(
             file.name,
             f"unknown counts option(s) {', '.join(unknown)}; a counts source takes "
-            "channel, date_column, count_column and optional date_format",
+            "channel, date_column, count_column and optional date_format and period",
         )
     missing = [k for k in _REQUIRED if not str(opts.get(k) or "").strip()]
     if missing:
@@ -241,17 +244,19 @@ def read(files: list[InputFile], profile: Any) -> SourceResult:
                 ledger.add(file.name, "excluded", "summary_row", 1)
                 continue
             day, monthly, count = row
-            kinds.add(monthly)
+            kinds.add(monthly or str(opts.get("period") or "").strip().lower() == "month")
             if not _first_time(seen, (opts["channel"], monthly, day), file.name, line, count):
                 ledger.add(file.name, "duplicate", "same_date_and_value", 1)
                 continue
             ledger.add(file.name, "counted", "counted", 1, count)
             counted += 1
-            out_rows.append(_core_row(day, opts["channel"], count, file.name))
+            out_rows.append(_core_row(day, opts["channel"], count, file.name, monthly))
         notes.append(_file_note(file.name, counted, kinds, opts["channel"], header, positions))
     _refuse_mixed_grain(seen.months)
     refuse_rows_and_counts(row_seen.days, seen.first)
-    return SourceResult(contacts=_contacts(out_rows), ledger=ledger, notes=notes, columns=columns)
+    contacts, period_notes = _with_period(_contacts(out_rows), files)
+    notes.extend(period_notes)
+    return SourceResult(contacts=contacts, ledger=ledger, notes=notes, columns=columns)
 
 
 def _read_row_table(
@@ -331,13 +336,14 @@ def _first_time(
     return True
 
 
-def _core_row(day: dt.date, channel: str, count: int, name: str) -> dict[str, Any]:
+def _core_row(day: dt.date, channel: str, count: int, name: str, monthly: bool) -> dict[str, Any]:
     return {
         "contact_date": pd.Timestamp(day),
         "channel": channel,
         "count": count,
         "source": FORMAT,
         "source_file": name,
+        "is_monthly": monthly,
     }
 
 
@@ -368,6 +374,7 @@ def _contacts(out_rows: list[dict[str, Any]]) -> pd.DataFrame:
             "source_file",
             "contact_id",
             "queue",
+            "is_monthly",
         ],
     )
     contacts["contact_id"] = contacts["contact_id"].astype("string")
@@ -389,3 +396,71 @@ def _refuse_mixed_grain(months: dict[tuple[str, bool], dict[tuple[int, int], str
                 f"{channel} for {year}-{month:02d} has daily rows here and a monthly total in "
                 f"{other[both[0]]}; give each month once, daily or monthly",
             )
+
+
+def _with_period(contacts: pd.DataFrame, files: list[InputFile]) -> tuple[pd.DataFrame, list[str]]:
+    """Mark each file's rows daily or monthly: ``period`` when given, else from its dates.
+
+    ``period: month`` makes every row a month's total (each must be dated the first of its
+    month); ``period: day`` makes every row a day's. Without it, a file whose dates are all the
+    first of a month (at least two of them: a spreadsheet of monthly totals saved as dates) is
+    monthly, and rows with a month-only date (``2024-01``) are monthly anyway.
+
+    Returns:
+        The rows with ``is_monthly`` set, and a note for each file read as monthly from its
+        dates or its ``period``.
+
+    Raises:
+        InputError: ``period`` is not ``day`` or ``month``, a ``period: month`` row is not
+            dated the first of a month, a ``period: day`` row has a month-only date, or a month
+            of a channel has both daily rows and a monthly total.
+    """
+    notes = []
+    for file in files:
+        mine = contacts["source_file"] == file.name
+        if not mine.any():
+            continue
+        opts = getattr(file, "options", {}) or {}
+        column = str(opts.get("date_column"))
+        period = str(opts.get("period") or "").strip().lower()
+        dates = pd.to_datetime(contacts.loc[mine, "contact_date"])
+        if period not in ("", "day", "month"):
+            raise InputError(file.name, f"period {opts['period']!r} must be day or month")
+        if period == "month":
+            off = dates[dates.dt.day != 1]
+            if not off.empty:
+                raise InputError(
+                    file.name,
+                    f"date {off.iloc[0].date().isoformat()} is not the first of a month; with "
+                    "period: month every row is a month's total, dated YYYY-MM or YYYY-MM-01",
+                    column=column,
+                )
+        elif period == "day" and contacts.loc[mine, "is_monthly"].any():
+            month = dates[contacts.loc[mine, "is_monthly"]].iloc[0].strftime("%Y-%m")
+            raise InputError(
+                file.name,
+                f"date {month} is a month but period is day; give whole dates or period: month",
+                column=column,
+            )
+        elif period == "" and (dates.dt.day == 1).all() and dates.nunique() > 1:
+            period = "month"
+            notes.append(
+                f"{file.name}: every date is the first of a month, so each row is read as a "
+                "month's total (period: day in the profile reads them as days)."
+            )
+        if period == "month":
+            contacts.loc[mine, "is_monthly"] = True
+        elif period == "day":
+            contacts.loc[mine, "is_monthly"] = False
+    keys = contacts.assign(month=pd.to_datetime(contacts["contact_date"]).dt.to_period("M"))
+    grains = keys.groupby(["channel", "month"])["is_monthly"].nunique()
+    if (grains > 1).any():
+        channel, month = grains[grains > 1].index[0]
+        both = keys[(keys["channel"] == channel) & (keys["month"] == month)]
+        raise InputError(
+            str(both.loc[~both["is_monthly"].astype(bool), "source_file"].iloc[0]),
+            f"{channel} for {month} has daily rows here and a monthly total in "
+            f"{both.loc[both['is_monthly'].astype(bool), 'source_file'].iloc[0]}; give each "
+            "month once, daily or monthly",
+        )
+    return contacts, notes
