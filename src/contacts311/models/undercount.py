@@ -19,6 +19,7 @@ from contacts311.calendar import assign_periods, period_label
 from contacts311.models._days import match_events, neighbour_stats
 from contacts311.models.series import daily_series, select_channel, year_basis
 from contacts311.profile import Profile, default_profile
+from contacts311.schema import NeedsDailyData, daily_rows
 from contacts311.service import service_days
 from contacts311.wording import undercount_sentence
 
@@ -85,24 +86,33 @@ def undercount_days(
         Columns ``contact_date``, ``channel``, ``count``, ``expected``, ``expected_low``,
         ``is_flagged``, ``is_zero``, ``excused``, ``event_label``, ``missed_low``,
         ``missed_high``. Each channel covers the open days from its own first to its last
-        contact.
+        daily contact; months given only as totals (``is_monthly``) are left out, with a
+        sentence each in ``attrs["notes"]``.
+
+    Raises:
+        NeedsDailyData: Every hand-logged channel in ``contacts`` is only monthly ("The
+            undercount needs daily data; email is monthly (12 months).").
     """
     if low_rule not in _LOW_RULES:
         raise ValueError(f"low_rule must be one of {', '.join(_LOW_RULES)}, got {low_rule!r}")
     profile = profile or default_profile()
     channels = (channels,) if isinstance(channels, str) else tuple(channels)
     rules = _Rules(window, flag_ratio, low_quantile, min_expected, low_rule)
+    daily, notes = daily_rows(select_channel(contacts, channels), "The undercount needs")
     frames = [
         _channel_days(mine, channel, profile, rules, events)
         for channel in channels
-        if not (mine := select_channel(contacts, channel)).empty
+        if not (mine := select_channel(daily, channel)).empty
     ]
     if not frames:
+        if notes:
+            raise NeedsDailyData(" ".join(notes))
         # Typed, so that callers can filter on ``is_flagged`` and use ``.dt`` on no rows.
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in _DAY_DTYPES.items()})
     out = pd.concat(frames, ignore_index=True)[list(_DAY_DTYPES)]
     out["channel"] = out["channel"].astype("str")
     out["event_label"] = out["event_label"].astype("str")
+    out.attrs["notes"] = notes
     return out
 
 
