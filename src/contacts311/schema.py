@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from contacts311.errors import InputError
 
 if TYPE_CHECKING:  # pandas loads when a table is built: sources import the column lists first
+    import numpy as np
     import pandas as pd
 
 __all__ = [
@@ -27,6 +28,8 @@ __all__ = [
     "MONTHLY_COLUMN",
     "NeedsDailyData",
     "daily_rows",
+    "last_day_covered",
+    "monthly_mask",
     "empty_contacts",
     "order_channels",
     "validate_contacts",
@@ -92,50 +95,78 @@ def empty_contacts() -> pd.DataFrame:
 class NeedsDailyData(ValueError):
     """A day-level measure was asked of contacts that are only monthly totals.
 
-    The message is a sentence fit for a report ("Spikes need daily data; email is monthly
-    (12 months).").
+    The message is one or more sentences fit for a report ("Spikes need daily data; email is
+    monthly (12 months, 2023-07 to 2024-06)."): callers show it instead of a chart or table.
     """
 
 
-def daily_rows(contacts: pd.DataFrame, needs: str) -> tuple[pd.DataFrame, list[str]]:
-    """The rows that are days' counts, and one sentence per channel whose monthly rows are left out.
+def monthly_mask(contacts: pd.DataFrame) -> np.ndarray:
+    """Which rows are months' totals (all ``False`` for a table without ``is_monthly``)."""
+    import numpy as np
+
+    if MONTHLY_COLUMN not in contacts.columns:
+        return np.zeros(len(contacts), dtype=bool)
+    return contacts[MONTHLY_COLUMN].astype("boolean").fillna(False).to_numpy(dtype=bool)
+
+
+def last_day_covered(contacts: pd.DataFrame) -> pd.Timestamp:
+    """The last day the rows cover: a month's total covers its month to the last day.
+
+    Raises:
+        ValueError: ``contacts`` is empty.
+    """
+    import pandas as pd
+
+    if contacts.empty:
+        raise ValueError("no contacts, so no last day")
+    dates = pd.to_datetime(contacts["contact_date"]).dt.normalize()
+    ends = dates.where(~monthly_mask(contacts), dates + pd.offsets.MonthEnd(0))
+    return ends.max()
+
+
+def daily_rows(
+    contacts: pd.DataFrame, needs: str, *, left_out: bool = True
+) -> tuple[pd.DataFrame, list[str]]:
+    """The rows that are days' counts, and one sentence per channel with monthly totals.
 
     A month's total dated the first of its month would read as one very busy day, so measures
-    that need days (spikes, service days, the undercount, weekday shares) take only these rows.
+    that need days (spikes, the undercount, weekday shares, weekly totals) take only these rows.
 
     Args:
         contacts: Core contacts rows (a table without ``is_monthly`` is all daily).
         needs: The sentence's subject and verb, such as ``"Spikes need"``.
+        left_out: The caller goes on without the monthly rows (the sentence says they are left
+            out); ``False`` when it stops instead.
 
     Returns:
-        The daily rows, and for each channel with monthly rows (in report order) either
-        "<needs> daily data; email is monthly (12 months)." (no daily row at all) or
-        "<needs> daily data; email's 12 monthly rows (2019-07 to 2020-06) are left out.".
+        The daily rows, and for each channel with monthly rows (in report order)
+        :func:`contacts311.wording.needs_daily_note`'s sentence, e.g. "Spikes need daily
+        data; email is monthly (12 months, 2019-07 to 2020-06).".
     """
     import pandas as pd
 
-    if MONTHLY_COLUMN not in contacts.columns or contacts.empty:
+    from contacts311.wording import needs_daily_note
+
+    monthly = monthly_mask(contacts)
+    if not monthly.any():
         return contacts, []
-    monthly = contacts[MONTHLY_COLUMN].astype("boolean").fillna(False).astype("bool")
-    daily = contacts[~monthly]
-    months = contacts[monthly]
+    daily, months = contacts[~monthly], contacts[monthly]
     daily_channels = set(daily["channel"].astype("str"))
+    channels = months["channel"].astype("str")
     notes = []
-    for channel in order_channels(months["channel"].astype("str")):
-        dates = pd.to_datetime(
-            months.loc[months["channel"].astype("str") == channel, "contact_date"]
-        )
-        n = dates.dt.to_period("M").nunique()
-        word = "month" if n == 1 else "months"
-        if channel in daily_channels:
-            first, last = dates.min().strftime("%Y-%m"), dates.max().strftime("%Y-%m")
-            rows = "row" if n == 1 else "rows"
-            notes.append(
-                f"{needs} daily data; {channel}'s {n} monthly {rows} ({first} to {last}) are "
-                "left out."
+    for channel in order_channels(channels.unique()):
+        spans = pd.to_datetime(months.loc[channels == channel, "contact_date"]).dt.to_period("M")
+        notes.append(
+            needs_daily_note(
+                needs,
+                channel,
+                spans.nunique(),
+                str(spans.min()),
+                str(spans.max()),
+                has_days=channel in daily_channels,
+                left_out=left_out,
             )
-        else:
-            notes.append(f"{needs} daily data; {channel} is monthly ({n} {word}).")
+        )
     return daily, notes
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from contacts311.schema import MONTHLY_COLUMN, NeedsDailyData, daily_rows
+from contacts311.schema import NeedsDailyData, daily_rows, last_day_covered
 
 __all__ = ["MIN_STL_MONTHS", "NeedsDailyData", "daily_series", "monthly_series"]
 
@@ -50,7 +50,7 @@ def monthly_series(
             [], index=pd.DatetimeIndex([], name="month", freq="MS"), name="count", dtype="int64"
         )
     all_dates = pd.to_datetime(contacts["contact_date"])
-    first, last = all_dates.min(), _last_day_covered(contacts, all_dates)
+    first, last = all_dates.min(), last_day_covered(contacts)
     months = pd.date_range(
         first.to_period("M").to_timestamp(), last.to_period("M").to_timestamp(), freq="MS"
     )
@@ -66,15 +66,6 @@ def monthly_series(
     series.index = pd.DatetimeIndex(series.index, name="month", freq="MS")
     series.name = "count"
     return series
-
-
-def _last_day_covered(contacts: pd.DataFrame, dates: pd.Series) -> pd.Timestamp:
-    """The last day the rows cover: a month's total covers its month to the last day."""
-    if MONTHLY_COLUMN not in contacts.columns:
-        return dates.max()
-    monthly = contacts[MONTHLY_COLUMN].astype("boolean").fillna(False).to_numpy(dtype=bool)
-    ends = dates.where(~monthly, dates + pd.offsets.MonthEnd(0))
-    return ends.max()
 
 
 def daily_series(
@@ -99,7 +90,7 @@ def daily_series(
 
     Raises:
         NeedsDailyData: The chosen channels have rows, but only monthly ones ("Spikes need
-            daily data; email is monthly (12 months).").
+            daily data; email is monthly (12 months, 2023-07 to 2024-06).").
     """
     chosen, notes = daily_rows(select_channel(contacts, channel), needs)
     if chosen.empty and notes:

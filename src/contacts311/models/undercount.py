@@ -19,7 +19,7 @@ from contacts311.calendar import assign_periods, period_label
 from contacts311.models._days import match_events, neighbour_stats
 from contacts311.models.series import daily_series, select_channel, year_basis
 from contacts311.profile import Profile, default_profile
-from contacts311.schema import NeedsDailyData, daily_rows
+from contacts311.schema import NeedsDailyData, daily_rows, monthly_mask
 from contacts311.service import service_days
 from contacts311.wording import undercount_sentence
 
@@ -91,7 +91,7 @@ def undercount_days(
 
     Raises:
         NeedsDailyData: Every hand-logged channel in ``contacts`` is only monthly ("The
-            undercount needs daily data; email is monthly (12 months).").
+            undercount needs daily data; email is monthly (12 months, 2023-07 to 2024-06).").
     """
     if low_rule not in _LOW_RULES:
         raise ValueError(f"low_rule must be one of {', '.join(_LOW_RULES)}, got {low_rule!r}")
@@ -207,7 +207,11 @@ def undercount(
         ``excused_days``, ``missed_low``, ``missed_high`` (whole contacts), ``missed_low_pct``,
         ``missed_high_pct`` (percent of ``counted``), ``period_total`` (all channels' counted
         contacts) and ``method``. Empty when none of ``channels`` has a contact on an open day
-        (e.g. phone data only).
+        (e.g. phone data only). A period and channel with monthly totals (``is_monthly``) has no
+        row: a month's total hides its days; ``attrs["notes"]`` says which were left out.
+
+    Raises:
+        NeedsDailyData: Every hand-logged channel in ``contacts`` is only monthly.
     """
     profile = profile or default_profile()
     channels = (channels,) if isinstance(channels, str) else tuple(channels)
@@ -244,12 +248,20 @@ def undercount(
     by_channel = counted.groupby(["period_key", "channel"])["count"].sum()
     totals = counted.groupby("period_key")["count"].sum()
     per = _days_per_period(days, start_month)
+    monthly = set(
+        counted.loc[monthly_mask(contacts), ["period_key", "channel"]].itertuples(
+            index=False, name=None
+        )
+    )
     rows = [
         _period_row(key, channel, by_channel, totals, per, start_month, style, method)
         for key in range(int(keys.min()), int(keys.max()) + 1)
         for channel in channels
+        if (key, channel) not in monthly
     ]
-    return pd.DataFrame(rows, columns=_PERIOD_COLUMNS)
+    out = pd.DataFrame(rows, columns=_PERIOD_COLUMNS)
+    out.attrs["notes"] = list(days.attrs.get("notes", []))
+    return out
 
 
 #: Columns of :func:`undercount` in order.
