@@ -142,7 +142,5 @@ def test_spikes_keep_the_daily_series_notes_on_months_left_out():
     spikes = find_spikes(daily_series(contacts, needs="Spikes need"))
     # Email's March total is no spike on 1 March (the series starts on phone's 4 March).
     assert list(spikes["contact_date"]) == [pd.Timestamp("2024-04-02")]
-    assert spikes.attrs["notes"] == [
-        "Spikes need daily data; email is monthly (1 month, 2024-03)."
-    ]
+    assert spikes.attrs["notes"] == ["Spikes need daily data; email is monthly (1 month, 2024-03)."]
     assert find_spikes(days.iloc[0:0]).attrs["notes"] == []

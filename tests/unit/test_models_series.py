@@ -88,7 +88,8 @@ def test_daily_series_of_a_channel_with_days_and_months():
 
 def test_monthly_series_counts_months_totals_as_whole_months():
     contacts = _with_months(
-        [], [("2024-01-01", "phone", 100), ("2024-02-01", "phone", 120), ("2024-03-01", "phone", 90)]
+        [],
+        [("2024-01-01", "phone", 100), ("2024-02-01", "phone", 120), ("2024-03-01", "phone", 90)],
     )
     # Dated the 1st, March's total still covers March: no partial month to drop.
     assert list(monthly_series(contacts, complete_months=True)) == [100, 120, 90]

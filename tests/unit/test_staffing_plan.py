@@ -142,8 +142,9 @@ def test_flat_fallback_from_monthly_phone_totals_has_equal_weekday_shares():
         _dataset(contacts=contacts), _ASSUMED_AHT, volumes={"mean": 7_000}, fiscal_year_end=2026
     )
     per_day = plan.grid.groupby("weekday")["calls_in_year"].sum()
-    assert per_day.to_numpy() == pytest.approx([7_000 / len(per_day)] * len(per_day))
-    assert len(per_day) in (5, 7)  # the open weekdays, not Monday and Thursday alone
+    # Weekend service started on 1 July 2023: all seven weekdays, not Monday and Thursday.
+    assert list(per_day.index) == list(range(7))
+    assert per_day.to_numpy() == pytest.approx([1_000] * 7)
     flat = next(n for n in plan.notes if n.startswith("No interval data"))
     assert (
         "equal weekday shares (Weekday shares need daily data; phone is monthly "
