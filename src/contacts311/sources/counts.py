@@ -15,10 +15,10 @@ file is read only when a profile names it::
 Dates are ISO ``YYYY-MM-DD`` or ``MM/DD/YYYY`` (daily), or ``YYYY-MM``, ``MM/YYYY``, ``Jan 2024``
 (monthly) unless ``date_format`` says otherwise (a format without a day, such as ``%Y-%m``, means
 monthly rows). ``period: month`` makes every row a month's total, ``period: day`` every row a
-day's; without it a file whose dates are all the first of a month is monthly. **A monthly row is
-dated the first day of its month** (``contact_date``) and marked ``is_monthly``, so period totals
-and fiscal years work unchanged, while day-level measures (spikes, service days, the undercount,
-weekday shares) leave it out and say so.
+day's; without it a file whose dates are all the first of a month (at midnight) is monthly.
+**A monthly row is dated the first day of its month** (``contact_date``) and marked
+``is_monthly``, so period totals and fiscal years work unchanged, while day-level measures
+(spikes, the undercount, weekday shares, weekly totals) leave it out and say so.
 
 Ledger: rows counted are ``counted``; a row repeating the same date and channel with the same
 count (in the same or another file) is a ``duplicate``; rows whose date cell reads ``Total``,
@@ -208,7 +208,8 @@ def read(files: list[InputFile], profile: Any) -> SourceResult:
 
     Args:
         files: :class:`contacts311.inputs.InputFile` items; ``options`` hold the entry's
-            ``channel``, ``date_column``, ``count_column`` and optional ``date_format``, or
+            ``channel``, ``date_column``, ``count_column`` and optional ``date_format`` and
+            ``period`` (``day`` or ``month``), or
             ``count_rows: true`` with the row-level options (``_count_rows.row_options``).
         profile: The profile in force (unused beyond the entries).
 
