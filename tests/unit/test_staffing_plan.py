@@ -146,6 +146,7 @@ def test_flat_fallback_from_monthly_phone_totals_has_equal_weekday_shares():
     assert list(per_day.index) == list(range(7))
     assert per_day.to_numpy() == pytest.approx([1_000] * 7)
     flat = next(n for n in plan.notes if n.startswith("No interval data"))
+    assert plan.profile_note == flat
     assert (
         "equal weekday shares (Weekday shares need daily data; phone is monthly "
         "(2 months, 2024-01 to 2024-02))" in flat

@@ -52,6 +52,9 @@ class StaffingPlan:
         notes: Sentences for reports (fallbacks, assumptions, sources).
         patience_seconds: Callers' mean patience estimated from abandoned calls (for Erlang A),
             when the interval data has queue times; the grid itself uses Erlang C.
+        profile_note: The sentence saying where the profile comes from (also in ``notes``):
+            for the flat fallback, where its weekday shares come from (equal when the calls
+            are monthly totals only).
     """
 
     fiscal_year: str
@@ -68,6 +71,7 @@ class StaffingPlan:
     assumptions: StaffingAssumptions
     notes: list[str] = field(default_factory=list)
     patience_seconds: float | None = None
+    profile_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -149,6 +153,7 @@ def staffing_plan(
         assumptions=assumptions,
         notes=[note for note in notes if note is not None] + assumptions.describe(),
         patience_seconds=patience,
+        profile_note=year.note,
     )
 
 
