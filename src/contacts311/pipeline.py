@@ -40,7 +40,7 @@ from contacts311.sources.population import bundled_population as _bundled_census
 __all__ = ["Dataset", "InputFile", "cache_dir", "discover", "load"]
 
 #: Bump when the cached form of a source's result changes.
-_CACHE_VERSION = 2
+_CACHE_VERSION = 3  # 3: counts rows carry is_monthly
 #: Each cache entry starts with the SHA-256 digest of its pickled payload.
 _CHECKSUM_BYTES = 32
 

@@ -15,6 +15,7 @@ import pandas as pd
 from contacts311.calendar import assign_periods, federal_holidays, period_bounds, period_label
 from contacts311.measures import channel_columns
 from contacts311.profile import ServiceRules
+from contacts311.schema import last_day_covered
 
 __all__ = ["FRONT_DESK_CHANNEL", "service_days", "service_rates"]
 
@@ -95,7 +96,9 @@ def service_rates(
     ``contacts``), so a partial period is compared with its own open days. Each channel uses its
     own calendar (the front desk's is weekdays only); the ``total`` row uses the program's.
     Contacts received on closed days (e.g. webforms on a holiday) stay in the numerator: the rate
-    says how many contacts the program handled per day it was open.
+    says how many contacts the program handled per day it was open. A month's total
+    (``is_monthly``) covers its whole month, so it is divided by all that month's open days: the
+    rate of a period is its contacts over its open days, which a month's total gives exactly.
 
     Args:
         contacts: The core contacts table (``contact_date``, ``channel``, ``count``).
@@ -125,7 +128,7 @@ def service_rates(
         return pd.DataFrame(columns=cols)
     rules = service_rules or ServiceRules()
     dates = pd.to_datetime(contacts["contact_date"]).dt.normalize()
-    first, last = dates.min(), dates.max()
+    first, last = dates.min(), last_day_covered(contacts)
     keyed = pd.DataFrame(
         {
             "period_key": assign_periods(dates, basis, start_month).to_numpy(),

@@ -25,6 +25,7 @@ __all__ = [
     "average_growth_note",
     "headline_statement",
     "missing_population_note",
+    "needs_daily_note",
     "nothing_counted_note",
     "nothing_counted_sentence",
     "plan_alignment_statement",
@@ -43,6 +44,7 @@ __all__ = [
     "trend_title",
     "undercount_method",
     "undercount_sentence",
+    "weekday_shares_clause",
 ]
 
 
@@ -462,3 +464,67 @@ def undercount_sentence(table: pd.DataFrame, period: str | int | None = None) ->
         f"({low_pct:.1f}–{high_pct:.1f}% of the {total:,} counted); {flagged} open {day_word} "
         f"had zero or unusually few hand-logged {names} contacts."
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Measures that need days, and monthly totals
+# --------------------------------------------------------------------------------------------
+
+
+def needs_daily_note(
+    needs: str,
+    channel: str,
+    months: int,
+    first: str,
+    last: str,
+    *,
+    has_days: bool,
+    left_out: bool = True,
+) -> str:
+    """Why a measure that needs days does not use a channel's monthly totals, in one sentence.
+
+    Args:
+        needs: The measure and its verb, such as ``"Spikes need"``.
+        channel: The channel with monthly totals.
+        months: How many months it has as totals.
+        first: The first of those months (``2019-07``).
+        last: The last of them.
+        has_days: Whether the channel also has days' counts (in other months).
+        left_out: The measure goes on without the totals (else it stops: weekly totals).
+
+    Returns:
+        "Spikes need daily data; email is monthly (12 months, 2019-07 to 2020-06).", or with
+        days as well "...; email's 12 monthly rows (2019-07 to 2020-06) are left out.".
+    """
+    span = first if first == last else f"{first} to {last}"
+    name = channel.replace("_", "-")
+    word = "month" if months == 1 else "months"
+    if not has_days:
+        return f"{needs} daily data; {name} is monthly ({months} {word}, {span})."
+    if not left_out:
+        return f"{needs} daily data; {name} has monthly totals for {months} {word} ({span})."
+    rows = "row" if months == 1 else "rows"
+    verb = "is" if months == 1 else "are"
+    return f"{needs} daily data; {name}'s {months} monthly {rows} ({span}) {verb} left out."
+
+
+def weekday_shares_clause(channels: Sequence[str], notes: Sequence[str], *, equal: bool) -> str:
+    """Where the flat staffing profile's weekday shares come from, as a clause.
+
+    Args:
+        channels: The staffed channels.
+        notes: :func:`needs_daily_note` sentences for monthly totals left out of the shares.
+        equal: No daily count was left, so every open weekday has the same share.
+
+    Returns:
+        "weekday shares from daily phone counts", with the notes in brackets when monthly
+        totals were left out, or "equal weekday shares (Weekday shares need daily data; phone
+        is monthly (12 months, 2023-07 to 2024-06))".
+    """
+    said = "; ".join(n.rstrip(".") for n in notes)
+    base = (
+        "equal weekday shares"
+        if equal
+        else f"weekday shares from daily {'/'.join(channels)} counts"
+    )
+    return f"{base} ({said})" if said else base

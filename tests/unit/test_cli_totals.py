@@ -70,3 +70,28 @@ def test_as_of_decides_which_periods_have_not_ended(tmp_path, capsys):
     args = ["totals", str(folder), "--basis", "month", "--as-of", "2024-01-30", "--format", "json"]
     assert main(args) == 0
     assert json.loads(capsys.readouterr().out)[0]["is_partial"] is True
+
+
+def test_monthly_totals_count_by_month_and_refuse_weeks(tmp_path, capsys):
+    (tmp_path / "email.csv").write_text("Month,Total\n2024-01,300\n2024-02,280\n", "utf-8")
+    profile = tmp_path / "city.yml"
+    profile.write_text(
+        f"sources:\n  - {{format: counts, path: {tmp_path / 'email.csv'}, channel: email, "
+        "date_column: Month, count_column: Total}\n",
+        encoding="utf-8",
+    )
+    args = ["totals", "--profile", str(profile), "--as-of", "2030-01-01", "--format", "json"]
+    assert main([*args, "--basis", "month"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    # February's total covers February to its end: complete.
+    assert [(r["period"], r["email"], r["is_partial"]) for r in records] == [
+        ("2024-01", 300, False),
+        ("2024-02", 280, False),
+    ]
+    assert main([*args, "--basis", "week"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith(
+        "Weekly totals need daily data; email is monthly (2 months, 2024-01 to 2024-02). "
+        "Use --basis month, quarter, fiscal or calendar."
+    )
+    assert "\n" not in err

@@ -77,3 +77,13 @@ def test_no_contacts_no_periods_and_an_unknown_basis_is_refused():
     assert short_periods_table(empty, "month").empty
     with pytest.raises(ValueError, match="basis must be one of month, quarter, week"):
         short_periods_table(contacts_frame([("2024-01-01", "phone", 1)]), "fortnight")
+
+
+def test_a_months_total_covers_its_month_to_the_last_day():
+    contacts = contacts_frame([("2024-01-01", "email", 300), ("2024-02-01", "email", 280)])
+    contacts["is_monthly"] = True
+    months = short_periods_table(contacts, "month", as_of=dt.date(2030, 1, 1))
+    # February's total is dated 1 February but covers it to the 29th: both months complete.
+    assert list(months["is_partial"]) == [False, False]
+    as_days = short_periods_table(contacts.drop(columns="is_monthly"), "month", dt.date(2030, 1, 1))
+    assert list(as_days["is_partial"]) == [False, True]

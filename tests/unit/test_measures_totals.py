@@ -5,6 +5,7 @@ import pytest
 from measures_helpers import channel_totals as _channel_totals
 
 from contacts311.measures import channel_columns, channel_shares, headline_figure, period_totals
+from contacts311.schema import NeedsDailyData
 
 
 def test_channel_order():
@@ -149,3 +150,45 @@ def test_period_totals_by_month_and_iso_week_hand_computed():
     assert list(weeks["phone"]) == [10, 6]
     assert list(weeks["email"]) == [2, 0]
     assert list(weeks["is_partial"]) == [False, True]
+
+
+def _monthly_email() -> pd.DataFrame:
+    """Email as monthly totals for June to August 2024 (each dated the 1st), phone by day."""
+    return pd.DataFrame(
+        {
+            "contact_date": pd.to_datetime(
+                ["2024-06-01", "2024-07-01", "2024-08-01", "2024-07-15"]
+            ),
+            "channel": ["email", "email", "email", "phone"],
+            "count": [300, 310, 320, 7],
+            "is_monthly": [True, True, True, False],
+        }
+    )
+
+
+def test_period_totals_count_months_totals_in_their_month_quarter_and_year():
+    contacts = _monthly_email()
+    years = period_totals(contacts, as_of=dt.date(2030, 1, 1))
+    assert list(years["period"]) == ["FY 2023-24", "FY 2024-25"]
+    assert list(years["email"]) == [300, 630]
+    months = period_totals(contacts, "month", as_of=dt.date(2030, 1, 1))
+    assert list(months["email"]) == [300, 310, 320]
+    assert list(months["phone"]) == [0, 7, 0]
+    # August is covered to the 31st by its total: not partial.
+    assert list(months["is_partial"]) == [False, False, False]
+    quarters = period_totals(contacts, "quarter", as_of=dt.date(2030, 1, 1))
+    assert list(quarters["period"]) == ["2024-Q2", "2024-Q3"]
+    assert list(quarters["total"]) == [300, 637]
+
+
+def test_weekly_totals_of_months_totals_are_refused_with_a_sentence():
+    with pytest.raises(NeedsDailyData) as error:
+        period_totals(_monthly_email(), "week", as_of=dt.date(2030, 1, 1))
+    assert str(error.value) == (
+        "Weekly totals need daily data; email is monthly (3 months, 2024-06 to 2024-08)."
+    )
+    mixed = _monthly_email().assign(channel="phone")
+    with pytest.raises(NeedsDailyData, match=r"phone has monthly totals for 3 months \(2024-06"):
+        period_totals(mixed, "week", as_of=dt.date(2030, 1, 1))
+    days_only = _monthly_email().iloc[[3]]
+    assert list(period_totals(days_only, "week", as_of=dt.date(2030, 1, 1))["total"]) == [7]

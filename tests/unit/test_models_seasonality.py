@@ -124,3 +124,23 @@ def test_spikes_events_table_needs_label():
     series[pd.Timestamp("2024-04-02")] = 90
     with pytest.raises(ValueError, match="label"):
         find_spikes(series, pd.DataFrame({"date": ["2024-04-01"]}))
+
+
+def test_spikes_keep_the_daily_series_notes_on_months_left_out():
+    from contacts311.models import daily_series
+
+    days = _weekly_pattern("2024-03-04", 8)
+    days[pd.Timestamp("2024-04-02")] = 90
+    contacts = pd.DataFrame(
+        {
+            "contact_date": [*days.index, pd.Timestamp("2024-03-01")],
+            "channel": ["phone"] * len(days) + ["email"],
+            "count": [*days.to_numpy(), 5000],
+            "is_monthly": [False] * len(days) + [True],
+        }
+    )
+    spikes = find_spikes(daily_series(contacts, needs="Spikes need"))
+    # Email's March total is no spike on 1 March (the series starts on phone's 4 March).
+    assert list(spikes["contact_date"]) == [pd.Timestamp("2024-04-02")]
+    assert spikes.attrs["notes"] == ["Spikes need daily data; email is monthly (1 month, 2024-03)."]
+    assert find_spikes(days.iloc[0:0]).attrs["notes"] == []

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from models_helpers import front_desk_weeks as _front_desk_weeks
 
-from contacts311.models import undercount, undercount_days
+from contacts311.models import NeedsDailyData, undercount, undercount_days
 
 
 def test_undercount_days_flags_zero_and_low_days():
@@ -91,3 +91,42 @@ def test_undercount_low_rule_flagged_and_excused_event_days():
     assert "excused" in row["method"]
     with pytest.raises(ValueError, match="low_rule"):
         undercount_days(contacts, low_rule="median")
+
+
+def _email_months(*months_and_counts: tuple[str, int]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "contact_date": pd.to_datetime([m for m, _ in months_and_counts]),
+            "channel": "email",
+            "count": [n for _, n in months_and_counts],
+            "is_monthly": True,
+        }
+    )
+
+
+def test_undercount_of_hand_logged_channels_given_only_as_months_says_it_needs_days():
+    contacts = _email_months(("2024-03-01", 400), ("2024-04-01", 380))
+    message = "The undercount needs daily data; email is monthly (2 months, 2024-03 to 2024-04)."
+    with pytest.raises(NeedsDailyData) as days_error:
+        undercount_days(contacts)
+    assert str(days_error.value) == message
+    with pytest.raises(NeedsDailyData, match="email is monthly"):
+        undercount(contacts)
+
+
+def test_undercount_leaves_a_monthly_channel_out_and_keeps_the_daily_one():
+    days = _front_desk_weeks().assign(is_monthly=False)
+    contacts = pd.concat([days, _email_months(("2024-03-01", 400), ("2024-04-01", 380))])
+    flagged = undercount_days(contacts, low_rule="zero_days")
+    assert set(flagged["channel"]) == {"in_person"}
+    assert flagged.attrs["notes"] == [
+        "The undercount needs daily data; email is monthly (2 months, 2024-03 to 2024-04)."
+    ]
+    table = undercount(contacts, low_rule="zero_days")
+    # No email row: a month's total hides the days it would flag, so 0 missed would mislead.
+    assert list(table["channel"]) == ["in_person"]
+    row = table.iloc[0]
+    assert (row["missed_low"], row["missed_high"]) == (39, 72)
+    # The percentages' base still counts every contact, email's months included.
+    assert row["period_total"] == 11524 + 780
+    assert table.attrs["notes"] == flagged.attrs["notes"]

@@ -110,3 +110,23 @@ def test_service_rates_split_by_fiscal_year():
     assert list(phone["open_days"]) == [3, 1]
     assert list(phone["count"]) == [5, 7]
     assert service_rates(contacts.iloc[0:0]).empty
+
+
+def test_service_rates_divide_a_months_total_by_all_its_open_days():
+    contacts = pd.DataFrame(
+        {
+            # January and February 2024 as monthly totals, each dated the 1st.
+            "contact_date": pd.to_datetime(["2024-01-01", "2024-02-01"]),
+            "channel": ["email", "email"],
+            "count": [290, 400],
+            "is_monthly": [True, True],
+        }
+    )
+    rates = service_rates(contacts).set_index("channel")
+    # 29 open days in January 2024 (31 less 1 and 15 January) and 28 in February (29 less
+    # Presidents' Day, 19 February): the month's totals cover their months.
+    assert rates.loc["email", "open_days"] == 29 + 28
+    assert rates.loc["email", "count"] == 690
+    assert rates.loc["email", "contacts_per_open_day"] == pytest.approx(690 / 57)
+    # Not 690 contacts over the 1 January to 1 February span.
+    assert rates.loc["email", "last_date"] == pd.Timestamp("2024-02-29")

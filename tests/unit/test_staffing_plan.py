@@ -121,3 +121,56 @@ def test_grid_on_the_sample_sums_back_to_the_projection():
     assert not plan.comparison.empty
     assert set(plan.comparison["status"]) <= {"under", "met", "over"}
     assert list(plan.fte["head_count"]) == [23, 23]
+
+
+_ASSUMED_AHT = StaffingAssumptions(
+    target_seconds=20, service_level=0.6, shrinkage=0.25, max_occupancy=1.0, aht_seconds=240
+)
+
+
+def test_flat_fallback_from_monthly_phone_totals_has_equal_weekday_shares():
+    contacts = pd.DataFrame(
+        {
+            # Monday 1 January and Thursday 1 February: months, not two busy days.
+            "contact_date": pd.to_datetime(["2024-01-01", "2024-02-01"]),
+            "channel": ["phone", "phone"],
+            "count": [3000, 2800],
+            "is_monthly": [True, True],
+        }
+    )
+    plan = staffing_plan(
+        _dataset(contacts=contacts), _ASSUMED_AHT, volumes={"mean": 7_000}, fiscal_year_end=2026
+    )
+    per_day = plan.grid.groupby("weekday")["calls_in_year"].sum()
+    # Weekend service started on 1 July 2023: all seven weekdays, not Monday and Thursday.
+    assert list(per_day.index) == list(range(7))
+    assert per_day.to_numpy() == pytest.approx([1_000] * 7)
+    flat = next(n for n in plan.notes if n.startswith("No interval data"))
+    assert plan.profile_note == flat
+    assert (
+        "equal weekday shares (Weekday shares need daily data; phone is monthly "
+        "(2 months, 2024-01 to 2024-02))" in flat
+    )
+
+
+def test_flat_fallback_weekday_shares_leave_monthly_totals_out():
+    contacts = pd.DataFrame(
+        {
+            "contact_date": pd.to_datetime(["2023-12-01", "2024-01-01", "2024-01-02"]),
+            "channel": ["phone", "phone", "phone"],
+            "count": [5000, 30, 10],
+            "is_monthly": [True, False, False],
+        }
+    )
+    plan = staffing_plan(
+        _dataset(contacts=contacts), _ASSUMED_AHT, volumes={"mean": 13_000}, fiscal_year_end=2026
+    )
+    # December's total (dated Friday 1 December) gives Friday nothing: Monday 75%, Tuesday 25%.
+    per_day = plan.grid.groupby("weekday")["calls_in_year"].sum()
+    assert list(per_day.index) == [0, 1]
+    assert per_day.to_numpy() == pytest.approx([13_000 * 0.75, 13_000 * 0.25])
+    flat = next(n for n in plan.notes if n.startswith("No interval data"))
+    assert (
+        "weekday shares from daily phone counts (Weekday shares need daily data; phone's 1 "
+        "monthly row (2023-12) is left out)" in flat
+    )

@@ -163,3 +163,27 @@ def test_nothing_counted_sentence_names_the_main_reasons_and_sums_the_rest():
         "Read 3 rows but counted none: 3 supporting_record, so there are no periods "
         "(see the ledger)."
     )
+
+
+def test_needs_daily_note_for_a_monthly_channel_days_and_months_and_a_stop():
+    assert wording.needs_daily_note(
+        "Spikes need", "in_person", 12, "2023-07", "2024-06", has_days=False
+    ) == ("Spikes need daily data; in-person is monthly (12 months, 2023-07 to 2024-06).")
+    assert wording.needs_daily_note(
+        "The undercount needs", "email", 2, "2023-07", "2023-08", has_days=True
+    ) == (
+        "The undercount needs daily data; email's 2 monthly rows (2023-07 to 2023-08) are left out."
+    )
+    assert wording.needs_daily_note(
+        "Weekly totals need", "email", 1, "2023-07", "2023-07", has_days=True, left_out=False
+    ) == ("Weekly totals need daily data; email has monthly totals for 1 month (2023-07).")
+
+
+def test_weekday_shares_clause():
+    assert wording.weekday_shares_clause(["phone"], [], equal=False) == (
+        "weekday shares from daily phone counts"
+    )
+    note = "Weekday shares need daily data; phone is monthly (1 month, 2024-01)."
+    assert wording.weekday_shares_clause(["phone"], [note], equal=True) == (
+        "equal weekday shares (Weekday shares need daily data; phone is monthly (1 month, 2024-01))"
+    )

@@ -40,14 +40,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Print the totals table: the same columns for every basis."""
     data = load_dataset(args)  # first: it may start work on the inputs before pandas loads
+    from contacts311.errors import InputError
     from contacts311.measures import period_totals
+    from contacts311.schema import NeedsDailyData
 
-    table = period_totals(
-        data.contacts,
-        args.basis,
-        data.profile.fiscal_year_start_month,
-        as_of=args.as_of,
-        style=args.labels,
-    )
+    try:
+        table = period_totals(
+            data.contacts,
+            args.basis,
+            data.profile.fiscal_year_start_month,
+            as_of=args.as_of,
+            style=args.labels,
+        )
+    except NeedsDailyData as exc:  # weeks of monthly totals: one line, exit 2
+        raise InputError(None, f"{exc} Use --basis month, quarter, fiscal or calendar.") from None
     emit(table, args.format)
     return 0

@@ -11,7 +11,7 @@ City's monthly bulletins and of week-by-week checks. Labels:
 A short period is partial (``is_partial``) when the data do not cover it from its first day to
 its last: it has not ended by ``as_of``, it ends after the data's last contact date or starts
 before their first, or a month it touches has no contacts at all (a missing month of exports,
-as for fiscal years).
+as for fiscal years). A month's total (``is_monthly``) covers its month to the last day.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+
+from contacts311.schema import last_day_covered
 
 __all__ = ["SHORT_BASES", "assign_short_periods", "short_periods_table"]
 
@@ -80,7 +82,8 @@ def short_periods_table(
         return pd.DataFrame(columns=_COLUMNS)
     as_of = as_of or dt.date.today()
     dates = pd.to_datetime(contacts["contact_date"])
-    first, last = dates.min().date(), dates.max().date()
+    # A month's total covers its month: its last day, not the first it is dated by.
+    first, last = dates.min().date(), last_day_covered(contacts).date()
     months_with_data = set(dates.dt.to_period("M").unique())
     rows = []
     for period in pd.period_range(dates.min().to_period(freq), dates.max().to_period(freq)):

@@ -19,7 +19,7 @@ from contacts311.measures.short_periods import (
     assign_short_periods,
     short_periods_table,
 )
-from contacts311.schema import order_channels
+from contacts311.schema import NeedsDailyData, daily_rows, order_channels
 
 __all__ = ["channel_columns", "channel_shares", "headline_figure", "period_totals"]
 
@@ -52,7 +52,16 @@ def period_totals(
 
     Returns:
         Columns ``period``, ``start``, ``end``, ``is_partial``, one per channel present, ``total``.
+        A month's total (``is_monthly``) counts in its month, quarter and year.
+
+    Raises:
+        NeedsDailyData: ``week`` of contacts with months' totals (a month does not split into
+            weeks): "Weekly totals need daily data; email is monthly (12 months, ...).".
     """
+    if basis == "week":
+        _, notes = daily_rows(contacts, "Weekly totals need", left_out=False)
+        if notes:
+            raise NeedsDailyData(" ".join(notes))
     if contacts.empty:
         return pd.DataFrame(columns=["period", "start", "end", "is_partial", "total"])
     if basis in SHORT_BASES:

@@ -3,7 +3,9 @@
 :mod:`~contacts311.models.series` (contacts per month or day),
 :mod:`~contacts311.models.projection` (the next year's total),
 :mod:`~contacts311.models.seasonality` (STL and spikes) and
-:mod:`~contacts311.models.undercount` (missed hand-logged contacts). Their sentences are in
+:mod:`~contacts311.models.undercount` (missed hand-logged contacts). Spikes on days and the
+undercount use days' counts only; a channel given only as monthly totals raises
+:class:`NeedsDailyData` with a sentence for the report. Their sentences are in
 :mod:`contacts311.wording`; ``undercount_sentence`` is also importable from here.
 """
 
@@ -14,7 +16,12 @@ from contacts311.models.projection import (
     project_next_period,
 )
 from contacts311.models.seasonality import decompose, find_spikes
-from contacts311.models.series import MIN_STL_MONTHS, daily_series, monthly_series
+from contacts311.models.series import (
+    MIN_STL_MONTHS,
+    NeedsDailyData,
+    daily_series,
+    monthly_series,
+)
 from contacts311.models.undercount import (
     MANUAL_CHANNELS,
     undercount,
@@ -27,6 +34,7 @@ __all__ = [
     "MIN_STL_MONTHS",
     "MIN_TREND_MONTHS",
     "MANUAL_CHANNELS",
+    "NeedsDailyData",
     "Projection",
     "daily_series",
     "decompose",

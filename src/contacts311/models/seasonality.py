@@ -138,6 +138,8 @@ def find_spikes(
         One row per spike: ``contact_date`` (daily input) or ``month`` (monthly input),
         ``count``, ``expected``, ``excess`` (count - expected), ``robust_z`` and
         ``event_label`` (labels of matching events joined by ``"; "``, empty when none).
+        ``attrs["notes"]`` keeps the series' notes (:func:`daily_series`: monthly totals left
+        out).
     """
     if not isinstance(series.index, pd.DatetimeIndex):
         raise ValueError("find_spikes expects a series on a DatetimeIndex")
@@ -146,7 +148,9 @@ def find_spikes(
     date_col = "month" if monthly else "contact_date"
     columns = [date_col, "count", "expected", "excess", "robust_z", "event_label"]
     if series.empty:
-        return pd.DataFrame(columns=columns)
+        empty = pd.DataFrame(columns=columns)
+        empty.attrs["notes"] = list(series.attrs.get("notes", []))
+        return empty
     values = series.to_numpy(dtype="float64")
     if monthly:
         y = as_monthly(series)
@@ -174,7 +178,9 @@ def find_spikes(
         }
     )
     out["event_label"] = match_events(out[date_col], events, monthly, tolerance_days)
-    return out.reset_index(drop=True)[columns]
+    out = out.reset_index(drop=True)[columns]
+    out.attrs["notes"] = list(series.attrs.get("notes", []))
+    return out
 
 
 def _centred_median_excluding(values: np.ndarray, half: int) -> np.ndarray:

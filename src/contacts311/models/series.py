@@ -10,7 +10,9 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-__all__ = ["MIN_STL_MONTHS", "daily_series", "monthly_series"]
+from contacts311.schema import NeedsDailyData, daily_rows, last_day_covered
+
+__all__ = ["MIN_STL_MONTHS", "NeedsDailyData", "daily_series", "monthly_series"]
 
 #: STL (period 12) and seasonal ETS need two full years.
 MIN_STL_MONTHS = 24
@@ -37,7 +39,7 @@ def monthly_series(
             table's, so a channel with no contacts in a month shows 0 for that month.
         complete_months: Drop the first month when the data starts after its first day and the
             last month when the data ends before its last day (a partial month would drag a
-            projection down).
+            projection down). A month's total (``is_monthly``) covers its whole month.
 
     Returns:
         Integer series named ``count`` on a month-start ``DatetimeIndex`` named ``month``
@@ -48,7 +50,7 @@ def monthly_series(
             [], index=pd.DatetimeIndex([], name="month", freq="MS"), name="count", dtype="int64"
         )
     all_dates = pd.to_datetime(contacts["contact_date"])
-    first, last = all_dates.min(), all_dates.max()
+    first, last = all_dates.min(), last_day_covered(contacts)
     months = pd.date_range(
         first.to_period("M").to_timestamp(), last.to_period("M").to_timestamp(), freq="MS"
     )
@@ -66,16 +68,34 @@ def monthly_series(
     return series
 
 
-def daily_series(contacts: pd.DataFrame, channel: str | Iterable[str] | None = None) -> pd.Series:
-    """Contacts per day, zero-filled from the table's first to its last ``contact_date``.
+def daily_series(
+    contacts: pd.DataFrame,
+    channel: str | Iterable[str] | None = None,
+    *,
+    needs: str = "A daily series needs",
+) -> pd.Series:
+    """Contacts per day, zero-filled from the table's first to its last daily ``contact_date``.
+
+    Only days' counts are used: a month's total (``is_monthly``) is left out rather than read as
+    one very busy first of the month.
 
     Args:
         contacts: The core contacts table.
         channel: One channel, several, or ``None`` for all channels.
+        needs: Subject of the sentences about monthly rows (``"Spikes need"``).
 
     Returns:
-        Integer series named ``count`` on a daily ``DatetimeIndex`` named ``contact_date``.
+        Integer series named ``count`` on a daily ``DatetimeIndex`` named ``contact_date``;
+        ``attrs["notes"]`` has a sentence per chosen channel whose monthly rows were left out.
+
+    Raises:
+        NeedsDailyData: The chosen channels have rows, but only monthly ones ("Spikes need
+            daily data; email is monthly (12 months, 2023-07 to 2024-06).").
     """
+    chosen, notes = daily_rows(select_channel(contacts, channel), needs)
+    if chosen.empty and notes:
+        raise NeedsDailyData(" ".join(notes))
+    contacts, _ = daily_rows(contacts, needs)
     if contacts.empty:
         return pd.Series(
             [],
@@ -85,12 +105,12 @@ def daily_series(contacts: pd.DataFrame, channel: str | Iterable[str] | None = N
         )
     all_dates = pd.to_datetime(contacts["contact_date"]).dt.normalize()
     days = pd.date_range(all_dates.min(), all_dates.max(), freq="D")
-    chosen = select_channel(contacts, channel)
     keys = pd.to_datetime(chosen["contact_date"]).dt.normalize()
     sums = chosen["count"].astype("int64").groupby(keys.to_numpy()).sum()
     series = sums.reindex(days, fill_value=0).astype("int64")
     series.index = pd.DatetimeIndex(series.index, name="contact_date", freq="D")
     series.name = "count"
+    series.attrs["notes"] = notes
     return series
 
 

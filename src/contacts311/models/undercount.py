@@ -19,6 +19,7 @@ from contacts311.calendar import assign_periods, period_label
 from contacts311.models._days import match_events, neighbour_stats
 from contacts311.models.series import daily_series, select_channel, year_basis
 from contacts311.profile import Profile, default_profile
+from contacts311.schema import NeedsDailyData, daily_rows, monthly_mask
 from contacts311.service import service_days
 from contacts311.wording import undercount_sentence
 
@@ -85,24 +86,33 @@ def undercount_days(
         Columns ``contact_date``, ``channel``, ``count``, ``expected``, ``expected_low``,
         ``is_flagged``, ``is_zero``, ``excused``, ``event_label``, ``missed_low``,
         ``missed_high``. Each channel covers the open days from its own first to its last
-        contact.
+        daily contact; months given only as totals (``is_monthly``) are left out, with a
+        sentence each in ``attrs["notes"]``.
+
+    Raises:
+        NeedsDailyData: Every hand-logged channel in ``contacts`` is only monthly ("The
+            undercount needs daily data; email is monthly (12 months, 2023-07 to 2024-06).").
     """
     if low_rule not in _LOW_RULES:
         raise ValueError(f"low_rule must be one of {', '.join(_LOW_RULES)}, got {low_rule!r}")
     profile = profile or default_profile()
     channels = (channels,) if isinstance(channels, str) else tuple(channels)
     rules = _Rules(window, flag_ratio, low_quantile, min_expected, low_rule)
+    daily, notes = daily_rows(select_channel(contacts, channels), "The undercount needs")
     frames = [
         _channel_days(mine, channel, profile, rules, events)
         for channel in channels
-        if not (mine := select_channel(contacts, channel)).empty
+        if not (mine := select_channel(daily, channel)).empty
     ]
     if not frames:
+        if notes:
+            raise NeedsDailyData(" ".join(notes))
         # Typed, so that callers can filter on ``is_flagged`` and use ``.dt`` on no rows.
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in _DAY_DTYPES.items()})
     out = pd.concat(frames, ignore_index=True)[list(_DAY_DTYPES)]
     out["channel"] = out["channel"].astype("str")
     out["event_label"] = out["event_label"].astype("str")
+    out.attrs["notes"] = notes
     return out
 
 
@@ -197,7 +207,11 @@ def undercount(
         ``excused_days``, ``missed_low``, ``missed_high`` (whole contacts), ``missed_low_pct``,
         ``missed_high_pct`` (percent of ``counted``), ``period_total`` (all channels' counted
         contacts) and ``method``. Empty when none of ``channels`` has a contact on an open day
-        (e.g. phone data only).
+        (e.g. phone data only). A period and channel with monthly totals (``is_monthly``) has no
+        row: a month's total hides its days; ``attrs["notes"]`` says which were left out.
+
+    Raises:
+        NeedsDailyData: Every hand-logged channel in ``contacts`` is only monthly.
     """
     profile = profile or default_profile()
     channels = (channels,) if isinstance(channels, str) else tuple(channels)
@@ -234,12 +248,20 @@ def undercount(
     by_channel = counted.groupby(["period_key", "channel"])["count"].sum()
     totals = counted.groupby("period_key")["count"].sum()
     per = _days_per_period(days, start_month)
+    monthly = set(
+        counted.loc[monthly_mask(contacts), ["period_key", "channel"]].itertuples(
+            index=False, name=None
+        )
+    )
     rows = [
         _period_row(key, channel, by_channel, totals, per, start_month, style, method)
         for key in range(int(keys.min()), int(keys.max()) + 1)
         for channel in channels
+        if (key, channel) not in monthly
     ]
-    return pd.DataFrame(rows, columns=_PERIOD_COLUMNS)
+    out = pd.DataFrame(rows, columns=_PERIOD_COLUMNS)
+    out.attrs["notes"] = list(days.attrs.get("notes", []))
+    return out
 
 
 #: Columns of :func:`undercount` in order.

@@ -10,12 +10,15 @@ file is read only when a profile names it::
         date_column: Date
         count_column: Calls
         date_format: "%m/%d/%Y"     # optional
+        period: month               # optional: day or month
 
 Dates are ISO ``YYYY-MM-DD`` or ``MM/DD/YYYY`` (daily), or ``YYYY-MM``, ``MM/YYYY``, ``Jan 2024``
 (monthly) unless ``date_format`` says otherwise (a format without a day, such as ``%Y-%m``, means
-monthly rows). **A monthly row is dated the first day of its month** (``contact_date``), so
-period totals and fiscal years work unchanged, but day-level measures (spikes, the undercount) do
-not apply to it.
+monthly rows). ``period: month`` makes every row a month's total, ``period: day`` every row a
+day's; without it a file whose dates are all the first of a month (at midnight) is monthly.
+**A monthly row is dated the first day of its month** (``contact_date``) and marked
+``is_monthly``, so period totals and fiscal years work unchanged, while day-level measures
+(spikes, the undercount, weekday shares, weekly totals) leave it out and say so.
 
 Ledger: rows counted are ``counted``; a row repeating the same date and channel with the same
 count (in the same or another file) is a ``duplicate``; rows whose date cell reads ``Total``,
@@ -67,7 +70,7 @@ DESCRIPTION = (
 
 __all__ = ["DESCRIPTION", "FORMAT", "KIND", "read", "sniff"]
 
-_OPTIONS = {"channel", "date_column", "count_column", "date_format"}
+_OPTIONS = {"channel", "date_column", "count_column", "date_format", "period"}
 _REQUIRED = ("channel", "date_column", "count_column")
 _SUMMARY_CELLS = {"total", "totals", "summary", "grand total"}
 _DAILY_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%Y/%m/%d", "%Y-%m-%d %H:%M:%S", "%m/%d/%Y %H:%M:%S")
@@ -168,7 +171,7 @@ def _options(file: Any) -> dict[str, Any]:
         raise InputError(
             file.name,
             f"unknown counts option(s) {', '.join(unknown)}; a counts source takes "
-            "channel, date_column, count_column and optional date_format",
+            "channel, date_column, count_column and optional date_format and period",
         )
     missing = [k for k in _REQUIRED if not str(opts.get(k) or "").strip()]
     if missing:
@@ -205,7 +208,8 @@ def read(files: list[InputFile], profile: Any) -> SourceResult:
 
     Args:
         files: :class:`contacts311.inputs.InputFile` items; ``options`` hold the entry's
-            ``channel``, ``date_column``, ``count_column`` and optional ``date_format``, or
+            ``channel``, ``date_column``, ``count_column`` and optional ``date_format`` and
+            ``period`` (``day`` or ``month``), or
             ``count_rows: true`` with the row-level options (``_count_rows.row_options``).
         profile: The profile in force (unused beyond the entries).
 
@@ -224,34 +228,79 @@ def read(files: list[InputFile], profile: Any) -> SourceResult:
     seen = _Seen()
     out_rows: list[dict[str, Any]] = []
     row_seen = RowSeen()
+    midnight: dict[str, bool] = {}
+    tables: list[tuple[int, _Table]] = []  # their notes wait for each table's grain
     for file in files:
         opts = _options(file)
         if opts.get("count_rows"):
             _read_row_table(file, opts, ledger, row_seen, columns, notes, out_rows)
             continue
-        header, rows = read_table(Path(file.path))
-        columns[file.name] = header
-        positions = column_positions(file.name, header, opts, ("date_column", "count_column"))
-        ledger.read(file.name, len(rows))
-        kinds: set[bool] = set()
-        counted = 0
-        for line, cells in rows:
-            row = _count_row(file.name, line, cells, header, positions, opts)
-            if row is None:
-                ledger.add(file.name, "excluded", "summary_row", 1)
-                continue
-            day, monthly, count = row
-            kinds.add(monthly)
-            if not _first_time(seen, (opts["channel"], monthly, day), file.name, line, count):
-                ledger.add(file.name, "duplicate", "same_date_and_value", 1)
-                continue
-            ledger.add(file.name, "counted", "counted", 1, count)
-            counted += 1
-            out_rows.append(_core_row(day, opts["channel"], count, file.name))
-        notes.append(_file_note(file.name, counted, kinds, opts["channel"], header, positions))
+        table = _read_count_table(file, opts, ledger, seen, columns, out_rows)
+        midnight[file.name] = table.midnight
+        tables.append((len(notes), table))
+        notes.append("")
     _refuse_mixed_grain(seen.months)
     refuse_rows_and_counts(row_seen.days, seen.first)
-    return SourceResult(contacts=_contacts(out_rows), ledger=ledger, notes=notes, columns=columns)
+    contacts, period_notes = _with_period(_contacts(out_rows), files, midnight)
+    for at, table in tables:
+        grains = set(contacts.loc[contacts["source_file"] == table.name, "is_monthly"])
+        notes[at] = _file_note(table, grains or table.kinds)
+    notes.extend(period_notes)
+    return SourceResult(contacts=contacts, ledger=ledger, notes=notes, columns=columns)
+
+
+@dataclass
+class _Table:
+    """What one daily or monthly counts table held, for its note.
+
+    Attributes:
+        name: The file.
+        channel: Its channel.
+        count_column: The count column's header.
+        counted: Rows counted.
+        kinds: Whether its dates were months (``True``) or days, as written.
+        midnight: Every date had no time of day, or midnight.
+    """
+
+    name: str
+    channel: str
+    count_column: str
+    counted: int = 0
+    kinds: set[bool] = field(default_factory=set)
+    midnight: bool = True
+
+
+def _read_count_table(
+    file: InputFile,
+    opts: dict[str, Any],
+    ledger: LedgerBuilder,
+    seen: _Seen,
+    columns: dict[str, list[str]],
+    out_rows: list[dict[str, Any]],
+) -> _Table:
+    """One daily or monthly counts table: each row a date's (or a month's) count."""
+    header, rows = read_table(Path(file.path))
+    columns[file.name] = header
+    positions = column_positions(file.name, header, opts, ("date_column", "count_column"))
+    ledger.read(file.name, len(rows))
+    _period(file.name, opts)  # a bad period is reported before any row
+    table = _Table(file.name, opts["channel"], header[positions["count_column"]])
+    for line, cells in rows:
+        row = _count_row(file.name, line, cells, header, positions, opts)
+        if row is None:
+            ledger.add(file.name, "excluded", "summary_row", 1)
+            continue
+        day, monthly, count = row
+        if table.midnight and not _at_midnight(cell(cells, positions["date_column"])):
+            table.midnight = False
+        table.kinds.add(monthly)
+        if not _first_time(seen, (opts["channel"], monthly, day), file.name, line, count):
+            ledger.add(file.name, "duplicate", "same_date_and_value", 1)
+            continue
+        ledger.add(file.name, "counted", "counted", 1, count)
+        table.counted += 1
+        out_rows.append(_core_row(day, opts["channel"], count, file.name, monthly))
+    return table
 
 
 def _read_row_table(
@@ -331,27 +380,22 @@ def _first_time(
     return True
 
 
-def _core_row(day: dt.date, channel: str, count: int, name: str) -> dict[str, Any]:
+def _core_row(day: dt.date, channel: str, count: int, name: str, monthly: bool) -> dict[str, Any]:
     return {
         "contact_date": pd.Timestamp(day),
         "channel": channel,
         "count": count,
         "source": FORMAT,
         "source_file": name,
+        "is_monthly": monthly,
     }
 
 
-def _file_note(
-    name: str,
-    counted: int,
-    kinds: set[bool],
-    channel: str,
-    header: list[str],
-    positions: dict[str, int],
-) -> str:
+def _file_note(table: _Table, kinds: set[bool]) -> str:
     grain = "monthly" if kinds == {True} else "daily" if kinds == {False} else "daily and monthly"
     return (
-        f"{name}: {counted} {grain} {channel} counts from column {header[positions['count_column']]!r}"
+        f"{table.name}: {table.counted} {grain} {table.channel} counts from column "
+        f"{table.count_column!r}"
         + ("; monthly rows are dated the first day of their month." if True in kinds else ".")
     )
 
@@ -368,10 +412,13 @@ def _contacts(out_rows: list[dict[str, Any]]) -> pd.DataFrame:
             "source_file",
             "contact_id",
             "queue",
+            "is_monthly",
         ],
     )
     contacts["contact_id"] = contacts["contact_id"].astype("string")
     contacts["queue"] = contacts["queue"].astype("string")
+    # Row-level rows are single contacts, each on its day.
+    contacts["is_monthly"] = contacts["is_monthly"].astype("boolean").fillna(False).astype(bool)
     return contacts
 
 
@@ -389,3 +436,119 @@ def _refuse_mixed_grain(months: dict[tuple[str, bool], dict[tuple[int, int], str
                 f"{channel} for {year}-{month:02d} has daily rows here and a monthly total in "
                 f"{other[both[0]]}; give each month once, daily or monthly",
             )
+
+
+def _with_period(
+    contacts: pd.DataFrame, files: list[InputFile], midnight: dict[str, bool]
+) -> tuple[pd.DataFrame, list[str]]:
+    """Mark each counts table's rows daily or monthly: ``period`` when given, else its dates.
+
+    ``period: month`` makes every row a month's total (each must be dated the first of its
+    month); ``period: day`` makes every row a day's. Without it, a table whose dates are all the
+    first of a month at midnight (at least two of them: a spreadsheet of monthly totals saved as
+    dates) is monthly, and rows with a month-only date (``2024-01``) are monthly anyway.
+    Row-level tables (``count_rows``) are always days.
+
+    Args:
+        contacts: The rows read, ``is_monthly`` set from each date's form.
+        files: The entries read.
+        midnight: File name -> whether every date in it had no time of day or midnight.
+
+    Returns:
+        The rows with ``is_monthly`` set, and a note for each table read as monthly from its
+        dates.
+
+    Raises:
+        InputError: A ``period: month`` row is not dated the first of a month, a ``period:
+            day`` row has a month-only date, or a month of a channel has both daily rows and a
+            monthly total.
+    """
+    notes = []
+    for file in files:
+        opts = getattr(file, "options", {}) or {}
+        mine = (contacts["source_file"] == file.name).to_numpy()
+        if opts.get("count_rows") or not mine.any():
+            continue
+        period = _period(file.name, opts)
+        monthly = _file_is_monthly(file.name, opts, period, contacts[mine], midnight[file.name])
+        if period is None and monthly and not contacts.loc[mine, "is_monthly"].all():
+            notes.append(
+                f"{file.name}: every date is the first of a month, so each row is read as a "
+                "month's total (period: day in the profile reads them as days)."
+            )
+        contacts.loc[mine, "is_monthly"] = monthly
+    _refuse_month_twice(contacts)
+    return contacts, notes
+
+
+def _period(name: str, opts: dict[str, Any]) -> str | None:
+    """The entry's ``period`` (``day`` or ``month``), ``None`` when not given."""
+    value = opts.get("period")
+    if value is None or str(value).strip() == "":
+        return None
+    period = str(value).strip().lower()
+    if period not in ("day", "month"):
+        raise InputError(
+            name, f"period {value!r} (period in the profile) must be day or month, or left out"
+        )
+    return period
+
+
+def _file_is_monthly(
+    name: str, opts: dict[str, Any], period: str | None, rows: pd.DataFrame, midnight: bool
+) -> bool:
+    """Whether one table's rows are months' totals (see :func:`_with_period`)."""
+    dates = pd.to_datetime(rows["contact_date"])
+    column = str(opts.get("date_column"))
+    if period == "month":
+        off = dates[dates.dt.day != 1]
+        if not off.empty:
+            raise InputError(
+                name,
+                f"date {off.iloc[0].date().isoformat()} is not the first of a month; with "
+                "period: month every row is a month's total, dated YYYY-MM or YYYY-MM-01",
+                column=column,
+            )
+        return True
+    if period == "day":
+        if rows["is_monthly"].any():
+            month = dates[rows["is_monthly"].to_numpy(dtype=bool)].iloc[0].strftime("%Y-%m")
+            raise InputError(
+                name,
+                f"date {month} is a month but period is day; give whole dates or period: month",
+                column=column,
+            )
+        return False
+    if rows["is_monthly"].all():
+        return True
+    return bool(midnight and (dates.dt.day == 1).all() and dates.nunique() > 1)
+
+
+def _refuse_month_twice(contacts: pd.DataFrame) -> None:
+    """A channel's month given both as days and as a month's total would be counted twice."""
+    if contacts.empty:
+        return
+    keys = contacts.assign(month=pd.to_datetime(contacts["contact_date"]).dt.to_period("M"))
+    grains = keys.groupby(["channel", "month"])["is_monthly"].nunique()
+    if (grains > 1).any():
+        channel, month = grains[grains > 1].index[0]
+        both = keys[(keys["channel"] == channel) & (keys["month"] == month)]
+        monthly = both["is_monthly"].to_numpy(dtype=bool)
+        raise InputError(
+            str(both.loc[~monthly, "source_file"].iloc[0]),
+            f"{channel} for {month} has daily rows here and a monthly total in "
+            f"{both.loc[monthly, 'source_file'].iloc[0]}; give each month once, daily or monthly",
+        )
+
+
+def _at_midnight(text: str) -> bool:
+    """Whether a date cell has no time of day, or midnight (``12:00:00 AM``, ``T00:00:00``)."""
+    if ":" not in text:
+        return True
+    match = _TIMESTAMP.fullmatch(text.strip())
+    if match is None:
+        return True  # a date_format with a time: strptime read it, its time is not checked
+    hour = int(match["hour"]) % 12 if match["half"] else int(match["hour"])
+    if match["half"] and match["half"].lower() == "p":
+        return False
+    return hour == 0 and int(match["minute"]) == 0 and int(match["second"] or 0) == 0

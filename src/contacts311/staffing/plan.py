@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from contacts311 import models
+from contacts311 import models, wording
 from contacts311.calendar import period_bounds, period_label
 from contacts311.errors import InputError
+from contacts311.schema import daily_rows
 from contacts311.staffing._base import positive
 from contacts311.staffing.assumptions import DEFAULT_ASSUMPTIONS, StaffingAssumptions
 from contacts311.staffing.durations import handle_time_seconds, patience_seconds
@@ -51,6 +52,9 @@ class StaffingPlan:
         notes: Sentences for reports (fallbacks, assumptions, sources).
         patience_seconds: Callers' mean patience estimated from abandoned calls (for Erlang A),
             when the interval data has queue times; the grid itself uses Erlang C.
+        profile_note: The sentence saying where the profile comes from (also in ``notes``):
+            for the flat fallback, where its weekday shares come from (equal when the calls
+            are monthly totals only).
     """
 
     fiscal_year: str
@@ -67,6 +71,7 @@ class StaffingPlan:
     assumptions: StaffingAssumptions
     notes: list[str] = field(default_factory=list)
     patience_seconds: float | None = None
+    profile_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -148,6 +153,7 @@ def staffing_plan(
         assumptions=assumptions,
         notes=[note for note in notes if note is not None] + assumptions.describe(),
         patience_seconds=patience,
+        profile_note=year.note,
     )
 
 
@@ -232,34 +238,46 @@ def _flat_fallback(
 ) -> tuple[pd.DataFrame, str]:
     """The flat profile over the opening hours, weekends only once the year has them."""
     prof = dataset.profile
-    weights = _weekday_weights(dataset.contacts, channels)
+    weights, left_out = _weekday_weights(dataset.contacts, channels)
     start = period_bounds(fiscal_year_end, "fiscal", prof.fiscal_year_start_month)[0]
     weekends = (
         bool(prof.service.weekends_from)
         and dt.date.fromisoformat(prof.service.weekends_from) <= start
     )
-    if not weekends:
+    equal = weights is None
+    if weights is not None and not weekends:
         weights = {d: w for d, w in weights.items() if d < 5}
     profile = flat_profile(prof.service, weights, assumptions.flat_interval_minutes, weekends)
+    shares = wording.weekday_shares_clause(channels, left_out, equal=equal)
     note = (
         "No interval data: calls spread evenly over the opening hours "
-        f"({prof.service.open_hour}:00-{prof.service.close_hour}:00), weekday shares from daily "
-        "phone counts. Real calls peak mid-morning, so peak staffing is understated."
+        f"({prof.service.open_hour}:00-{prof.service.close_hour}:00), {shares}. Real calls peak "
+        "mid-morning, so peak staffing is understated."
     )
     return profile, note
 
 
-def _weekday_weights(contacts: pd.DataFrame, channels: tuple[str, ...]) -> dict[int, float]:
-    # Only the last 12 months: older years may predate a change of opening days.
+def _weekday_weights(
+    contacts: pd.DataFrame, channels: tuple[str, ...]
+) -> tuple[dict[int, float] | None, list[str]]:
+    """Calls per weekday over the last 12 months of daily counts, and the monthly totals left out.
+
+    ``None`` (equal shares of the open weekdays) when there is no daily count: a month's total
+    dated the first of its month would give all its calls to one weekday.
+    """
     part = contacts[contacts["channel"].isin(channels)]
     if part.empty:
-        return dict.fromkeys(range(7), 1.0)
+        return dict.fromkeys(range(7), 1.0), []
+    part, left_out = daily_rows(part, "Weekday shares need")
+    if part.empty:
+        return None, left_out
+    # Only the last 12 months: older years may predate a change of opening days.
     dates = pd.to_datetime(part["contact_date"])
     recent = dates > dates.max() - pd.DateOffset(years=1)
     part, dates = part[recent], dates[recent]
     weekday = dates.dt.day_of_week
     sums = part.groupby(weekday)["count"].sum()
-    return {int(d): float(v) for d, v in sums.items()}
+    return {int(d): float(v) for d, v in sums.items()}, left_out
 
 
 def _handle_time(
