@@ -120,7 +120,19 @@ def test_partial_comparison_monthly_rows_run_to_month_end():
     rows = [(f"2023-{m:02d}-01", "phone", 10) for m in range(7, 13)]
     rows += [(f"2024-{m:02d}-01", "phone", 20) for m in range(1, 7)]
     rows += [("2024-07-01", "phone", 11), ("2024-08-01", "phone", 13)]
-    cmp = partial_period_comparison(_contacts(rows), as_of=dt.date(2024, 9, 15))
+    monthly = _contacts(rows).assign(is_monthly=True)
+    cmp = partial_period_comparison(monthly, as_of=dt.date(2024, 9, 15))
     total = cmp[cmp["channel"] == "total"].iloc[0]
     assert total["through"] == dt.date(2024, 8, 31)
     assert (total["current"], total["previous"]) == (24, 20)  # Jul + Aug of each year
+
+
+def test_partial_comparison_daily_rows_on_the_first_stay_days():
+    # Daily counts that happen to fall on the 1st: the span ends on 1 August, not its end.
+    rows = [(f"2023-{m:02d}-01", "phone", 10) for m in range(7, 13)]
+    rows += [(f"2024-{m:02d}-01", "phone", 20) for m in range(1, 7)]
+    rows += [("2024-07-01", "phone", 11), ("2024-08-01", "phone", 13)]
+    cmp = partial_period_comparison(_contacts(rows), as_of=dt.date(2024, 9, 15))
+    total = cmp[cmp["channel"] == "total"].iloc[0]
+    assert total["through"] == dt.date(2024, 8, 1)
+    assert (total["current"], total["previous"]) == (24, 20)

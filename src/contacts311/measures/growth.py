@@ -17,6 +17,7 @@ import pandas as pd
 from contacts311 import wording
 from contacts311.calendar import period_keys, periods_table
 from contacts311.measures.totals import channel_columns, comparable_with_previous, count_columns
+from contacts311.schema import last_day_covered
 
 __all__ = ["average_growth", "growth_table", "loglinear_growth", "partial_period_comparison"]
 
@@ -158,17 +159,11 @@ def _same_day_year_before(day: dt.date) -> dt.date:
         return day.replace(year=day.year - 1, day=28)
 
 
-def _last_day_with_data(dates: pd.Series, start: dt.date, end: dt.date) -> dt.date:
-    """The last date with contacts in a period; the month's end when the data are monthly.
-
-    Monthly data (every date the first of a month) stand for whole months, so a span through
-    the last of them runs to that month's end.
-    """
-    in_period = dates[(dates >= pd.Timestamp(start)) & (dates <= pd.Timestamp(end))]
-    last = in_period.max().date()
-    if (in_period.dt.day == 1).all() and in_period.nunique() > 1:
-        return _month_end(last)
-    return last
+def _last_day_with_data(contacts: pd.DataFrame, start: dt.date, end: dt.date) -> dt.date:
+    """The last day a period's contacts cover: a month's total runs to its month's end."""
+    dates = pd.to_datetime(contacts["contact_date"])
+    in_period = (dates >= pd.Timestamp(start)) & (dates <= pd.Timestamp(end))
+    return last_day_covered(contacts[in_period]).date()
 
 
 def partial_period_comparison(
@@ -182,8 +177,8 @@ def partial_period_comparison(
     """The current, partial period to date against the same span of the period before.
 
     The span runs from the period's first day to ``through`` (default: the last date with
-    contacts in the period; when every date of the period is the first of a month, the data are
-    monthly and the span runs to the end of that month). The previous span is the same days one
+    contacts in the period; through the end of its month when that day's contacts are a
+    month's total, ``is_monthly``). The previous span is the same days one
     year earlier (29 February becomes 28 February).
 
     Args:
@@ -212,7 +207,7 @@ def partial_period_comparison(
     cur, prev = periods.iloc[-1], periods.iloc[-2]
     dates = pd.to_datetime(contacts["contact_date"])
     if through is None:
-        through = _last_day_with_data(dates, cur["start"], cur["end"])
+        through = _last_day_with_data(contacts, cur["start"], cur["end"])
     prev_start = cur["start"].replace(year=cur["start"].year - 1)
     prev_through = _same_day_year_before(through)
     if through == _month_end(through):
