@@ -10,8 +10,8 @@ every one in its own process so its wall time and peak resident memory are its o
 2. the same command with the read cache on in a fresh cache folder (``contacts311-cache``): a
    first run, which hashes the file *before* reading it, to look the cache up;
 3. a plain pandas script: ``read_csv`` + sort/``drop_duplicates`` + ``groupby`` per local day,
-   OUTBOUND contacts excluded (the generated records carry no ``InitialContactId``, so every
-   contact is a chain of its own and the transfer rule folds nothing);
+   OUTBOUND contacts excluded; with ``--transfers SHARE`` (transfer legs naming their first
+   leg in ``InitialContactId``), each chain counted once, on its first leg;
 4. DuckDB running the same count as one SQL query over the same file;
 5. ``module``: ``contacts311.sources.amazon_connect.read`` alone (this tree), and
    ``module@REV``: the same call on the module as it was at commit REV (``--baseline``,
@@ -25,6 +25,7 @@ give the same fiscal-year totals of answered calls. Usage::
     python benchmarks/ingest.py --sizes 1M,5M     # chosen sizes
     python benchmarks/ingest.py --quick           # 20k records: a smoke run
     python benchmarks/ingest.py --json out.json   # also write the figures as JSON
+    python benchmarks/ingest.py --transfers 0.05  # 5% of contacts are transfer legs
 
 Exit code 0 when the totals agree, 1 when they do not.
 """
