@@ -10,8 +10,8 @@ every one in its own process so its wall time and peak resident memory are its o
 2. the same command with the read cache on in a fresh cache folder (``contacts311-cache``): a
    first run, which hashes the file *before* reading it, to look the cache up;
 3. a plain pandas script: ``read_csv`` + sort/``drop_duplicates`` + ``groupby`` per local day,
-   OUTBOUND contacts excluded (the generated records carry no ``InitialContactId``, so every
-   contact is a chain of its own and the transfer rule folds nothing);
+   OUTBOUND contacts excluded; with ``--transfers SHARE`` (transfer legs naming their first
+   leg in ``InitialContactId``), each chain counted once, on its first leg;
 4. DuckDB running the same count as one SQL query over the same file;
 5. ``module``: ``contacts311.sources.amazon_connect.read`` alone (this tree), and
    ``module@REV``: the same call on the module as it was at commit REV (``--baseline``,
@@ -25,6 +25,7 @@ give the same fiscal-year totals of answered calls. Usage::
     python benchmarks/ingest.py --sizes 1M,5M     # chosen sizes
     python benchmarks/ingest.py --quick           # 20k records: a smoke run
     python benchmarks/ingest.py --json out.json   # also write the figures as JSON
+    python benchmarks/ingest.py --transfers 0.05  # 5% of contacts are transfer legs
 
 Exit code 0 when the totals agree, 1 when they do not.
 """
@@ -46,6 +47,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 TIMEZONE = "America/Los_Angeles"
@@ -91,6 +93,8 @@ COLUMNS = [
     "Attributes.CallerName",
     "LastUpdateTimestamp",
 ]
+#: Written after ContactId when the file has transfers (``--transfers``).
+LINK_COLUMNS = ["InitialContactId", "PreviousContactId"]
 
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 _DIGITS = np.frombuffer(b"0123456789", dtype=np.uint8)
@@ -153,17 +157,24 @@ def _pick(rng: np.random.Generator, values: list[str], weights: list[float], n: 
     return pa.array(values).take(pa.array(codes))
 
 
-def generate(path: Path, n: int, seed: int = 311) -> dict[str, int]:
+def generate(path: Path, n: int, seed: int = 311, transfers: float = 0.0) -> dict[str, int]:
     """Write ``n`` Amazon Connect records to ``path`` (CSV) and return what was generated.
 
     ``2%`` of the records are a second delivery of a contact (half of them the older version,
     written after the newer one); ``10%`` of voice calls have no ``ConnectedToAgentTimestamp``.
+    With ``transfers`` > 0 that share of the contacts are transfer legs (a VOICE ``TRANSFER``
+    contact started 1-10 minutes after its first leg, whose id both ``InitialContactId`` and
+    ``PreviousContactId`` name) and the file has those two columns; with 0 it has neither.
     """
     rng = np.random.default_rng(seed)
     dups = int(round(n * DUPLICATE_SHARE))
     distinct = n - dups
     start, end = int(FY_START.timestamp()), int(FY_END.timestamp())
     init = rng.integers(start - 86400, end + 86400, size=distinct)
+    # Transfers draw from their own generator, so the rest of the file is the same with or
+    # without them.
+    legs, parents = _transfers(np.random.default_rng(seed + 1), distinct, transfers)
+    init[legs] = init[parents] + np.random.default_rng(seed + 2).integers(60, 600, len(legs))
     enqueue = init + rng.integers(5, 60, size=distinct)
     answered = rng.random(distinct) >= UNANSWERED_SHARE
     connected = enqueue + rng.integers(0, 300, size=distinct)
@@ -188,23 +199,34 @@ def generate(path: Path, n: int, seed: int = 311) -> dict[str, int]:
     row_update = np.concatenate([body_update, tail_update])
     row_answered = np.concatenate([body_answered, tail_answered])
 
-    channel_codes = rng.choice(3, size=distinct, p=CHANNEL_WEIGHTS)[row_of]
+    channel_codes = rng.choice(3, size=distinct, p=CHANNEL_WEIGHTS)
+    channel_codes[legs] = 0  # VOICE
+    channel_codes = channel_codes[row_of]
+    is_leg = np.zeros(distinct, dtype=bool)
+    is_leg[legs] = True
+    parent_of = np.zeros(distinct, dtype=np.int64)
+    parent_of[legs] = parents
+    columns = COLUMNS if transfers <= 0 else [COLUMNS[0], *LINK_COLUMNS, *COLUMNS[1:]]
     queue_codes = rng.choice(len(QUEUES), size=distinct, p=QUEUE_WEIGHTS)[row_of]
     fields = {
         "channel": pa.array(CHANNELS).take(pa.array(channel_codes)),
         "queue": pa.array(QUEUES).take(pa.array(queue_codes)),
     }
-    with pacsv.CSVWriter(path, _schema()) as writer:
+    with pacsv.CSVWriter(path, _schema(columns)) as writer:
         for lo in range(0, n, CHUNK):
             hi = min(n, lo + CHUNK)
             rows = row_of[lo:hi]
             m = hi - lo
             no_agent = ~row_answered[lo:hi]
+            method = _pick(rng, METHODS, METHOD_WEIGHTS, m).cast(pa.large_string())
+            method = pc.if_else(is_leg[rows], "TRANSFER", method)
+            link = [_fixed_width(ids[parent_of[rows]], mask=~is_leg[rows])] * 2
             table = pa.table(
                 [
                     _fixed_width(ids[rows]),
+                    *(link if transfers > 0 else []),
                     fields["channel"][lo:hi].cast(pa.large_string()),
-                    _pick(rng, METHODS, METHOD_WEIGHTS, m).cast(pa.large_string()),
+                    method,
                     _fixed_width(_iso(init[rows])),
                     _fixed_width(_iso(disconnect[rows])),
                     _pick(rng, REASONS, [0.6, 0.3, 0.08, 0.02], m).cast(pa.large_string()),
@@ -219,29 +241,49 @@ def generate(path: Path, n: int, seed: int = 311) -> dict[str, int]:
                     _pick(rng, CALLER_NAMES, [1 / 6] * 6, m).cast(pa.large_string()),
                     _fixed_width(_iso(row_update[lo:hi])),
                 ],
-                schema=_schema(),
+                schema=_schema(columns),
             )
             writer.write_table(table)
-    return {"records": n, "distinct": distinct, "duplicates": dups}
+    info = {"records": n, "distinct": distinct, "duplicates": dups}
+    return info | ({"transfer_legs": len(legs)} if transfers > 0 else {})
 
 
-def _schema() -> pa.Schema:
-    return pa.schema([(c, pa.large_string()) for c in COLUMNS])
+def _transfers(
+    rng: np.random.Generator, distinct: int, share: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which contacts are transfer legs, and the first leg of each (never a leg itself)."""
+    count = int(round(distinct * share))
+    if count == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    chosen = rng.permutation(distinct)
+    legs, firsts = chosen[:count], chosen[count:]
+    return legs, firsts[rng.integers(0, len(firsts), size=count)]
+
+
+def _schema(columns: list[str]) -> pa.Schema:
+    return pa.schema([(c, pa.large_string()) for c in columns])
 
 
 # --------------------------------------------------------------------------- contenders
 
+# Both references take a third argument, "chains", for files with transfers: a leg's chain is
+# its InitialContactId, else PreviousContactId, else its own id; a chain counts on its first leg
+# (the generator always writes it) when that leg is inbound VOICE and any leg was answered.
 PANDAS_SCRIPT = """
 import sys
 import pandas as pd
 
-path, tz = sys.argv[1], sys.argv[2]
+path, tz, chains = sys.argv[1], sys.argv[2], sys.argv[3:] == ["chains"]
+links = ["InitialContactId", "PreviousContactId"] if chains else []
 df = pd.read_csv(path, usecols=["ContactId", "Channel", "InitiationMethod", "InitiationTimestamp",
-                               "Agent.ConnectedToAgentTimestamp", "LastUpdateTimestamp"])
+                               "Agent.ConnectedToAgentTimestamp", "LastUpdateTimestamp", *links])
 df["LastUpdateTimestamp"] = pd.to_datetime(df["LastUpdateTimestamp"], utc=True)
 df = df.sort_values("LastUpdateTimestamp").drop_duplicates("ContactId", keep="last")
-df = df[(df["Channel"] == "VOICE") & (df["InitiationMethod"] != "OUTBOUND")
-        & df["Agent.ConnectedToAgentTimestamp"].notna()]
+answered = df["Agent.ConnectedToAgentTimestamp"].notna()
+if chains:
+    chain = df["InitialContactId"].fillna(df["PreviousContactId"]).fillna(df["ContactId"])
+    answered = answered.groupby(chain).transform("any") & (chain == df["ContactId"])
+df = df[(df["Channel"] == "VOICE") & (df["InitiationMethod"] != "OUTBOUND") & answered]
 day = pd.to_datetime(df["InitiationTimestamp"], utc=True).dt.tz_convert(tz).dt.strftime("%Y-%m-%d")
 for d, n in day.value_counts().sort_index().items():
     print(f"{d},{n}")
@@ -251,22 +293,30 @@ DUCKDB_SCRIPT = """
 import sys
 import duckdb
 
-path, tz = sys.argv[1], sys.argv[2]
+path, tz, chains = sys.argv[1], sys.argv[2], sys.argv[3:] == ["chains"]
+latest = "arg_max({}, LastUpdateTimestamp)"
+inbound = "Channel = 'VOICE' AND InitiationMethod <> 'OUTBOUND'"
+answered = '"Agent.ConnectedToAgentTimestamp" IS NOT NULL'
+if chains:  # the latest copy of every leg, then each chain on the leg whose id is the chain's
+    contacts = f'''
+        SELECT arg_max(init, id = chain) AS init,
+               bool_or(answered) AND arg_max(inbound, id = chain) AS answered
+        FROM (SELECT ContactId AS id, {latest.format("InitiationTimestamp")} AS init,
+                     {latest.format("coalesce(InitialContactId, PreviousContactId, ContactId)")}
+                         AS chain,
+                     {latest.format(inbound)} AS inbound, {latest.format(answered)} AS answered
+              FROM read_csv('{path}') GROUP BY ContactId)
+        GROUP BY chain'''
+else:
+    contacts = f'''
+        SELECT ContactId, {latest.format("InitiationTimestamp")} AS init,
+               {latest.format(f"{inbound} AND {answered}")} AS answered
+        FROM read_csv('{path}') GROUP BY ContactId'''
 con = duckdb.connect()
 con.execute("SET enable_progress_bar = false")
 rows = con.sql(f'''
     SELECT strftime(timezone('{tz}', init), '%Y-%m-%d') AS day, count(*) AS calls
-    FROM (
-        SELECT ContactId,
-               arg_max(InitiationTimestamp, LastUpdateTimestamp) AS init,
-               arg_max(Channel = 'VOICE' AND InitiationMethod <> 'OUTBOUND'
-                       AND "Agent.ConnectedToAgentTimestamp" IS NOT NULL,
-                       LastUpdateTimestamp) AS answered
-        FROM read_csv('{path}')
-        GROUP BY ContactId
-    )
-    WHERE answered
-    GROUP BY day ORDER BY day
+    FROM ({contacts}) WHERE answered GROUP BY day ORDER BY day
 ''').fetchall()
 for d, n in rows:
     print(f"{d},{n}")
@@ -369,7 +419,9 @@ def _contacts311() -> list[str]:
     return [sys.executable, "-c", "import sys; from contacts311.cli import main; sys.exit(main())"]
 
 
-def run_size(n: int, workdir: Path, repeat: int = 1, baseline: Path | None = None) -> dict:
+def run_size(
+    n: int, workdir: Path, repeat: int = 1, baseline: Path | None = None, transfers: float = 0.0
+) -> dict:
     """Generate ``n`` records and run the contenders on them, ``repeat`` interleaved rounds.
 
     Each contender's figure is its median time over the rounds (and its highest peak memory);
@@ -380,7 +432,7 @@ def run_size(n: int, workdir: Path, repeat: int = 1, baseline: Path | None = Non
     folder.mkdir(parents=True, exist_ok=True)
     csv_path = folder / "contact_records.csv"
     started = time.perf_counter()
-    info = generate(csv_path, n)
+    info = generate(csv_path, n, transfers=transfers)
     info["generate_seconds"] = time.perf_counter() - started
     info["bytes"] = csv_path.stat().st_size
     profile = folder / "profile.yml"
@@ -389,14 +441,15 @@ def run_size(n: int, workdir: Path, repeat: int = 1, baseline: Path | None = Non
         encoding="utf-8",
     )
     py = sys.executable
+    chains = ["chains"] if transfers > 0 else []
     totals = [*_contacts311(), "totals", str(folder), "--profile", str(profile), "--format", "json"]
     contenders = {
         "contacts311": totals,
         # The same command with the read cache on (the default), first run: the inputs are
         # hashed before they are read, to look the cache up.
         "contacts311-cache": totals,
-        "pandas": [py, "-c", PANDAS_SCRIPT, str(csv_path), TIMEZONE],
-        "duckdb": [py, "-c", DUCKDB_SCRIPT, str(csv_path), TIMEZONE],
+        "pandas": [py, "-c", PANDAS_SCRIPT, str(csv_path), TIMEZONE, *chains],
+        "duckdb": [py, "-c", DUCKDB_SCRIPT, str(csv_path), TIMEZONE, *chains],
         "module": [py, "-c", MODULE_SCRIPT, str(csv_path), TIMEZONE],
     }
     cache = folder / "cache"
@@ -530,6 +583,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--repeat", type=int, default=1, help="interleaved rounds per size; medians are reported"
     )
+    parser.add_argument(
+        "--transfers",
+        type=float,
+        default=0.0,
+        help="share of contacts that are transfer legs of another (e.g. 0.05; default: none)",
+    )
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
@@ -541,7 +600,7 @@ def main(argv: list[str] | None = None) -> int:
         baseline = None if args.baseline == "none" else baseline_tree(args.baseline, workdir)
         for n in sizes:
             print(f"{_label(n)} records ...", file=sys.stderr, flush=True)
-            runs.append(run_size(n, workdir, args.repeat, baseline))
+            runs.append(run_size(n, workdir, args.repeat, baseline, args.transfers))
             done = ", ".join(
                 f"{name} {'/'.join(f'{t:.1f}' for t in r['rounds'])}s {r['peak_mib']:,.0f}MiB"
                 for name, r in runs[-1]["results"].items()

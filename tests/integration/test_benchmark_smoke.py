@@ -97,6 +97,41 @@ def test_generator_is_deterministic_and_has_duplicates(tmp_path):
     assert len(set(ids)) == 4_900
 
 
+def test_generator_transfers_link_each_leg_to_a_first_leg(tmp_path):
+    import csv
+
+    ingest = _bench_module("ingest")
+    path = tmp_path / "t.csv"
+    info = ingest.generate(path, 5_000, transfers=0.05)
+    assert info["transfer_legs"] == 245  # 5% of the 4,900 distinct contacts
+    with path.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    first = {r["ContactId"]: r for r in rows if not r["InitialContactId"]}
+    legs = {r["ContactId"]: r for r in rows if r["InitialContactId"]}
+    assert len(legs) == 245
+    for leg in legs.values():
+        head = first[leg["InitialContactId"]]  # the first leg is in the file, and not a leg
+        assert leg["PreviousContactId"] == leg["InitialContactId"]
+        assert (leg["Channel"], leg["InitiationMethod"]) == ("VOICE", "TRANSFER")
+        assert leg["InitiationTimestamp"] > head["InitiationTimestamp"]
+
+
+def test_references_fold_transfers_into_their_first_leg(tmp_path):
+    ingest = _bench_module("ingest")
+    path = tmp_path / "t.csv"
+    ingest.generate(path, 5_000, transfers=0.05)
+
+    def answered(script, *extra):
+        cmd = [sys.executable, "-c", script, str(path), ingest.TIMEZONE, *extra]
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+        return sum(ingest._fiscal_totals_from_days(out).values())
+
+    chains = answered(ingest.PANDAS_SCRIPT, "chains")
+    assert chains == answered(ingest.DUCKDB_SCRIPT, "chains")
+    # Counting every leg would count most transferred calls twice.
+    assert answered(ingest.PANDAS_SCRIPT) - chains > 150
+
+
 # --------------------------------------------------------------------------- report builds
 
 

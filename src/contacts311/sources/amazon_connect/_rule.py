@@ -41,14 +41,21 @@ SELECT leg.*, copies_in, problems FROM (
 _LOCAL = "timezone($tz, to_timestamp(quarter * 900))"  # per UTC quarter hour: every zone
 # offset is a whole number of them, so converting quarters (not records) is exact and cheap.
 
-CHAINS = f"""
-WITH chains AS (  -- a resident's call: the legs of one chain, on its first leg
-    SELECT arg_min({{'file': file, 'queue': queue, 'kind': kind,
-                     'quarter': epoch_ms(initiated) // 900000}},
-                   {{'later': id <> chain, 'initiated': initiated, 'file': file, 'row': row}})
+_FOLD = """  -- a resident's call: the legs of one chain, on its first leg
+    SELECT arg_min({'file': file, 'queue': queue, 'kind': kind,
+                    'quarter': epoch_ms(initiated) // 900000},
+                   {'later': id <> chain, 'initiated': initiated, 'file': file, 'row': row})
                AS head,
            bool_or(answered) AS answered
-    FROM legs GROUP BY chain
+    FROM legs GROUP BY chain"""
+# When no leg names another chain, every chain is one leg (ids are unique): the same heads
+# without the second grouping.
+_ALONE = """
+    SELECT {'file': file, 'queue': queue, 'kind': kind,
+            'quarter': epoch_ms(initiated) // 900000} AS head, answered FROM legs"""
+
+CHAINS = f"""
+WITH chains AS ({{chains}}
 ), quarters AS (
     SELECT head.file, head.queue, head.quarter,
            CASE WHEN head.kind <> 'voice' THEN head.kind
@@ -92,8 +99,10 @@ class Tally:
 
 def tally(con: duckdb.DuckDBPyConnection, timezone: str, minutes: int) -> Tally:
     """Run the chain, file and interval queries over the ``legs`` table."""
+    linked = con.execute("SELECT bool_or(chain <> id) FROM legs").fetchone()[0]
+    chains = CHAINS.format(chains=_FOLD if linked else _ALONE)
     return Tally(
-        chains=con.execute(CHAINS, {"tz": timezone}).df(),
+        chains=con.execute(chains, {"tz": timezone}).df(),
         files=con.execute(FILES).df(),
         intervals=con.execute(INTERVALS, {"tz": timezone, "minutes": minutes}).df(),
     )
