@@ -569,9 +569,12 @@ def test_revoked_key_azure(azure, run):
     assert rotated not in line
 
 
-def test_throttling_is_retried_then_served(s3, local_totals, run):
-    with _proxy(s3.port, "throttle", times=2) as proxy:
-        ran = run(["totals", s3.url], _via(s3, proxy.port))
+@pytest.mark.parametrize("name", ["s3", "azure"])
+def test_throttling_is_retried_then_served(request, name, local_totals, run):
+    """503 SlowDown / ServerBusy twice, then served: the retries make the run succeed."""
+    store = _store(request, name)
+    with _proxy(store.port, "throttle", times=2) as proxy:
+        ran = run(["totals", store.url], _via(store, proxy.port))
     assert ran.code == 0, ran.stderr
     assert ran.stdout == local_totals.stdout
     assert proxy.seen > 2
@@ -593,16 +596,26 @@ def test_throttling_past_the_retries_is_an_error(request, name, run):
     assert seconds < 10
 
 
-def test_object_changed_during_read(s3, run):
-    """An object rewritten between the listing and its read: the read is refused."""
-    name, path = _sample_files()[0]  # the first object read
-    key = f"{PREFIX}/{name}"
-    with _proxy(s3.port, "change", change=lambda: s3.write(key, b"rewritten\n")) as proxy:
+@pytest.mark.parametrize("name", ["s3", "azure"])
+def test_object_changed_during_read(request, name, tmp_path, run):
+    """An object rewritten between the listing and its read: refused, nothing published."""
+    store = _store(request, name)
+    file, path = _sample_files()[0]  # the first object read
+    key = f"{PREFIX}/{file}"
+    out = tmp_path / "reports"
+    with _proxy(store.port, "change", change=lambda: store.write(key, b"rewritten\n")) as proxy:
         try:
-            ran = run(["totals", s3.url], _via(s3, proxy.port))
+            ran = run(["report", store.url, "--out", str(out)], _via(store, proxy.port))
         finally:
-            s3.write(key, path.read_bytes())
-    _one_line_error(ran, s3, f"{s3.url}/{name}", "changed while it was read")
+            store.write(key, path.read_bytes())
+    assert ran.code == 2, ran.stderr
+    errors = [line for line in ran.stderr.splitlines() if "error" in line]
+    assert len(errors) == 1, ran.stderr
+    assert f"{store.url}/{file}: the object changed while it was read" in errors[0]
+    assert errors[0].endswith("nothing was published")
+    assert not (out / "latest").exists()
+    assert not (out / "history.sqlite").exists()
+    assert store.canary not in ran.stderr
 
 
 @pytest.mark.parametrize("name", ["s3", "azure"])
