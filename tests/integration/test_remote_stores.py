@@ -642,3 +642,61 @@ def test_unrecognised_export_is_named_by_its_url(request, name, run):
     line = _one_line_error(ran, store, f"{scheme}://{BUCKET}/bad/zendesk/tickets.csv, line 1:")
     assert "semicolon-delimited" in line
     assert "contacts311-remote-" not in line  # never the private copy's path
+
+
+# --------------------------------------------------------------------------- profile sources
+
+
+def _profile(folder: Path, phone: str, zendesk: str) -> Path:
+    path = folder / "profile.yml"
+    path.write_text(
+        f"sources:\n  - format: avaya_cms\n    path: {phone}\n"
+        f"  - format: zendesk\n    path: {zendesk}\n"
+    )
+    return path
+
+
+def test_profile_sources_in_two_stores_equal_local(s3, azure, tmp_path, cache, run):
+    """Phone on s3://, Zendesk on abfs://: the totals the same entries give locally."""
+    local = _profile(tmp_path, f"{SAMPLE}/phone/**/*", f"{SAMPLE}/zendesk/**/*")
+    expected = run(["totals", "--profile", str(local)], {})
+    assert expected.code == 0, expected.stderr
+    (tmp_path / "remote").mkdir()
+    remote = _profile(tmp_path / "remote", f"{s3.url}/phone", f"{azure.url}/zendesk/**/*.gz")
+    env = {**s3.env, **azure.env}
+    ran = run(["totals", "--profile", str(remote)], env)
+    assert ran.code == 0, ran.stderr
+    assert ran.stdout == expected.stdout
+    ledger = run(["ledger", "--profile", str(remote), "--format", "csv"], env)
+    assert ledger.code == 0, ledger.stderr
+    names = {row["source_file"] for row in csv.DictReader(io.StringIO(ledger.stdout))}
+    phone = {
+        f"{s3.url}/phone/{n[len('phone/') :]}" for n, _ in _sample_files() if n[:6] == "phone/"
+    }
+    zendesk = {f"{azure.url}/{n}" for n, _ in _sample_files() if n.startswith("zendesk/")}
+    assert names == phone | zendesk
+    _assert_no_canary(s3.canary, [ran.stderr, ledger.stdout, ledger.stderr], cache)
+    _assert_no_canary(azure.canary, [ran.stderr, ledger.stdout, ledger.stderr], cache)
+
+
+def test_profile_source_url_in_the_report_key(s3, tmp_path, cache):
+    """A report from a profile URL records object URLs; a rewritten object makes it stale."""
+    import json
+
+    profile = _profile(tmp_path, f"{s3.url}/phone", f"{SAMPLE}/zendesk/**/*")
+    out = tmp_path / "reports"
+    args = ["report", "--profile", str(profile), "--out", str(out)]
+    ran = _cli(args, s3.env, tmp_path, cache)
+    assert ran.code == 0, ran.stderr
+    prov = json.loads((out / "latest" / "provenance.json").read_text())
+    names = {row["source_file"] for row in prov["inputs"]}
+    phone = sorted(n for n in names if n.startswith("s3://"))
+    assert phone and all(n.startswith(f"{s3.url}/phone/") for n in phone)
+    assert _cli(args, s3.env, tmp_path, cache).stderr.count("up to date") == 1
+    # The same bytes uploaded again: a new modification time, so the run is not up to date.
+    key = f"{PREFIX}/{phone[0][len(s3.url) + 1 :]}"
+    s3.write(key, (SAMPLE / phone[0][len(s3.url) + 1 :]).read_bytes())
+    again = _cli(args, s3.env, tmp_path, cache)
+    assert again.code == 0, again.stderr
+    assert "up to date" not in again.stderr
+    _assert_no_canary(s3.canary, [ran.stderr, again.stderr], out, cache)
