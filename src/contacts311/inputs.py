@@ -18,7 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from contacts311 import sources
+from contacts311 import remote_cache, sources
 from contacts311.errors import InputError, ProfileError
 from contacts311.profile import Profile, SourceEntry
 from contacts311.recognition import unrecognised
@@ -204,8 +204,7 @@ def survey(
     listing = _folder_files(root, profile.ignore)
     out = []
     for p in sorted([*listing.files, *listing.named]):
-        head = read_head(p)
-        fmt = sources.sniff(head)
+        fmt, head = _recognise(p, p in listing.named)
         if fmt is None and p in listing.named:
             listing.skipped.append(Skipped(_name(p, root), NOT_AN_EXPORT_REASON, listing.named[p]))
         elif fmt is None:
@@ -222,6 +221,18 @@ def survey(
             "ignore globs are skipped)",
         )
     return Survey(out, skipped)
+
+
+def _recognise(path: Path, named: bool) -> tuple[str | None, str]:
+    """The format ``path``'s header says and the header (``""`` when a mark said it unread)."""
+    known = remote_cache.known_format(path)
+    if known or (known == "" and named):  # an unchanged remote object, recognised before
+        return known or None, ""
+    remote_cache.ensure_local(path)
+    head = read_head(path)
+    fmt = sources.sniff(head)
+    remote_cache.note_format(path, fmt)
+    return fmt, head
 
 
 def skipped_notes(skipped: list[Skipped]) -> list[str]:
@@ -499,5 +510,18 @@ def _seen_marker(folder: Path, path: Path) -> Path:
 
 
 def sha256_future(path: Path) -> Future[str]:
-    """The SHA-256 (hex) of ``path``, computed in a background thread."""
-    return _pool().submit(sha256_file, path)
+    """The SHA-256 (hex) of ``path``, computed in a background thread.
+
+    An unchanged remote object's comes from its mark (:mod:`contacts311.remote_cache`).
+    """
+    known = remote_cache.digest(path)
+    if known:
+        done: Future[str] = Future()
+        done.set_result(known)
+        return done
+    return _pool().submit(_local_sha256, path)
+
+
+def _local_sha256(path: Path) -> str:
+    remote_cache.ensure_local(path)  # a placeholder without a digest is downloaded first
+    return sha256_file(path)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from contacts311 import sources, wording
+from contacts311 import remote_cache, sources, wording
 from contacts311._package import code_digest
 from contacts311.errors import InputWarning, warn_input
 from contacts311.inputs import (
@@ -216,6 +216,8 @@ def _read_group(
             for message, category in caught:
                 warnings.warn(message, category, stacklevel=2)
             return result
+    for f in group:  # an unchanged remote object's bytes are fetched only when read
+        remote_cache.ensure_local(f.path)
     before = _states(group)
     with warnings.catch_warnings(record=True) as records:
         warnings.simplefilter("always")
@@ -325,6 +327,8 @@ def load(
         files = found.files
         results, shas = _read_formats(files, prof, folder, digests=digests, progress=progress)
         inputs = _inputs_table(files, shas, {})
+        if folder is not None:  # the next load knows these remote objects without reading
+            remote_cache.remember((f.path, shas.get(f.name)) for f in files)
     if today is None:
         today = dt.datetime.now(prof.tz).date()
     parts = _combine(results, today)

@@ -16,6 +16,7 @@ S3-compatible store. No secret is ever printed: :func:`redact` scrubs every mess
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import re
@@ -31,6 +32,7 @@ from typing import Any, TypeVar
 
 from filelock import FileLock
 
+from contacts311 import remote_cache
 from contacts311.errors import InputError
 
 __all__ = [
@@ -368,9 +370,20 @@ def _copied(
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(mode=stat.S_IRWXU)
     stack.callback(shutil.rmtree, root, ignore_errors=True)
+    stack.callback(remote_cache.forget, root)
     stack.enter_context(_as_urls(root, folder))
     for obj in objects:
-        _download(fs, folder, obj, root)
+        url = folder.object_url(obj.name)
+        key, mark = remote_cache.lookup(folder.protocol, url, obj.etag, obj.size, obj.modified)
+        target = root.joinpath(*obj.name.split("/"))
+        if mark is not None:
+            # Seen before as it is now: downloaded only if its bytes are needed after all.
+            remote_cache.placeholder(target, obj.size, obj.modified)
+            fetch = functools.partial(_download, fs, folder, obj, root)
+            remote_cache.register(target, key, mark, fetch)
+        else:
+            _download(fs, folder, obj, root)
+            remote_cache.register(target, key, remote_cache.Mark(), None)
     return root
 
 

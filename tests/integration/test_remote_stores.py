@@ -380,6 +380,7 @@ def test_report_from_the_lake(azure, local_ledger, tmp_path, cache):
 class _FaultProxy(http.server.ThreadingHTTPServer):
     """A loopback HTTP proxy in front of an emulator that injects one kind of fault.
 
+    ``forward``: none, every request is passed on (and counted, as are the objects' reads).
     ``throttle``: the first ``times`` requests get 503 SlowDown / ServerBusy. ``cut``: the
     first object read gets half its body, then the proxy stops listening (the store "stops"
     mid-read). ``change``: before the first object read is forwarded, the object is rewritten
@@ -392,6 +393,7 @@ class _FaultProxy(http.server.ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _ProxyHandler)
         self.upstream, self.mode, self.times, self.change = upstream, mode, times, change
         self.seen = 0
+        self.reads = 0  # GETs of an object's bytes (not listings or lookups)
         self.lock = threading.Lock()
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
         self.thread.start()
@@ -426,6 +428,7 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         with server.lock:
             server.seen += 1
+            server.reads += _is_object_read(self.command, self.path)
             throttled = server.mode == "throttle" and (
                 server.times < 0 or server.seen <= server.times
             )
@@ -700,3 +703,33 @@ def test_profile_source_url_in_the_report_key(s3, tmp_path, cache):
     assert again.code == 0, again.stderr
     assert "up to date" not in again.stderr
     _assert_no_canary(s3.canary, [ran.stderr, again.stderr], out, cache)
+
+
+# --------------------------------------------------------------------------- the read cache
+
+
+@pytest.mark.parametrize("name", ["s3", "azure"])
+def test_unchanged_objects_are_not_downloaded_again(request, name, local_totals, tmp_path):
+    """Counted at the wire: a second run reads no object; a rewritten one is read afresh."""
+    store = _store(request, name)
+    cache = tmp_path / "cache"
+    objects = len(_sample_files())
+    with _proxy(store.port, "forward") as proxy:
+        env = _via(store, proxy.port)
+        runs = []
+        for rewrite in (False, False, True):
+            if rewrite:  # the same bytes uploaded again: a new time (and, on Azure, ETag)
+                file, path = _sample_files()[-1]
+                store.write(f"{PREFIX}/{file}", path.read_bytes())
+            before = proxy.reads
+            ran = _in_process(["totals", store.url], env, cache)
+            assert ran.code == 0, ran.stderr
+            assert ran.stdout == local_totals.stdout
+            runs.append(proxy.reads - before)
+    first, second, third = runs
+    assert first >= objects
+    assert second == 0
+    assert 1 <= third < objects
+    marks = list((cache / "remote").glob("*.json"))
+    assert len(marks) >= objects
+    assert _assert_no_canary(store.canary, [ran.stderr], cache) >= objects
