@@ -185,6 +185,8 @@ def remember(digests: Iterable[tuple[Path, str | None]]) -> None:
             if path in _ENTRIES and sha:
                 _ENTRIES[path].mark.sha256 = sha
         entries = list(_ENTRIES.values())
+    if not entries:  # a local load: no folder of marks
+        return
     with contextlib.suppress(OSError):
         folder.mkdir(parents=True, exist_ok=True)
         for entry in entries:
