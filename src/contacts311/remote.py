@@ -345,10 +345,11 @@ def local_sources(urls: list[str]) -> Iterator[dict[str, list[tuple[str, Path]]]
     found: dict[str, list[tuple[str, Path]]] = {}
     with contextlib.ExitStack() as stack:
         for url in dict.fromkeys(urls):
-            folder, objects = list_source(url)
+            fs = filesystem(parse_url(url))
+            folder, objects = list_source(url, fs)
             # Keyed by the entry's URL, not its folder's: two globs over one folder (or the
             # data folder itself) must not share, and lock, one copy.
-            root = _copied(stack, filesystem(folder), folder, objects, f"source {url}")
+            root = _copied(stack, fs, folder, objects, f"source {url}")
             found[url] = [
                 (folder.object_url(o.name), root.joinpath(*o.name.split("/"))) for o in objects
             ]

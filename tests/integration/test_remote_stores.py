@@ -733,3 +733,19 @@ def test_unchanged_objects_are_not_downloaded_again(request, name, local_totals,
     marks = list((cache / "remote").glob("*.json"))
     assert len(marks) >= objects
     assert _assert_no_canary(store.canary, [ran.stderr], cache) >= objects
+
+
+def test_profile_source_url_naming_one_object(s3, azure, cache, tmp_path, run):
+    """A URL naming one object reads it alone; a glob choosing nothing is a profile error."""
+    file = next(n for n, _ in _sample_files() if n.startswith("phone/"))
+    profile = _profile(tmp_path, f"{s3.url}/{file}", f"{azure.url}/zendesk/support_csv/*.gz")
+    env = {**s3.env, **azure.env}
+    ran = run(["ledger", "--profile", str(profile), "--format", "csv"], env)
+    assert ran.code == 0, ran.stderr
+    names = {row["source_file"] for row in csv.DictReader(io.StringIO(ran.stdout))}
+    support = {f"{azure.url}/{n}" for n, _ in _sample_files() if n.startswith("zendesk/support")}
+    assert names == {f"{s3.url}/{file}"} | support
+    nothing = _profile(tmp_path, f"{s3.url}/phone/*.none", f"{azure.url}/zendesk/**/*")
+    ran = run(["totals", "--profile", str(nothing)], env)
+    line = _one_line_error(ran, s3, f"sources entry '{s3.url}/phone/*.none' matches no object")
+    assert azure.canary not in line
