@@ -370,6 +370,7 @@ def test_report_from_the_lake(azure, local_ledger, tmp_path, cache):
         _private_copies(),
     )
     assert looked > 10  # pages, provenance, history, runs index, cache entries
+    assert any((cache / "remote").glob("*.json"))  # the objects' marks were grepped too
     # The private copy of the objects is gone once the load is over.
     assert not any(_private_copies().glob("*/*"))
 
