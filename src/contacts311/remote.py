@@ -4,7 +4,9 @@ A remote folder is read by copying its objects, read-only, into a private local 
 the length of one load (:func:`local_copy`): every source then reads them as it reads any
 local file (DuckDB, pyarrow, openpyxl and gzip all want a local path), and every message
 names the object's URL, never the copy. Nothing is ever written, moved or deleted in the
-store.
+store. A profile ``sources`` entry may be a URL too (:func:`local_sources`). An object the
+read cache knows unchanged is not downloaded unless its bytes are needed
+(:mod:`contacts311.remote_cache`).
 
 Credentials come only from where each ecosystem keeps them: for Azure
 ``AZURE_STORAGE_CONNECTION_STRING``, or ``AZURE_STORAGE_ACCOUNT_NAME`` with
