@@ -13,14 +13,16 @@ import hashlib
 import os
 import re
 import threading
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from contacts311 import sources
+from contacts311 import remote_cache, sources
 from contacts311.errors import InputError, ProfileError
 from contacts311.profile import Profile, SourceEntry
 from contacts311.recognition import unrecognised
+from contacts311.remote import RemoteObject, is_remote, list_source
 from contacts311.sources._base import file_state, read_head
 
 __all__ = [
@@ -123,20 +125,30 @@ class _Listing:
     skipped: list[Skipped] = field(default_factory=list)
 
 
-def candidate_files(data_dir: str | Path | None, profile: Profile) -> list[tuple[str, Path]]:
+def candidate_files(
+    data_dir: str | Path | None, profile: Profile
+) -> list[tuple[str, Path | RemoteObject]]:
     """Every file a load may read, as ``(name, path)``, without opening any.
 
     The files :func:`discover` may read, so a report run can tell whether its inputs changed
     without reading an export. A file named like documentation (:data:`NOT_AN_EXPORT`) is one:
-    whether it is an export is known only once its header is read.
+    whether it is an export is known only once its header is read. A ``sources`` entry whose
+    path is a URL gives its objects as the store lists them (named by their URLs), nothing
+    downloaded.
 
     Raises:
         InputError: No data folder and no ``sources`` in the profile, or a folder that is missing.
     """
     if profile.sources:
         base = _sources_base(data_dir, profile)
-        found = {_name(p, base): p for entry in profile.sources for p in _matches(entry, base)}
-        return sorted(found.items())
+        found: dict[str, Path | RemoteObject] = {}
+        for entry in profile.sources:
+            if is_remote(entry.path):
+                folder, objects = list_source(entry.path)
+                found.update((folder.object_url(o.name), o) for o in objects)
+            else:
+                found.update((_name(p, base), p) for p in _matches(entry, base))
+        return sorted(found.items(), key=lambda item: item[0])
     root = _data_root(data_dir)
     listing = _folder_files(root, profile.ignore)
     return [(_name(p, root), p) for p in sorted([*listing.files, *listing.named])]
@@ -152,11 +164,17 @@ def discover(data_dir: str | Path | None, profile: Profile) -> list[InputFile]:
     return survey(data_dir, profile).files
 
 
-def survey(data_dir: str | Path | None, profile: Profile) -> Survey:
+def survey(
+    data_dir: str | Path | None,
+    profile: Profile,
+    fetched: Mapping[str, list[tuple[str, Path]]] | None = None,
+) -> Survey:
     """The files to read with the format of each, and the files and folders skipped.
 
     With ``sources`` in the profile, their globs are resolved against ``data_dir`` when given,
-    else against the profile's folder, and choose the files exactly. Without, ``data_dir`` is
+    else against the profile's folder, and choose the files exactly. An entry whose path is a
+    URL reads the local copies ``fetched`` holds for it (from
+    :func:`contacts311.remote.local_sources`), each named by its object's URL. Without, ``data_dir`` is
     scanned recursively and each file is recognised by its header. Skipped, each listed with
     its reason so the ledger shows it: files and folders whose names start with ``.`` or
     ``_``, :data:`NOT_AN_EXPORT_FOLDERS`, files named like :data:`NOT_AN_EXPORT` whose header
@@ -172,6 +190,9 @@ def survey(data_dir: str | Path | None, profile: Profile) -> Survey:
         found: list[InputFile] = []
         for entry in profile.sources:
             _check_format(entry.format, profile)
+            if is_remote(entry.path):
+                found += _remote_entry(entry, fetched, profile)
+                continue
             matches = _matches(entry, base)
             if not matches:
                 raise ProfileError(
@@ -183,8 +204,7 @@ def survey(data_dir: str | Path | None, profile: Profile) -> Survey:
     listing = _folder_files(root, profile.ignore)
     out = []
     for p in sorted([*listing.files, *listing.named]):
-        head = read_head(p)
-        fmt = sources.sniff(head)
+        fmt, head = _recognise(p, p in listing.named)
         if fmt is None and p in listing.named:
             listing.skipped.append(Skipped(_name(p, root), NOT_AN_EXPORT_REASON, listing.named[p]))
         elif fmt is None:
@@ -201,6 +221,18 @@ def survey(data_dir: str | Path | None, profile: Profile) -> Survey:
             "ignore globs are skipped)",
         )
     return Survey(out, skipped)
+
+
+def _recognise(path: Path, named: bool) -> tuple[str | None, str]:
+    """The format ``path``'s header says and the header (``""`` when a mark said it unread)."""
+    known = remote_cache.known_format(path)
+    if known or (known == "" and named):  # an unchanged remote object, recognised before
+        return known or None, ""
+    remote_cache.ensure_local(path)
+    head = read_head(path)
+    fmt = sources.sniff(head)
+    remote_cache.note_format(path, fmt)
+    return fmt, head
 
 
 def skipped_notes(skipped: list[Skipped]) -> list[str]:
@@ -229,6 +261,21 @@ def _check_format(fmt: str, profile: Profile) -> None:
         raise ProfileError(
             profile.path, f"unknown source format {fmt!r}{hint} (known: {', '.join(known)})"
         )
+
+
+def _remote_entry(
+    entry: SourceEntry, fetched: Mapping[str, list[tuple[str, Path]]] | None, profile: Profile
+) -> list[InputFile]:
+    """The files of a ``sources`` entry whose path is a URL, from their local copies."""
+    if fetched is None or entry.path not in fetched:
+        raise ProfileError(
+            profile.path,
+            f"sources entry {entry.path!r} is in an object store: it is read by a load "
+            "(contacts311.pipeline.load), which copies its objects first",
+        )
+    if not fetched[entry.path]:
+        raise ProfileError(profile.path, f"sources entry {entry.path!r} matches no object")
+    return [InputFile(p, url, entry.format, entry.options) for url, p in fetched[entry.path]]
 
 
 def _sources_base(data_dir: str | Path | None, profile: Profile) -> Path:
@@ -463,5 +510,18 @@ def _seen_marker(folder: Path, path: Path) -> Path:
 
 
 def sha256_future(path: Path) -> Future[str]:
-    """The SHA-256 (hex) of ``path``, computed in a background thread."""
-    return _pool().submit(sha256_file, path)
+    """The SHA-256 (hex) of ``path``, computed in a background thread.
+
+    An unchanged remote object's comes from its mark (:mod:`contacts311.remote_cache`).
+    """
+    known = remote_cache.digest(path)
+    if known:
+        done: Future[str] = Future()
+        done.set_result(known)
+        return done
+    return _pool().submit(_local_sha256, path)
+
+
+def _local_sha256(path: Path) -> str:
+    remote_cache.ensure_local(path)  # a placeholder without a digest is downloaded first
+    return sha256_file(path)

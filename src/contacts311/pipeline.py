@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from contacts311 import sources, wording
+from contacts311 import remote_cache, sources, wording
 from contacts311._package import code_digest
 from contacts311.errors import InputWarning, warn_input
 from contacts311.inputs import (
@@ -32,7 +32,7 @@ from contacts311.inputs import (
 )
 from contacts311.ledger import LEDGER_COLUMNS, uncounted_reasons
 from contacts311.profile import Profile, resolve_profile
-from contacts311.remote import local_copy
+from contacts311.remote import is_remote, local_copy, local_sources
 from contacts311.schema import empty_contacts, validate_contacts
 from contacts311.sources._base import SourceResult, file_state
 from contacts311.sources.population import bundled_population as _bundled_census
@@ -216,6 +216,8 @@ def _read_group(
             for message, category in caught:
                 warnings.warn(message, category, stacklevel=2)
             return result
+    for f in group:  # an unchanged remote object's bytes are fetched only when read
+        remote_cache.ensure_local(f.path)
     before = _states(group)
     with warnings.catch_warnings(record=True) as records:
         warnings.simplefilter("always")
@@ -317,12 +319,16 @@ def load(
     """
     prof = resolve_profile(profile)
     folder = cache_dir() if cache else None
-    # A remote folder is read from a private local copy made for this load (see remote).
-    with local_copy(data_dir) as local_dir:
-        found = survey(local_dir, prof)
+    # A remote folder, and each sources entry that is a URL, is read from a private local
+    # copy made for this load (see remote).
+    urls = [e.path for e in prof.sources if is_remote(e.path)]
+    with local_copy(data_dir) as local_dir, local_sources(urls) as fetched:
+        found = survey(local_dir, prof, fetched)
         files = found.files
         results, shas = _read_formats(files, prof, folder, digests=digests, progress=progress)
         inputs = _inputs_table(files, shas, {})
+        if folder is not None:  # the next load knows these remote objects without reading
+            remote_cache.remember((f.path, shas.get(f.name)) for f in files)
     if today is None:
         today = dt.datetime.now(prof.tz).date()
     parts = _combine(results, today)

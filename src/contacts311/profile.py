@@ -2,7 +2,7 @@
 
 A profile is a YAML file. Every key is optional; what is left out takes the PDX 311 defaults
 (fiscal year from July, America/Los_Angeles). Paths in ``sources`` are relative to the
-profile file. Unknown keys are an error with a suggestion, so a typo never silently falls back
+profile file, or URLs of objects in a store. Unknown keys are an error with a suggestion, so a typo never silently falls back
 to a default.
 """
 
@@ -166,7 +166,9 @@ class SourceEntry:
 
     Attributes:
         format: A registered format name (see ``contacts311 formats``).
-        path: File or glob, relative to the profile file (or to DATA_DIR when one is given).
+        path: File or glob, relative to the profile file (or to DATA_DIR when one is given);
+            or an ``abfs://``, ``az://`` or ``s3://`` URL (see
+            :func:`contacts311.remote.list_source`).
         options: Format-specific settings (every other key of the entry).
     """
 

@@ -4,7 +4,9 @@ A remote folder is read by copying its objects, read-only, into a private local 
 the length of one load (:func:`local_copy`): every source then reads them as it reads any
 local file (DuckDB, pyarrow, openpyxl and gzip all want a local path), and every message
 names the object's URL, never the copy. Nothing is ever written, moved or deleted in the
-store.
+store. A profile ``sources`` entry may be a URL too (:func:`local_sources`). An object the
+read cache knows unchanged is not downloaded unless its bytes are needed
+(:mod:`contacts311.remote_cache`).
 
 Credentials come only from where each ecosystem keeps them: for Azure
 ``AZURE_STORAGE_CONNECTION_STRING``, or ``AZURE_STORAGE_ACCOUNT_NAME`` with
@@ -16,6 +18,7 @@ S3-compatible store. No secret is ever printed: :func:`redact` scrubs every mess
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import re
@@ -31,6 +34,7 @@ from typing import Any, TypeVar
 
 from filelock import FileLock
 
+from contacts311 import remote_cache
 from contacts311.errors import InputError
 
 __all__ = [
@@ -39,7 +43,9 @@ __all__ = [
     "filesystem",
     "is_remote",
     "list_objects",
+    "list_source",
     "local_copy",
+    "local_sources",
     "location",
     "parse_url",
     "redact",
@@ -52,6 +58,7 @@ ATTEMPTS = 4
 #: Seconds before the first retry; doubled at each further one.
 BACKOFF_SECONDS = 0.25
 
+_GLOB = re.compile(r"[*\[]")
 _URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<rest>.*)$", re.DOTALL)
 #: Environment variables whose values are secrets, in whatever message they might turn up.
 _SECRET_VARIABLES = (
@@ -297,22 +304,115 @@ def local_copy(data_dir: str | os.PathLike[str] | None) -> contextlib.AbstractCo
 def _remote_copy(folder: RemoteFolder) -> Iterator[Path]:
     fs = filesystem(folder)
     objects = list_objects(folder, fs)
-    root = _copy_root(folder)
+    with contextlib.ExitStack() as stack:
+        yield _copied(stack, fs, folder, objects, folder.url)
+
+
+def list_source(url: str, fs: Any | None = None) -> tuple[RemoteFolder, list[RemoteObject]]:
+    """The objects a profile ``sources`` URL chooses, and the folder their names are under.
+
+    A URL whose last segments hold ``*`` or ``[...]`` is a glob over the objects of the folder
+    before them (``**`` crosses folders; ``*`` does not, nor does it match a leading ``.``,
+    as for a local glob). A URL without is one object, or else every object under that
+    folder at any depth but the hidden ones (as the local ``FOLDER/**/*``).
+
+    Raises:
+        InputError: The URL is no remote folder, or the store refused, failed or holds nothing.
+    """
+    whole = parse_url(url)
+    parts = whole.prefix.split("/") if whole.prefix else []
+    first = next((i for i, p in enumerate(parts) if _GLOB.search(p)), len(parts))
+    folder = RemoteFolder(whole.scheme, whole.protocol, whole.bucket, "/".join(parts[:first]))
+    pattern = "/".join(parts[first:])
+    fs = fs or filesystem(folder)
+    objects = list_objects(folder, fs)
+    if not pattern and len(objects) == 1 and objects[0].key == folder.root:
+        # The URL names one object: its folder is the one above it.
+        above = "/".join(parts[: first - 1])
+        folder = RemoteFolder(whole.scheme, whole.protocol, whole.bucket, above)
+        return folder, objects
+    chosen = _glob_regex(pattern or "**/*")
+    return folder, [o for o in objects if chosen.fullmatch(o.name)]
+
+
+@contextlib.contextmanager
+def local_sources(urls: list[str]) -> Iterator[dict[str, list[tuple[str, Path]]]]:
+    """A context copying the objects each profile ``sources`` URL chooses (see :func:`list_source`).
+
+    Yields:
+        Each URL -> ``(object URL, local copy)`` of every object it chose, in name order.
+        Within the context, errors and warnings name the objects' URLs, as in
+        :func:`local_copy`; the copies are removed on leaving.
+    """
+    found: dict[str, list[tuple[str, Path]]] = {}
+    with contextlib.ExitStack() as stack:
+        for url in dict.fromkeys(urls):
+            fs = filesystem(parse_url(url))
+            folder, objects = list_source(url, fs)
+            # Keyed by the entry's URL, not its folder's: two globs over one folder (or the
+            # data folder itself) must not share, and lock, one copy.
+            root = _copied(stack, fs, folder, objects, f"source {url}")
+            found[url] = [
+                (folder.object_url(o.name), root.joinpath(*o.name.split("/"))) for o in objects
+            ]
+        yield found
+
+
+def _copied(
+    stack: contextlib.ExitStack,
+    fs: Any,
+    folder: RemoteFolder,
+    objects: list[RemoteObject],
+    key: str,
+) -> Path:
+    """Copy ``objects`` into the private folder for ``key``, removed when ``stack`` closes."""
+    root = _copy_root(key)
     # One load of a folder at a time: the copy's path is stable (the read cache knows an
     # unchanged object by its copy's path, size and time), so two loads must not share it.
-    with FileLock(f"{root}.lock"):
-        shutil.rmtree(root, ignore_errors=True)
-        root.mkdir(mode=stat.S_IRWXU)
-        try:
-            with _as_urls(root, folder):
-                for obj in objects:
-                    _download(fs, folder, obj, root)
-                yield root
-        finally:
-            shutil.rmtree(root, ignore_errors=True)
+    stack.enter_context(FileLock(f"{root}.lock"))
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(mode=stat.S_IRWXU)
+    stack.callback(shutil.rmtree, root, ignore_errors=True)
+    stack.callback(remote_cache.forget, root)
+    stack.enter_context(_as_urls(root, folder))
+    for obj in objects:
+        url = folder.object_url(obj.name)
+        key, mark = remote_cache.lookup(folder.protocol, url, obj.etag, obj.size, obj.modified)
+        target = root.joinpath(*obj.name.split("/"))
+        if mark is not None:
+            # Seen before as it is now: downloaded only if its bytes are needed after all.
+            remote_cache.placeholder(target, obj.size, obj.modified)
+            fetch = functools.partial(_download, fs, folder, obj, root)
+            remote_cache.register(target, key, mark, fetch)
+        else:
+            _download(fs, folder, obj, root)
+            remote_cache.register(target, key, remote_cache.Mark(), None)
+    return root
 
 
-def _copy_root(folder: RemoteFolder) -> Path:
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """A glob over object names: ``**`` any folders, ``*`` and ``[...]`` within one name."""
+    out = []
+    parts = pattern.split("/")
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if part == "**":
+            out.append(".*" if last else "(?:[^/.][^/]*/)*")
+            continue
+        body = "" if part.startswith((".", "[.")) else "(?!\\.)"
+        for piece in re.split(r"(\*|\[[^]]+\])", part):
+            if piece == "*":
+                body += "[^/]*"
+            elif piece.startswith("[") and piece.endswith("]") and len(piece) > 2:
+                inner = piece[1:-1]
+                body += "[" + ("^" + inner[1:] if inner.startswith("!") else inner) + "]"
+            else:
+                body += re.escape(piece)
+        out.append(body if last else body + "/")
+    return re.compile("".join(out))
+
+
+def _copy_root(key: str) -> Path:
     """Where ``folder`` is copied: a folder of this user's, that no one else can read."""
     base = Path(tempfile.gettempdir()) / f"contacts311-remote-{os.getuid()}"
     base.mkdir(mode=stat.S_IRWXU, exist_ok=True)
@@ -321,7 +421,7 @@ def _copy_root(folder: RemoteFolder) -> Path:
         raise InputError(base, "not a folder of this user's; remove it and run again")
     if stat.S_IMODE(state.st_mode) & (stat.S_IRWXG | stat.S_IRWXO):
         base.chmod(stat.S_IRWXU)
-    digest = hashlib.sha256(folder.url.encode()).hexdigest()[:24]
+    digest = hashlib.sha256(key.encode()).hexdigest()[:24]
     return base / digest
 
 

@@ -370,6 +370,7 @@ def test_report_from_the_lake(azure, local_ledger, tmp_path, cache):
         _private_copies(),
     )
     assert looked > 10  # pages, provenance, history, runs index, cache entries
+    assert any((cache / "remote").glob("*.json"))  # the objects' marks were grepped too
     # The private copy of the objects is gone once the load is over.
     assert not any(_private_copies().glob("*/*"))
 
@@ -380,6 +381,7 @@ def test_report_from_the_lake(azure, local_ledger, tmp_path, cache):
 class _FaultProxy(http.server.ThreadingHTTPServer):
     """A loopback HTTP proxy in front of an emulator that injects one kind of fault.
 
+    ``forward``: none, every request is passed on (and counted, as are the objects' reads).
     ``throttle``: the first ``times`` requests get 503 SlowDown / ServerBusy. ``cut``: the
     first object read gets half its body, then the proxy stops listening (the store "stops"
     mid-read). ``change``: before the first object read is forwarded, the object is rewritten
@@ -392,6 +394,7 @@ class _FaultProxy(http.server.ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _ProxyHandler)
         self.upstream, self.mode, self.times, self.change = upstream, mode, times, change
         self.seen = 0
+        self.reads = 0  # GETs of an object's bytes (not listings or lookups)
         self.lock = threading.Lock()
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
         self.thread.start()
@@ -426,6 +429,7 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         with server.lock:
             server.seen += 1
+            server.reads += _is_object_read(self.command, self.path)
             throttled = server.mode == "throttle" and (
                 server.times < 0 or server.seen <= server.times
             )
@@ -569,9 +573,12 @@ def test_revoked_key_azure(azure, run):
     assert rotated not in line
 
 
-def test_throttling_is_retried_then_served(s3, local_totals, run):
-    with _proxy(s3.port, "throttle", times=2) as proxy:
-        ran = run(["totals", s3.url], _via(s3, proxy.port))
+@pytest.mark.parametrize("name", ["s3", "azure"])
+def test_throttling_is_retried_then_served(request, name, local_totals, run):
+    """503 SlowDown / ServerBusy twice, then served: the retries make the run succeed."""
+    store = _store(request, name)
+    with _proxy(store.port, "throttle", times=2) as proxy:
+        ran = run(["totals", store.url], _via(store, proxy.port))
     assert ran.code == 0, ran.stderr
     assert ran.stdout == local_totals.stdout
     assert proxy.seen > 2
@@ -593,16 +600,26 @@ def test_throttling_past_the_retries_is_an_error(request, name, run):
     assert seconds < 10
 
 
-def test_object_changed_during_read(s3, run):
-    """An object rewritten between the listing and its read: the read is refused."""
-    name, path = _sample_files()[0]  # the first object read
-    key = f"{PREFIX}/{name}"
-    with _proxy(s3.port, "change", change=lambda: s3.write(key, b"rewritten\n")) as proxy:
+@pytest.mark.parametrize("name", ["s3", "azure"])
+def test_object_changed_during_read(request, name, tmp_path, run):
+    """An object rewritten between the listing and its read: refused, nothing published."""
+    store = _store(request, name)
+    file, path = _sample_files()[0]  # the first object read
+    key = f"{PREFIX}/{file}"
+    out = tmp_path / "reports"
+    with _proxy(store.port, "change", change=lambda: store.write(key, b"rewritten\n")) as proxy:
         try:
-            ran = run(["totals", s3.url], _via(s3, proxy.port))
+            ran = run(["report", store.url, "--out", str(out)], _via(store, proxy.port))
         finally:
-            s3.write(key, path.read_bytes())
-    _one_line_error(ran, s3, f"{s3.url}/{name}", "changed while it was read")
+            store.write(key, path.read_bytes())
+    assert ran.code == 2, ran.stderr
+    errors = [line for line in ran.stderr.splitlines() if "error" in line]
+    assert len(errors) == 1, ran.stderr
+    assert f"{store.url}/{file}: the object changed while it was read" in errors[0]
+    assert errors[0].endswith("nothing was published")
+    assert not (out / "latest").exists()
+    assert not (out / "history.sqlite").exists()
+    assert store.canary not in ran.stderr
 
 
 @pytest.mark.parametrize("name", ["s3", "azure"])
@@ -629,3 +646,107 @@ def test_unrecognised_export_is_named_by_its_url(request, name, run):
     line = _one_line_error(ran, store, f"{scheme}://{BUCKET}/bad/zendesk/tickets.csv, line 1:")
     assert "semicolon-delimited" in line
     assert "contacts311-remote-" not in line  # never the private copy's path
+
+
+# --------------------------------------------------------------------------- profile sources
+
+
+def _profile(folder: Path, phone: str, zendesk: str) -> Path:
+    path = folder / "profile.yml"
+    path.write_text(
+        f"sources:\n  - format: avaya_cms\n    path: {phone}\n"
+        f"  - format: zendesk\n    path: {zendesk}\n"
+    )
+    return path
+
+
+def test_profile_sources_in_two_stores_equal_local(s3, azure, tmp_path, cache, run):
+    """Phone on s3://, Zendesk on abfs://: the totals the same entries give locally."""
+    local = _profile(tmp_path, f"{SAMPLE}/phone/**/*", f"{SAMPLE}/zendesk/**/*")
+    expected = run(["totals", "--profile", str(local)], {})
+    assert expected.code == 0, expected.stderr
+    (tmp_path / "remote").mkdir()
+    remote = _profile(tmp_path / "remote", f"{s3.url}/phone", f"{azure.url}/zendesk/**/*.gz")
+    env = {**s3.env, **azure.env}
+    ran = run(["totals", "--profile", str(remote)], env)
+    assert ran.code == 0, ran.stderr
+    assert ran.stdout == expected.stdout
+    ledger = run(["ledger", "--profile", str(remote), "--format", "csv"], env)
+    assert ledger.code == 0, ledger.stderr
+    names = {row["source_file"] for row in csv.DictReader(io.StringIO(ledger.stdout))}
+    phone = {
+        f"{s3.url}/phone/{n[len('phone/') :]}" for n, _ in _sample_files() if n[:6] == "phone/"
+    }
+    zendesk = {f"{azure.url}/{n}" for n, _ in _sample_files() if n.startswith("zendesk/")}
+    assert names == phone | zendesk
+    _assert_no_canary(s3.canary, [ran.stderr, ledger.stdout, ledger.stderr], cache)
+    _assert_no_canary(azure.canary, [ran.stderr, ledger.stdout, ledger.stderr], cache)
+
+
+def test_profile_source_url_in_the_report_key(s3, tmp_path, cache):
+    """A report from a profile URL records object URLs; a rewritten object makes it stale."""
+    import json
+
+    profile = _profile(tmp_path, f"{s3.url}/phone", f"{SAMPLE}/zendesk/**/*")
+    out = tmp_path / "reports"
+    args = ["report", "--profile", str(profile), "--out", str(out)]
+    ran = _cli(args, s3.env, tmp_path, cache)
+    assert ran.code == 0, ran.stderr
+    prov = json.loads((out / "latest" / "provenance.json").read_text())
+    names = {row["source_file"] for row in prov["inputs"]}
+    phone = sorted(n for n in names if n.startswith("s3://"))
+    assert phone and all(n.startswith(f"{s3.url}/phone/") for n in phone)
+    assert _cli(args, s3.env, tmp_path, cache).stderr.count("up to date") == 1
+    # The same bytes uploaded again: a new modification time, so the run is not up to date.
+    key = f"{PREFIX}/{phone[0][len(s3.url) + 1 :]}"
+    s3.write(key, (SAMPLE / phone[0][len(s3.url) + 1 :]).read_bytes())
+    again = _cli(args, s3.env, tmp_path, cache)
+    assert again.code == 0, again.stderr
+    assert "up to date" not in again.stderr
+    _assert_no_canary(s3.canary, [ran.stderr, again.stderr], out, cache)
+
+
+# --------------------------------------------------------------------------- the read cache
+
+
+@pytest.mark.parametrize("name", ["s3", "azure"])
+def test_unchanged_objects_are_not_downloaded_again(request, name, local_totals, tmp_path):
+    """Counted at the wire: a second run reads no object; a rewritten one is read afresh."""
+    store = _store(request, name)
+    cache = tmp_path / "cache"
+    objects = len(_sample_files())
+    with _proxy(store.port, "forward") as proxy:
+        env = _via(store, proxy.port)
+        runs = []
+        for rewrite in (False, False, True):
+            if rewrite:  # the same bytes uploaded again: a new time (and, on Azure, ETag)
+                file, path = _sample_files()[-1]
+                store.write(f"{PREFIX}/{file}", path.read_bytes())
+            before = proxy.reads
+            ran = _in_process(["totals", store.url], env, cache)
+            assert ran.code == 0, ran.stderr
+            assert ran.stdout == local_totals.stdout
+            runs.append(proxy.reads - before)
+    first, second, third = runs
+    assert first >= objects
+    assert second == 0
+    assert 1 <= third < objects
+    marks = list((cache / "remote").glob("*.json"))
+    assert len(marks) >= objects
+    assert _assert_no_canary(store.canary, [ran.stderr], cache) >= objects
+
+
+def test_profile_source_url_naming_one_object(s3, azure, cache, tmp_path, run):
+    """A URL naming one object reads it alone; a glob choosing nothing is a profile error."""
+    file = next(n for n, _ in _sample_files() if n.startswith("phone/"))
+    profile = _profile(tmp_path, f"{s3.url}/{file}", f"{azure.url}/zendesk/support_csv/*.gz")
+    env = {**s3.env, **azure.env}
+    ran = run(["ledger", "--profile", str(profile), "--format", "csv"], env)
+    assert ran.code == 0, ran.stderr
+    names = {row["source_file"] for row in csv.DictReader(io.StringIO(ran.stdout))}
+    support = {f"{azure.url}/{n}" for n, _ in _sample_files() if n.startswith("zendesk/support")}
+    assert names == {f"{s3.url}/{file}"} | support
+    nothing = _profile(tmp_path, f"{s3.url}/phone/*.none", f"{azure.url}/zendesk/**/*")
+    ran = run(["totals", "--profile", str(nothing)], env)
+    line = _one_line_error(ran, s3, f"sources entry '{s3.url}/phone/*.none' matches no object")
+    assert azure.canary not in line

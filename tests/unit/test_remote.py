@@ -186,3 +186,23 @@ def test_local_folder_is_given_back_unchanged(tmp_path):
         assert got == tmp_path
     with remote.local_copy(None) as got:
         assert got is None
+
+
+@pytest.mark.parametrize(
+    ("pattern", "name", "chosen"),
+    [
+        ("**/*", "a.csv", True),
+        ("**/*", "x/y/a.csv", True),
+        ("**/*", ".DS_Store", False),  # as a local glob: * never matches a leading dot
+        ("**/*", ".git/x.csv", False),
+        ("*.csv", "a.csv", True),
+        ("*.csv", "x/a.csv", False),  # * stays within one name
+        ("x/**/*.gz", "x/b.gz", True),
+        ("x/**/*.gz", "x/a/b.gz", True),
+        ("[ab].txt", "b.txt", True),
+        ("[!ab].txt", "a.txt", False),
+        ("a+b(1).csv", "a+b(1).csv", True),  # other characters are literal
+    ],
+)
+def test_source_url_globs_choose_like_local_globs(pattern, name, chosen):
+    assert bool(remote._glob_regex(pattern).fullmatch(name)) is chosen
