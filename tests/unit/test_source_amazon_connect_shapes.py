@@ -7,6 +7,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from parquet_helpers import gzip_parquet
 
 from contacts311 import sources
 from contacts311.errors import InputError
@@ -136,18 +137,6 @@ def test_the_chain_counts_in_the_file_of_its_first_leg(tmp_path):
     assert legs.to_dict() == {"b.jsonl": 3}  # a.jsonl folded nothing (no zero rows)
 
 
-def _gzip_parquet(path: Path, table) -> Path:
-    import gzip
-    import io
-
-    import pyarrow.parquet as pq
-
-    buf = io.BytesIO()
-    pq.write_table(table, buf)
-    path.write_bytes(gzip.compress(buf.getvalue(), mtime=0))
-    return path
-
-
 def test_a_gzip_compressed_parquet_is_read_from_a_copy_removed_afterwards(tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
@@ -172,7 +161,7 @@ def test_a_bad_record_in_a_gzip_compressed_parquet_names_the_file_and_leaves_no_
         "LastUpdateTimestamp": "2024-05-01T17:10:00Z",
         "Agent": {"ConnectedToAgentTimestamp": "2024-05-01T17:01:00Z"},
     }
-    path = _gzip_parquet(tmp_path / "records.parquet.gz", pa.Table.from_pylist([row]))
+    path = gzip_parquet(tmp_path / "records.parquet.gz", pa.Table.from_pylist([row]))
     with pytest.raises(InputError) as err:
         ac.read([SimpleNamespace(path=path, name="records.parquet.gz")], Profile())
     assert err.value.file == path
@@ -185,7 +174,7 @@ def test_a_gzip_compressed_parquet_without_the_columns_says_which_are_missing(tm
     import pyarrow as pa
 
     table = pa.table({"ContactId": ["c-1"], "Channel": ["VOICE"]})
-    path = _gzip_parquet(tmp_path / "records.parquet.gz", table)
+    path = gzip_parquet(tmp_path / "records.parquet.gz", table)
     with pytest.raises(InputError, match="missing column.*InitiationTimestamp") as err:
         ac.read([SimpleNamespace(path=path, name="records.parquet.gz")], Profile())
     assert err.value.file == path

@@ -8,6 +8,7 @@ import tempfile
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from parquet_helpers import gzip_parquet
 
 from contacts311.errors import InputError
 from contacts311.sources._base import (
@@ -56,20 +57,10 @@ def test_a_csv_file_is_not_parquet(tmp_path):
     assert read_head(path).startswith("date,count")
 
 
-def _gzip_parquet(path, table):
-    import gzip
-    import io
-
-    buf = io.BytesIO()
-    pq.write_table(table, buf)
-    path.write_bytes(gzip.compress(buf.getvalue(), mtime=0))
-    return path
-
-
 def test_a_gzip_compressed_parquet_head_is_its_column_names(tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
-    path = _gzip_parquet(
+    path = gzip_parquet(
         tmp_path / "t.parquet.gz", pa.table({"id": [1], "via": [{"channel": "web"}]})
     )
     assert not is_parquet(path)
@@ -90,7 +81,7 @@ def test_plain_parquet_yields_other_files_as_they_are(tmp_path):
 def test_plain_parquet_removes_its_copy_on_an_error(tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
-    path = _gzip_parquet(tmp_path / "t.parquet.gz", pa.table({"id": [1]}))
+    path = gzip_parquet(tmp_path / "t.parquet.gz", pa.table({"id": [1]}))
     with pytest.raises(ValueError), plain_parquet(path) as local:
         assert pq.read_table(local).num_rows == 1
         raise ValueError("a reader failed")
@@ -100,7 +91,7 @@ def test_plain_parquet_removes_its_copy_on_an_error(tmp_path, monkeypatch):
 def test_a_gzip_compressed_parquet_cut_short_is_an_error_naming_the_file(tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
-    whole = _gzip_parquet(tmp_path / "t.parquet.gz", pa.table({"id": list(range(1000))}))
+    whole = gzip_parquet(tmp_path / "t.parquet.gz", pa.table({"id": list(range(1000))}))
     cut = tmp_path / "cut.parquet.gz"
     cut.write_bytes(whole.read_bytes()[:-20])
     assert is_gzip_parquet(cut)
