@@ -7,7 +7,6 @@ import csv
 import io
 import re
 import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from contacts311.errors import InputError, warn_input
+from contacts311.scratch import private_folder
 
 if TYPE_CHECKING:  # annotations only: finding and sniffing files must not load pandas
     import pandas as pd
@@ -203,10 +203,10 @@ def plain_parquet(path: Path) -> Iterator[Path]:
         return
     import gzip
 
-    fd, name = tempfile.mkstemp(prefix="contacts311-", suffix=".parquet")
-    local = Path(name)
-    try:
-        with open(fd, "wb") as out, gzip.open(path, "rb") as fh:
+    # In a private folder, so a copy left by a killed process is swept by the next one.
+    with private_folder("contacts311-parquet-") as folder:
+        local = folder / (path.name.removesuffix(".gz") or "table.parquet")
+        with local.open("wb") as out, gzip.open(path, "rb") as fh:
             try:
                 shutil.copyfileobj(fh, out)
             except (OSError, EOFError) as exc:
@@ -214,8 +214,6 @@ def plain_parquet(path: Path) -> Iterator[Path]:
                     path, f"cannot decompress gzip-compressed Parquet ({exc}); re-export it"
                 ) from None
         yield local
-    finally:
-        local.unlink(missing_ok=True)
 
 
 def parquet_columns(path: Path) -> list[str]:
