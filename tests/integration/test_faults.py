@@ -97,8 +97,8 @@ def _start(
     )  # fmt: skip
 
 
-def _finish(proc: subprocess.Popen) -> tuple[int, str]:
-    _, err = proc.communicate(timeout=300)
+def _finish(proc: subprocess.Popen, timeout: float = 300) -> tuple[int, str]:
+    _, err = proc.communicate(timeout=timeout)
     return proc.returncode, err
 
 
@@ -205,6 +205,64 @@ def test_a_killed_run_leaves_no_process_and_the_next_run_sweeps_its_temp_folder(
     assert code == 0, err
     assert list(scratch.iterdir()) == [], "the killed run's temp folder was not swept"
     _assert_settled(out)
+
+
+def _assert_stopped_and_tidy(code: int, err: str, out: Path, scratch: Path) -> None:
+    assert code == 128 + signal.SIGTERM, err
+    assert err.strip().splitlines()[-1] == "contacts311: stopped by SIGTERM", err
+    assert _wait_until(lambda: not _processes_naming(scratch), 30), _processes_naming(scratch)
+    assert list(scratch.iterdir()) == [], "temporary files were left behind"
+    (run,) = json.loads((out / "runs.json").read_text(encoding="utf-8"))
+    assert (run["status"], run["message"]) == ("interrupted", "stopped by SIGTERM")
+
+
+def test_a_run_stopped_while_its_kernels_wait_for_the_data_ends_them(sample_copy, tmp_path):
+    out, scratch = tmp_path / "reports", tmp_path / "tmp"
+    scratch.mkdir()
+    proc = _start(sample_copy, out, pause="notebooks-started", tmp=scratch)
+    for line in proc.stderr:
+        if line.strip() == "contacts311: test pause at notebooks-started":
+            break
+    assert _wait_until(lambda: any("ipykernel" in a for a in _processes_naming(scratch)), 120)
+    proc.send_signal(signal.SIGTERM)
+    # A kernel waiting for the dataset used to keep the stopped run for an hour.
+    code, err = _finish(proc, timeout=120)
+    _assert_stopped_and_tidy(code, err, out, scratch)
+
+
+#: A report notebook whose second cell runs for ten minutes, once it has said so.
+_SLOW_NOTEBOOK = {
+    "cells": [
+        {"cell_type": "markdown", "metadata": {}, "source": "# A slow notebook"},
+        {"cell_type": "code", "metadata": {"tags": ["parameters"]}, "source": "dataset_path = ''",
+         "execution_count": None, "outputs": []},
+        {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+         "source": "import pathlib, time\npathlib.Path('running').touch()\ntime.sleep(600)"},
+    ],
+    "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                "language": "python"}},
+    "nbformat": 4,
+    "nbformat_minor": 5,
+}  # fmt: skip
+
+
+def test_a_run_stopped_while_a_notebook_computes_ends_its_kernel(sample_copy, tmp_path):
+    out, scratch = tmp_path / "reports", tmp_path / "tmp"
+    scratch.mkdir()
+    slow = tmp_path / "slow.ipynb"
+    slow.write_text(json.dumps(_SLOW_NOTEBOOK), encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", DRIVER, str(slow), "report", str(sample_copy), "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TMPDIR": str(scratch)},
+    )
+    assert _wait_until(lambda: any(scratch.glob("*/running")) or proc.poll() is not None, 240)
+    assert proc.poll() is None, proc.communicate()
+    proc.send_signal(signal.SIGTERM)
+    code, err = _finish(proc, timeout=120)  # not ten minutes: the kernel is ended
+    _assert_stopped_and_tidy(code, err, out, scratch)
 
 
 @pytest.fixture(scope="module")

@@ -101,6 +101,56 @@ def test_a_kernel_that_never_starts_fails_after_the_last_try(monkeypatch, tmp_pa
     assert len(calls) == execute.KERNEL_STARTS == 3
 
 
+def test_a_kernel_the_run_ended_is_not_started_again(monkeypatch, tmp_path):
+    import threading
+
+    stopping = threading.Event()
+    stopping.set()  # the run is stopping: the kernel died because it was ended
+    died = RuntimeError("Kernel died before replying to kernel_info")
+    calls = _fake_papermill(monkeypatch, [died, None])
+    job = Job(tmp_path / "a.ipynb", tmp_path / "o")
+    status, message, _ = execute.execute(job, "k", tmp_path, stopping)
+    assert (status, len(calls)) == ("failed", 1) and "Kernel died" in message
+
+
+# --- ending a stopped run's kernels -----------------------------------------------------------
+
+
+def _fake_kernel(folder: Path, *, deaf: bool = False):
+    """A child whose command line looks like a kernel's with its connection file in ``folder``."""
+    import subprocess
+    import sys
+
+    code = "import signal, time\n"
+    if deaf:  # ignores SIGTERM, as a kernel busy in C code may seem to
+        code += "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+    code += "print('up', flush=True)\ntime.sleep(60)"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, "ipykernel_launcher", "-f", str(folder / "kernel-a.json")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout.readline() == "up\n"  # its handler is set before it is stopped
+    return proc
+
+
+def test_stop_kernels_ends_the_runs_kernels_only(tmp_path):
+    ours, other = tmp_path / "run", tmp_path / "other-run"
+    ours.mkdir(), other.mkdir()
+    mine, deaf, theirs = _fake_kernel(ours), _fake_kernel(ours, deaf=True), _fake_kernel(other)
+    try:
+        assert execute.stop_kernels(ours, grace_seconds=0.5) == 2
+        # stop_kernels reaps them itself, so their exit status is not this test's to read.
+        mine.wait(timeout=10)  # asked to stop
+        deaf.wait(timeout=10)  # killed after the grace period
+        assert theirs.poll() is None  # another run's kernel is not touched
+        assert execute.stop_kernels(ours) == 0
+    finally:
+        for proc in (mine, deaf, theirs):
+            proc.kill()
+            proc.wait()
+
+
 def test_a_failing_cell_or_a_kernel_dying_later_is_not_run_again(monkeypatch, tmp_path):
     import papermill
 

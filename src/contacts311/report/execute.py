@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["IMPORTING", "Job", "default_workers", "execute", "kernel_spec", "longest_first"]
+__all__ = [
+    "IMPORTING",
+    "Job",
+    "default_workers",
+    "execute",
+    "kernel_spec",
+    "longest_first",
+    "stop_kernels",
+]
 
 #: The runner's threads import papermill (each notebook's) and nbconvert (the conversions),
 #: which share jupyter_client and nbclient but reach them in different orders: two threads
@@ -115,11 +123,14 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def execute(job: Job, kernel: str, cwd: Path) -> tuple[str, str, float]:
+def execute(
+    job: Job, kernel: str, cwd: Path, stopping: threading.Event | None = None
+) -> tuple[str, str, float]:
     """Run one notebook with papermill in a kernel started in ``cwd``.
 
     A kernel that dies before it answers is started again (no cell ran, so that is safe), up
-    to :data:`KERNEL_STARTS` times; any other failure fails the notebook, not the run.
+    to :data:`KERNEL_STARTS` times, unless ``stopping`` is set (the run ended it: see
+    :func:`stop_kernels`); any other failure fails the notebook, not the run.
 
     Returns:
         ``(status, error, seconds)``: ``succeeded`` or ``failed``, one line of error, wall time.
@@ -158,9 +169,39 @@ def execute(job: Job, kernel: str, cwd: Path) -> tuple[str, str, float]:
             error = f"{exc.ename}: {_one_line(str(exc.evalue))}"
             return "failed", error, time.perf_counter() - start
         except Exception as exc:  # kernel died, timeout: still a failed notebook, not a crash
-            if _KERNEL_NEVER_STARTED in str(exc) and attempt < KERNEL_STARTS:
+            stopped = stopping is not None and stopping.is_set()
+            if _KERNEL_NEVER_STARTED in str(exc) and attempt < KERNEL_STARTS and not stopped:
                 continue  # no cell ran: starting a fresh kernel is safe
             error = f"{type(exc).__name__}: {_one_line(str(exc))}"
             return "failed", error, time.perf_counter() - start
         break
     return "succeeded", "", time.perf_counter() - start
+
+
+def stop_kernels(cwd: Path, grace_seconds: float = 2.0) -> int:
+    """End this process's kernels that :func:`execute` started in ``cwd``.
+
+    A kernel is known by its connection file, which :func:`execute` puts in ``cwd``. Each is
+    asked to stop (SIGTERM), and killed when it has not within ``grace_seconds``; papermill
+    then reports the notebook's kernel as dead.
+
+    Returns:
+        How many kernels were found.
+    """
+    import psutil
+
+    folder = os.path.join(os.path.abspath(cwd), "")
+    kernels = []
+    for child in psutil.Process().children(recursive=True):
+        with contextlib.suppress(psutil.Error):  # ended meanwhile, or not ours to read
+            argv = child.cmdline()
+            if "ipykernel_launcher" in argv and any(a.startswith(folder) for a in argv):
+                kernels.append(child)
+    for kernel in kernels:
+        with contextlib.suppress(psutil.Error):
+            kernel.terminate()
+    _, alive = psutil.wait_procs(kernels, timeout=grace_seconds)
+    for kernel in alive:
+        with contextlib.suppress(psutil.Error):
+            kernel.kill()
+    return len(kernels)

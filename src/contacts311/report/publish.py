@@ -20,7 +20,9 @@ removed, its record marked ``interrupted``). A run recorded ``running`` that no 
 more is marked ``interrupted`` and its partial folder removed.
 
 ``CONTACTS311_TEST_PAUSE_AT=<stage>`` (test-only) makes a run wait at that stage, after its
-step, for up to :data:`PAUSE_SECONDS`, so tests can stop it there with a signal.
+step, for up to :data:`PAUSE_SECONDS`, so tests can stop it there with a signal: one of
+:data:`STAGES`, or a stage of the runner before publishing (``notebooks-started``: every
+kernel is starting and waits for the dataset; ``dataset-published``: the notebooks run).
 """
 
 from __future__ import annotations

@@ -28,9 +28,10 @@ import os
 import shutil
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,7 @@ from contacts311.report.execute import (
     execute,
     kernel_spec,
     longest_first,
+    stop_kernels,
 )
 from contacts311.report.freshness import RunKey, environment, git_commit, input_files
 from contacts311.report.html import notebook_page, period_slug, run_page
@@ -131,6 +133,8 @@ class _Run:
     run_dir: Path | None = None
     provenance: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    futures: list[Future] = field(default_factory=list)  # every notebook submitted
+    stopping: threading.Event = field(default_factory=threading.Event)  # the run stops early
     publishing: bool = False  # handed to publish.publish, which settles a stop itself
     ended: bool = False  # recorded as failed already (the exports did not load)
 
@@ -256,12 +260,20 @@ def _run(plan: _Plan, key: RunKey, env: dict[str, str]) -> RunOutcome:
                     max_workers=default_workers(len(run.jobs), plan.workers)
                 ) as pool,
             ):
-                futures = _start(run, pool, kernel)
-                failed = _passed_checks(run, loader, futures)
-                if failed is not None:
-                    return failed
-                data = _file_run(run, loader)
-                entries = _convert_as_done(run, futures)
+                try:
+                    futures = _start(run, pool, kernel)
+                    publish.pause_at("notebooks-started")
+                    failed = _passed_checks(run, loader, futures)
+                    if failed is not None:
+                        return failed
+                    data = _file_run(run, loader)
+                    publish.pause_at("dataset-published")
+                    entries = _convert_as_done(run, futures)
+                except BaseException as exc:
+                    # Before the pool's exit, which waits for every notebook: a kernel would
+                    # otherwise wait an hour for a dataset that never comes, or run on.
+                    _stop_notebooks(run, pool, exc)
+                    raise
             return _finish(run, entries, data)
         except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM / SIGHUP (errors.Stopped)
             if not run.publishing:  # publish settles its own stops
@@ -273,6 +285,22 @@ def _run(plan: _Plan, key: RunKey, env: dict[str, str]) -> RunOutcome:
                 with contextlib.suppress(OSError):
                     _discard(run, "failed", f"stopped: {os_error_message(exc)}")
             raise
+
+
+def _stop_notebooks(run: _Run, pool: ThreadPoolExecutor, exc: BaseException) -> None:
+    """End every notebook of a run that stops early: none waits for data, none runs on.
+
+    Notebooks not started are cancelled; the waiting ones are told there is no dataset; the
+    kernels still running are ended (their cells' results would be discarded anyway).
+    """
+    run.stopping.set()  # no kernel is started again
+    pool.shutdown(wait=False, cancel_futures=True)
+    if not run.dataset_path.exists():
+        with contextlib.suppress(OSError):  # a full disk: ending the kernels still frees them
+            publish_failure(run.dataset_path, exc)
+    while not all(fut.done() for fut in run.futures):
+        stop_kernels(run.tmp)
+        wait(run.futures, timeout=0.5)
 
 
 def _interrupted(run: _Run, exc: KeyboardInterrupt) -> None:
@@ -329,9 +357,12 @@ def _new_run(plan: _Plan, key: RunKey, env: dict[str, str], tmp: Path) -> _Run:
 def _start(run: _Run, pool: ThreadPoolExecutor, kernel: str) -> dict[Future, Job]:
     """Start every notebook, the longest first; each waits in its setup for the dataset."""
     runs = outputs.read_runs(run.plan.out_dir)
-    return {
-        pool.submit(execute, job, kernel, run.tmp): job for job in longest_first(run.jobs, runs)
-    }
+    futures = {}
+    for job in longest_first(run.jobs, runs):
+        fut = pool.submit(execute, job, kernel, run.tmp, run.stopping)
+        run.futures.append(fut)  # first: a stop in this loop still finds every notebook
+        futures[fut] = job
+    return futures
 
 
 def _passed_checks(
