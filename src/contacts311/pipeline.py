@@ -322,7 +322,8 @@ def load(
     # A remote folder, and each sources entry that is a URL, is read from a private local
     # copy made for this load (see remote).
     urls = [e.path for e in prof.sources if is_remote(e.path)]
-    with local_copy(data_dir) as local_dir, local_sources(urls) as fetched:
+    reads = sources.reads_parquet_column  # a remote Parquet table: only these columns
+    with local_copy(data_dir, reads) as local_dir, local_sources(urls, reads) as fetched:
         found = survey(local_dir, prof, fetched)
         files = found.files
         results, shas = _read_formats(files, prof, folder, digests=digests, progress=progress)
@@ -466,7 +467,7 @@ def _inputs_table(
                 "source_file": f.name,
                 "format": f.format,
                 "sha256": shas.get(f.name),
-                "bytes": f.path.stat().st_size,
+                "bytes": remote_cache.listed_size(f.path),
                 "rows_read": rows_read.get(f.name, 0),
             }
             for f in files

@@ -34,7 +34,7 @@ from typing import Any, TypeVar
 
 from filelock import FileLock
 
-from contacts311 import remote_cache
+from contacts311 import remote_cache, remote_parquet
 from contacts311.errors import InputError
 
 __all__ = [
@@ -80,6 +80,8 @@ _SECRET_PATTERNS = (
 )
 
 _T = TypeVar("_T")
+#: Whether a source reads a Parquet column, by its (dotted) name.
+ColumnFilter = Callable[[str], bool]
 
 
 @dataclass(frozen=True)
@@ -287,25 +289,32 @@ def _object(name: str, key: str, info: dict[str, Any]) -> RemoteObject:
     return RemoteObject(name, key, int(info.get("size") or 0), etag, stamp)
 
 
-def local_copy(data_dir: str | os.PathLike[str] | None) -> contextlib.AbstractContextManager:
+def local_copy(
+    data_dir: str | os.PathLike[str] | None, reads: ColumnFilter | None = None
+) -> contextlib.AbstractContextManager:
     """A context giving the local folder to read for ``data_dir``.
 
     A local folder (or ``None``) is given back as it is. A remote folder's objects are
     copied into a private folder (mode 0700) that is removed on leaving; within the
     context, an error or warning that names a copied file names its URL instead, with
     credentials scrubbed.
+
+    Args:
+        data_dir: A local folder, or a remote folder's URL.
+        reads: Whether a source reads a Parquet column, by name: a Parquet object is then
+            copied with those columns only (:mod:`contacts311.remote_parquet`).
     """
     if not is_remote(data_dir):
         return contextlib.nullcontext(data_dir)
-    return _remote_copy(parse_url(os.fspath(data_dir)))
+    return _remote_copy(parse_url(os.fspath(data_dir)), reads)
 
 
 @contextlib.contextmanager
-def _remote_copy(folder: RemoteFolder) -> Iterator[Path]:
+def _remote_copy(folder: RemoteFolder, reads: ColumnFilter | None) -> Iterator[Path]:
     fs = filesystem(folder)
     objects = list_objects(folder, fs)
     with contextlib.ExitStack() as stack:
-        yield _copied(stack, fs, folder, objects, folder.url)
+        yield _copied(stack, fs, folder, objects, folder.url, reads)
 
 
 def list_source(url: str, fs: Any | None = None) -> tuple[RemoteFolder, list[RemoteObject]]:
@@ -336,8 +345,12 @@ def list_source(url: str, fs: Any | None = None) -> tuple[RemoteFolder, list[Rem
 
 
 @contextlib.contextmanager
-def local_sources(urls: list[str]) -> Iterator[dict[str, list[tuple[str, Path]]]]:
+def local_sources(
+    urls: list[str], reads: ColumnFilter | None = None
+) -> Iterator[dict[str, list[tuple[str, Path]]]]:
     """A context copying the objects each profile ``sources`` URL chooses (see :func:`list_source`).
+
+    ``reads`` is as for :func:`local_copy`.
 
     Yields:
         Each URL -> ``(object URL, local copy)`` of every object it chose, in name order.
@@ -351,7 +364,7 @@ def local_sources(urls: list[str]) -> Iterator[dict[str, list[tuple[str, Path]]]
             folder, objects = list_source(url, fs)
             # Keyed by the entry's URL, not its folder's: two globs over one folder (or the
             # data folder itself) must not share, and lock, one copy.
-            root = _copied(stack, fs, folder, objects, f"source {url}")
+            root = _copied(stack, fs, folder, objects, f"source {url}", reads)
             found[url] = [
                 (folder.object_url(o.name), root.joinpath(*o.name.split("/"))) for o in objects
             ]
@@ -364,6 +377,7 @@ def _copied(
     folder: RemoteFolder,
     objects: list[RemoteObject],
     key: str,
+    reads: ColumnFilter | None = None,
 ) -> Path:
     """Copy ``objects`` into the private folder for ``key``, removed when ``stack`` closes."""
     root = _copy_root(key)
@@ -382,11 +396,11 @@ def _copied(
         if mark is not None:
             # Seen before as it is now: downloaded only if its bytes are needed after all.
             remote_cache.placeholder(target, obj.size, obj.modified)
-            fetch = functools.partial(_download, fs, folder, obj, root)
-            remote_cache.register(target, key, mark, fetch)
+            fetch = functools.partial(_download, fs, folder, obj, root, reads)
+            remote_cache.register(target, key, mark, fetch, obj.size)
         else:
-            _download(fs, folder, obj, root)
-            remote_cache.register(target, key, remote_cache.Mark(), None)
+            _download(fs, folder, obj, root, reads)
+            remote_cache.register(target, key, remote_cache.Mark(), None, obj.size)
     return root
 
 
@@ -425,19 +439,31 @@ def _copy_root(key: str) -> Path:
     return base / digest
 
 
-def _download(fs: Any, folder: RemoteFolder, obj: RemoteObject, root: Path) -> None:
-    """Copy one object to ``root``; an object rewritten while it was read is an error."""
+def _download(
+    fs: Any, folder: RemoteFolder, obj: RemoteObject, root: Path, reads: ColumnFilter | None
+) -> None:
+    """Copy one object to ``root``; an object rewritten while it was read is an error.
+
+    A Parquet table is copied with only the columns ``reads`` accepts, when given.
+    """
     url = folder.object_url(obj.name)
     target = root.joinpath(*obj.name.split("/"))
     target.parent.mkdir(parents=True, exist_ok=True)
+    projected = False
 
     def fetch() -> None:
+        nonlocal projected
+        if reads is not None and remote_parquet.may_be_parquet(obj.name):
+            projected = remote_parquet.copy_columns(fs, obj.key, target, reads)
+            if projected:
+                return
         with fs.open(obj.key, "rb", block_size=8 * 2**20) as src, target.open("wb") as dst:
             shutil.copyfileobj(src, dst, 2**20)
 
     _retrying(url, fetch)
     after = _retrying(url, lambda: _object(obj.name, obj.key, fs.info(obj.key, refresh=True)))
-    if target.stat().st_size != obj.size or (obj.etag and after.etag != obj.etag):
+    copied = after.size if projected else target.stat().st_size
+    if copied != obj.size or after.size != obj.size or (obj.etag and after.etag != obj.etag):
         raise InputError(
             url,
             _fault_message("changed", RuntimeError(), 1),

@@ -32,6 +32,7 @@ __all__ = [
     "ensure_local",
     "forget",
     "known_format",
+    "listed_size",
     "lookup",
     "note_format",
     "placeholder",
@@ -62,6 +63,7 @@ class _Entry:
     key: str
     mark: Mark
     fetch: Callable[[], None] | None  # downloads a placeholder's object; None once local
+    size: int | None = None  # the object's size as listed (a Parquet copy may be smaller)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -124,10 +126,25 @@ def placeholder(path: Path, size: int, modified: float) -> None:
     os.utime(path, (modified, modified))
 
 
-def register(path: Path, key: str, mark: Mark, fetch: Callable[[], None] | None) -> None:
-    """Note an object of the running load: copied (``fetch`` is ``None``) or a placeholder."""
+def register(
+    path: Path, key: str, mark: Mark, fetch: Callable[[], None] | None, size: int | None = None
+) -> None:
+    """Note an object of the running load: copied (``fetch`` is ``None``) or a placeholder.
+
+    ``size`` is the object's as the store lists it, which :func:`listed_size` gives back.
+    """
     with _LOCK:
-        _ENTRIES[path] = _Entry(key, mark, fetch)
+        _ENTRIES[path] = _Entry(key, mark, fetch, size)
+
+
+def listed_size(path: Path) -> int:
+    """The size of the object ``path`` is the copy of, as listed; a local file's own size.
+
+    A remote Parquet table's copy holds only the columns read, so its own size is not the
+    object's: the inputs record the object's.
+    """
+    entry = _ENTRIES.get(path)
+    return entry.size if entry is not None and entry.size is not None else path.stat().st_size
 
 
 def forget(root: Path) -> None:

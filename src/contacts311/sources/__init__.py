@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-__all__ = ["FORMATS", "get", "sniff"]
+__all__ = ["FORMATS", "get", "reads_parquet_column", "sniff"]
 
 # Order matters: the first format whose sniff() accepts a file wins.
 _MODULES = {
@@ -25,6 +25,8 @@ _MODULES = {
 }
 
 FORMATS: tuple[str, ...] = tuple(_MODULES)
+#: The formats that read Parquet tables; each has ``reads_parquet_column(name) -> bool``.
+_PARQUET_FORMATS = ("zendesk", "amazon_connect")
 
 
 def get(name: str) -> ModuleType:
@@ -38,3 +40,11 @@ def sniff(head: str) -> str | None:
         if get(name).sniff(head):
             return name
     return None
+
+
+def reads_parquet_column(column: str) -> bool:
+    """Whether any source may read a Parquet table's column (dotted for a struct's field).
+
+    A remote table is copied with only these columns (:mod:`contacts311.remote_parquet`).
+    """
+    return any(get(name).reads_parquet_column(column) for name in _PARQUET_FORMATS)

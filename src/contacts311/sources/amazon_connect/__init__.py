@@ -30,10 +30,18 @@ from contacts311.profile import Profile
 from contacts311.scratch import private_folder
 from contacts311.sources._base import SourceResult, plain_parquet
 from contacts311.sources.amazon_connect import _errors, _rule, _scan
-from contacts311.sources.amazon_connect._fields import ID, INITIATED, norm, split_header
+from contacts311.sources.amazon_connect._fields import ID, INITIATED, NEEDED, norm, split_header
 from contacts311.sources.amazon_connect._tables import INTERVAL_COLUMNS, tables
 
-__all__ = ["DESCRIPTION", "FORMAT", "INTERVAL_COLUMNS", "KIND", "read", "sniff"]
+__all__ = [
+    "DESCRIPTION",
+    "FORMAT",
+    "INTERVAL_COLUMNS",
+    "KIND",
+    "read",
+    "reads_parquet_column",
+    "sniff",
+]
 
 FORMAT = "amazon_connect"
 KIND = "contacts"
@@ -49,6 +57,14 @@ _INTERVAL_MINUTES = 30
 _MEMORY_LIMIT = "2GB"
 #: Engine threads (``None``: one per core).
 _THREADS: int | None = None
+
+
+def reads_parquet_column(column: str) -> bool:
+    """Whether a Parquet table's column (dotted for a struct's field) is one the count reads."""
+    return norm(column) in _NEEDED_KEYS
+
+
+_NEEDED_KEYS = frozenset(norm(c) for c in NEEDED)
 
 
 def sniff(head: str) -> bool:

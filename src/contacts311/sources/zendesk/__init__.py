@@ -14,7 +14,8 @@ Modules: :mod:`.sniffing` (recognising a file), :mod:`.csv_export` and :mod:`.js
 (what counts), :mod:`.reader` (all files together).
 """
 
+from contacts311.sources.zendesk.lake_tables import reads_parquet_column
 from contacts311.sources.zendesk.reader import DESCRIPTION, FORMAT, KIND, read
 from contacts311.sources.zendesk.sniffing import sniff
 
-__all__ = ["DESCRIPTION", "FORMAT", "KIND", "read", "sniff"]
+__all__ = ["DESCRIPTION", "FORMAT", "KIND", "read", "reads_parquet_column", "sniff"]

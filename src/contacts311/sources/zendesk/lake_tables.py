@@ -139,6 +139,15 @@ _NEEDED = {
 }
 
 
+def reads_parquet_column(column: str) -> bool:
+    """Whether a data-lake table's column (dotted for a struct's field) may be read.
+
+    A superset of what :func:`parse_parquet` reads, for copying remote tables column by column
+    (:mod:`contacts311.remote_parquet`).
+    """
+    return _maybe_needed(column)
+
+
 def _maybe_needed(column: str) -> bool:
     """Whether the rules may read a column (subjects, names, bodies: never)."""
     c = column.strip().lower()
