@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,9 @@ __all__ = [
     "ProfileError",
     "Stopped",
     "display_path",
+    "handling_stop",
     "os_error_message",
+    "stop_handled",
     "warn_input",
 ]
 
@@ -73,6 +76,26 @@ class Stopped(KeyboardInterrupt):
     def __init__(self, signal_number: int) -> None:
         super().__init__(signal_number)
         self.signal_number = signal_number
+
+
+#: Set once a stop (Ctrl-C or a signal) reached the code that handles it (see
+#: :func:`handling_stop`): the command line's signal handler then stops repeating it.
+_STOP_HANDLED = threading.Event()
+
+
+def handling_stop(exc: BaseException | None = None) -> None:
+    """Note that a stop is being handled (``exc``: only when it is a ``KeyboardInterrupt``).
+
+    A signal's exception raised while Python runs a finaliser (``__del__``) is printed as
+    "Exception ignored" and lost; the command line repeats it until this is called.
+    """
+    if exc is None or isinstance(exc, KeyboardInterrupt):
+        _STOP_HANDLED.set()
+
+
+def stop_handled() -> bool:
+    """Whether :func:`handling_stop` was called in this process."""
+    return _STOP_HANDLED.is_set()
 
 
 @dataclass

@@ -142,3 +142,37 @@ def test_an_export_deleted_after_the_folder_was_listed_is_one_line_with_exit_2(
     line = _one_line(capsys.readouterr().err)
     assert line.startswith(f"contacts311: error: {tiny / 'hsplit.csv'}"), line
     assert "No such file or directory" in line, line
+
+
+_LOST_STOP = """
+import os, signal, sys, time
+from contacts311 import cli
+
+class Finaliser:
+    def __del__(self):  # the signal's exception is raised in here, and lost
+        os.kill(os.getpid(), signal.SIGTERM)
+        end = time.monotonic() + 0.5
+        while time.monotonic() < end:
+            pass
+
+try:
+    with cli._stop_signals_as_interrupts():
+        Finaliser()
+        time.sleep(60)
+except KeyboardInterrupt as exc:
+    print("stopped by", exc.signal_number, flush=True)
+    sys.exit(0)
+sys.exit(1)
+"""
+
+
+def test_a_stop_lost_in_a_finaliser_is_raised_again():
+    import signal
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _LOST_STOP], capture_output=True, text=True, timeout=50
+    )
+    assert "Exception ignored" in done.stderr  # the first one was lost
+    assert (done.returncode, done.stdout) == (0, f"stopped by {int(signal.SIGTERM)}\n"), done

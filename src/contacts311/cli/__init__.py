@@ -12,11 +12,20 @@ import importlib
 import os
 import signal
 import sys
+import threading
 import warnings
 from collections.abc import Iterator
 
 from contacts311 import __version__
-from contacts311.errors import InputError, InputWarning, Stopped, display_path, os_error_message
+from contacts311.errors import (
+    InputError,
+    InputWarning,
+    Stopped,
+    display_path,
+    handling_stop,
+    os_error_message,
+    stop_handled,
+)
 
 __all__ = ["console", "main"]
 
@@ -63,8 +72,26 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 EXIT_SYSTEM = 4
 
 
+#: A stop not handled this long after its signal (its exception lost in a finaliser) is
+#: raised again.
+_REPEAT_SECONDS = 3.0
+_repeating = threading.Lock()
+
+
 def _stop_on_signal(signal_number: int, frame: object) -> None:
+    if _repeating.acquire(blocking=False):  # one timer at a time
+        timer = threading.Timer(_REPEAT_SECONDS, _repeat_stop, (signal_number,))
+        timer.daemon = True
+        timer.start()
+    if signal_number == signal.SIGINT:
+        raise KeyboardInterrupt
     raise Stopped(signal_number)
+
+
+def _repeat_stop(signal_number: int) -> None:
+    _repeating.release()
+    if not stop_handled():
+        os.kill(os.getpid(), signal_number)
 
 
 @contextlib.contextmanager
@@ -74,7 +101,7 @@ def _stop_signals_as_interrupts() -> Iterator[None]:
     The caller's handlers come back afterwards: :func:`main` may run inside another program.
     """
     previous = {}
-    for name in ("SIGTERM", "SIGHUP"):
+    for name in ("SIGTERM", "SIGHUP", "SIGINT"):
         with contextlib.suppress(AttributeError, ValueError):  # Windows; not the main thread
             number = getattr(signal, name)
             previous[number] = signal.signal(number, _stop_on_signal)
@@ -128,10 +155,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"contacts311: error: {exc}", file=sys.stderr)
         return 2
     except Stopped as exc:
+        handling_stop()
         name = signal.Signals(exc.signal_number).name
         print(f"contacts311: stopped by {name}", file=sys.stderr)
         return 128 + exc.signal_number
     except KeyboardInterrupt:
+        handling_stop()
         print("contacts311: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from contacts311 import history_store as store
-from contacts311.errors import os_error_message, warn_input
+from contacts311.errors import handling_stop, os_error_message, warn_input
 from contacts311.report import outputs
 from contacts311.report.html import GOOD, LATEST
 
@@ -196,6 +196,7 @@ def publish(
         pause_at("published")
         outputs.record(out, record)
     except BaseException as exc:
+        handling_stop(exc)
         with contextlib.suppress(Exception, KeyboardInterrupt):  # the next run settles it then
             _settle(out, record, _reason(exc))
         raise

@@ -38,7 +38,7 @@ from typing import Any
 
 from contacts311 import __version__
 from contacts311 import history_store as store
-from contacts311.errors import InputError, os_error_message
+from contacts311.errors import InputError, handling_stop, os_error_message
 from contacts311.remote import is_remote, parse_url
 from contacts311.report import outputs, publish
 from contacts311.report.execute import (
@@ -270,12 +270,14 @@ def _run(plan: _Plan, key: RunKey, env: dict[str, str]) -> RunOutcome:
                     publish.pause_at("dataset-published")
                     entries = _convert_as_done(run, futures)
                 except BaseException as exc:
+                    handling_stop(exc)
                     # Before the pool's exit, which waits for every notebook: a kernel would
                     # otherwise wait an hour for a dataset that never comes, or run on.
                     _stop_notebooks(run, pool, exc)
                     raise
             return _finish(run, entries, data)
         except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM / SIGHUP (errors.Stopped)
+            handling_stop(exc)
             if not run.publishing:  # publish settles its own stops
                 _interrupted(run, exc)
             raise
