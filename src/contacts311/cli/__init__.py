@@ -98,6 +98,9 @@ def _repeat_stop(signal_number: int) -> None:
 def _stop_signals_as_interrupts() -> Iterator[None]:
     """SIGTERM (systemd, ``kill``) and SIGHUP (a closed terminal) stop a run as Ctrl-C does.
 
+    All three (SIGINT too) are raised again while no code has handled them (see
+    :func:`_stop_on_signal`).
+
     The caller's handlers come back afterwards: :func:`main` may run inside another program.
     """
     previous = {}
