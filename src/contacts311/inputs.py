@@ -505,7 +505,11 @@ def remember_cached(folder: Path, files: list[InputFile]) -> None:
 
 
 def _seen_marker(folder: Path, path: Path) -> Path:
-    key = "\0".join(str(part) for part in file_state(path))
+    resolved, _, modified = file_state(path)
+    # By the object's listed size, which its placeholder has too: a remote Parquet table's
+    # copy holds only the columns read, so its own size is smaller.
+    size = remote_cache.listed_size(path)
+    key = "\0".join(str(part) for part in (resolved, size, modified))
     return folder / "seen" / hashlib.sha256(key.encode()).hexdigest()
 
 

@@ -35,6 +35,8 @@ AZURE_ACCOUNT = "canaryacct"
 AZURE_CANARY = "CANARYazuriteKey0123456789abcdefCANARYxx"
 BUCKET = "landing"
 PREFIX = "sample"
+#: Where each store holds the sample with its Zendesk incremental export as Parquet tables.
+PARQUET_PREFIX = "sample-parquet"
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("remote")]
 
@@ -74,8 +76,46 @@ def _server(command: list[str], port: int, env: dict[str, str], log: Path) -> It
             process.wait()
 
 
-def _sample_files() -> list[tuple[str, Path]]:
-    return [(p.relative_to(SAMPLE).as_posix(), p) for p in sorted(SAMPLE.rglob("*")) if p.is_file()]
+def _sample_files(folder: Path = SAMPLE) -> list[tuple[str, Path]]:
+    return [(p.relative_to(folder).as_posix(), p) for p in sorted(folder.rglob("*")) if p.is_file()]
+
+
+@pytest.fixture(scope="module")
+def sample_parquet(tmp_path_factory) -> Path:
+    """The sample as a data lake holds it: the Zendesk incremental export as Parquet tables.
+
+    Each quarter's tickets and ticket events, and the users, become one Parquet table with
+    the records' own nesting (``via`` a struct, ``custom_fields`` and ``child_events`` lists
+    of structs), as a lake's copy job writes them; the phone reports, the Support CSV exports
+    and the reference tables are the sample's own files.
+    """
+    import gzip
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = tmp_path_factory.mktemp("lake") / "sample-parquet"
+    incremental = SAMPLE / "zendesk" / "incremental"
+    for name, path in _sample_files():
+        if not name.startswith("zendesk/incremental/"):
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, folder / name)
+    (folder / "zendesk" / "lake").mkdir()
+    for path in sorted(incremental.glob("*.ndjson.gz")):
+        with gzip.open(path, "rt", encoding="utf-8") as lines:
+            records = [json.loads(line) for line in lines if line.strip()]
+        table = folder / "zendesk" / "lake" / path.name.replace(".ndjson.gz", ".parquet")
+        pq.write_table(pa.Table.from_pylist(records), table)
+    return folder
+
+
+def _uploads(sample_parquet: Path) -> Iterator[tuple[str, Path]]:
+    """Every object a store holds at the start: the sample, and its Parquet copy."""
+    for name, path in _sample_files():
+        yield f"{PREFIX}/{name}", path
+    for name, path in _sample_files(sample_parquet):
+        yield f"{PARQUET_PREFIX}/{name}", path
 
 
 @dataclass
@@ -93,7 +133,7 @@ class Store:
 
 
 @pytest.fixture(scope="module")
-def s3(tmp_path_factory) -> Iterator[Store]:
+def s3(tmp_path_factory, sample_parquet) -> Iterator[Store]:
     """moto's S3 server with IAM checks on; an access key made for the tests is the canary."""
     boto3 = pytest.importorskip("boto3")
     pytest.importorskip("moto")
@@ -136,8 +176,8 @@ def s3(tmp_path_factory) -> Iterator[Store]:
             aws_secret_access_key=key["SecretAccessKey"],
         )
         s3c.create_bucket(Bucket=BUCKET)
-        for name, path in _sample_files():
-            s3c.upload_file(str(path), BUCKET, f"{PREFIX}/{name}")
+        for name, path in _uploads(sample_parquet):
+            s3c.upload_file(str(path), BUCKET, name)
 
         def write(name: str, body: bytes) -> None:
             s3c.put_object(Bucket=BUCKET, Key=name, Body=body)
@@ -159,7 +199,7 @@ def _connection_string(port: int, key: str = AZURE_CANARY) -> str:
 
 
 @pytest.fixture(scope="module")
-def azure(tmp_path_factory) -> Iterator[Store]:
+def azure(tmp_path_factory, sample_parquet) -> Iterator[Store]:
     """Azurite's Blob service with one account whose key is the canary."""
     if not AZURITE.exists() or shutil.which("node") is None:
         pytest.skip("Azurite is not installed (run `make node`)")
@@ -182,9 +222,9 @@ def azure(tmp_path_factory) -> Iterator[Store]:
     with _server(command, port, env, work / "azurite.log"):
         service = blob.BlobServiceClient.from_connection_string(_connection_string(port))
         container = service.create_container(BUCKET)
-        for name, path in _sample_files():
+        for name, path in _uploads(sample_parquet):
             with path.open("rb") as fh:
-                container.upload_blob(f"{PREFIX}/{name}", fh)
+                container.upload_blob(name, fh)
 
         def write(name: str, body: bytes) -> None:
             container.upload_blob(name, body, overwrite=True)
@@ -373,6 +413,60 @@ def test_report_from_the_lake(azure, local_ledger, tmp_path, cache):
     assert any((cache / "remote").glob("*.json"))  # the objects' marks were grepped too
     # The private copy of the objects is gone once the load is over.
     assert not any(_private_copies().glob("*/*"))
+
+
+def _parquet_url(store: Store) -> str:
+    return store.url.rsplit("/", 1)[0] + f"/{PARQUET_PREFIX}"
+
+
+@pytest.mark.parametrize("name", ["s3", "azure"])
+def test_parquet_copy_of_the_sample_equals_local(request, name, sample_parquet, local_totals, run):
+    """The sample's Zendesk tables as Parquet in the store: the sample's own totals, and the
+    ledger of the same Parquet copy read from a local folder."""
+    store = _store(request, name)
+    totals = run(["totals", _parquet_url(store)], store.env)
+    assert totals.code == 0, totals.stderr
+    assert totals.stdout == local_totals.stdout
+    local = run(["ledger", str(sample_parquet), "--format", "csv"], {})
+    remote = run(["ledger", _parquet_url(store), "--format", "csv"], store.env)
+    assert remote.code == 0, remote.stderr
+    assert remote.stdout == local.stdout
+    tables = [
+        r for r in csv.DictReader(io.StringIO(remote.stdout)) if ".parquet" in r["source_file"]
+    ]
+    assert len(tables) == len(list((sample_parquet / "zendesk" / "lake").iterdir()))
+    assert all(r["format"] == "zendesk" and int(r["rows_read"]) > 0 for r in tables)
+    _assert_no_canary(store.canary, [totals.stderr, remote.stdout, remote.stderr])
+
+
+def test_report_from_parquet_tables_in_the_lake(s3, sample_parquet, run, tmp_path, cache):
+    """A full report from the Parquet copy: the sample's figures, every table an input."""
+    import json
+    import sqlite3
+
+    out = tmp_path / "reports"
+    url = _parquet_url(s3)
+    ran = _cli(["report", url, "--out", str(out)], s3.env, tmp_path, cache)
+    assert ran.code == 0, ran.stderr
+    local = run(["totals", str(SAMPLE), "--format", "csv"], {})
+    expected = {
+        (row["period"], channel, int(row[channel]), row["is_partial"] == "True")
+        for row in csv.DictReader(io.StringIO(local.stdout))
+        for channel in ("phone", "email", "webform", "in_person", "total")
+    }
+    with contextlib.closing(sqlite3.connect(out / "history.sqlite")) as db:
+        rows = db.execute("select period, channel, value, is_partial from figures").fetchall()
+    assert {(p, c, v, bool(partial)) for p, c, v, partial in rows} == expected
+    prov = json.loads((out / "latest" / "provenance.json").read_text())
+    assert prov["data_dir"] == url
+    read = {r["source_file"]: r["rows_read"] for r in prov["inputs"] if r["format"] == "zendesk"}
+    tables = sorted(p.relative_to(sample_parquet).as_posix()
+                    for p in (sample_parquet / "zendesk" / "lake").iterdir())  # fmt: skip
+    assert sorted(n for n in read if n.endswith(".parquet")) == tables
+    assert all(read[n] > 0 for n in tables)
+    page = (out / "latest" / "01_contacts_handled.html").read_text(encoding="utf-8")
+    assert "181,798" in page  # FY 2023-24, the figure PDX 311 published
+    _assert_no_canary(s3.canary, [ran.stdout, ran.stderr], out, cache)
 
 
 # --------------------------------------------------------------------------- faults
@@ -800,6 +894,43 @@ def test_parquet_tables_read_column_by_column_equal_local(request, name, tmp_pat
     total = sum(p.stat().st_size for p in tables.values())
     assert total > 8_000_000 and proxy.read_bytes < total / 10, (proxy.read_bytes, total)
     # Neither the read cache nor the private copies ever held the resident's words.
+    for path in _written(cache, _private_copies()):
+        assert RESIDENT_TEXT[:20].encode() not in path.read_bytes(), path
+
+
+def test_profile_source_urls_read_only_the_columns_needed(s3, tmp_path):
+    """Profile ``sources:`` entries naming Parquet tables by URL: the columns read, and once."""
+    tables = _lake_tables(tmp_path / "lake")
+    for file, path in tables.items():
+        folder = "connect" if file.startswith("ctr_") else "zendesk"
+        s3.write(f"lake-profile/{folder}/{file}", path.read_bytes())
+        (tmp_path / "local" / folder).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, tmp_path / "local" / folder / file)
+
+    def profile(root: str) -> str:
+        text = (
+            f"sources:\n  - format: zendesk\n    path: {root}/zendesk/*.parquet\n"
+            f"  - format: amazon_connect\n    path: {root}/connect/*.parquet\n"
+        )
+        path = tmp_path / f"profile-{len(list(tmp_path.glob('profile-*')))}.yml"
+        path.write_text(text)
+        return str(path)
+
+    cache = tmp_path / "cache"
+    local = _in_process(["totals", "--profile", profile(str(tmp_path / "local"))], {}, cache)
+    assert local.code == 0, local.stderr
+    remote = profile(f"s3://{BUCKET}/lake-profile")
+    with _proxy(s3.port, "forward") as proxy:
+        ran = _in_process(["totals", "--profile", remote], _via(s3, proxy.port), cache)
+        assert ran.code == 0, ran.stderr
+        assert ran.stdout == local.stdout
+        total = sum(p.stat().st_size for p in tables.values())
+        assert proxy.reads > 0 and proxy.read_bytes < total / 10, (proxy.read_bytes, total)
+        first = proxy.reads
+        again = _in_process(["totals", "--profile", remote], _via(s3, proxy.port), cache)
+        assert again.code == 0, again.stderr
+        assert again.stdout == local.stdout
+        assert proxy.reads == first  # unchanged objects: nothing read the second time
     for path in _written(cache, _private_copies()):
         assert RESIDENT_TEXT[:20].encode() not in path.read_bytes(), path
 

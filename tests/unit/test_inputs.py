@@ -301,3 +301,29 @@ def test_a_gzip_compressed_parquet_in_a_folder_is_recognised_by_its_columns(tmp_
     shutil.copy(connect / "ctr_nested.parquet.gz", tmp_path / "records.parquet.gz")
     found = discover(tmp_path, default_profile())
     assert [(f.name, f.format) for f in found] == [("records.parquet.gz", "amazon_connect")]
+
+
+def test_a_remote_tables_column_copy_is_known_again_by_its_listed_size(tmp_path):
+    """A Parquet copy holds only the columns read (10 of the object's 100 bytes); the next
+    load's placeholder has the listed size and time, and is known as read before."""
+    from contacts311 import remote_cache
+
+    copy = tmp_path / "copy" / "tickets.parquet"
+    copy.parent.mkdir()
+    copy.write_bytes(b"x" * 10)
+    os.utime(copy, ns=(1_700_000_000_000_000_000,) * 2)
+    files = [inputs.InputFile(copy, "tickets.parquet", "zendesk")]
+    cache = tmp_path / "cache"
+    try:
+        remote_cache.register(copy, "key", remote_cache.Mark(), None, size=100)
+        inputs.remember_cached(cache, files)
+        remote_cache.placeholder(copy, 100, 1_700_000_000)  # the next load, not yet fetched
+        assert inputs.cached_before(cache, files)
+        remote_cache.placeholder(copy, 101, 1_700_000_000)  # the object rewritten: not known
+        remote_cache.register(copy, "key", remote_cache.Mark(), None, size=101)
+        assert not inputs.cached_before(cache, files)
+    finally:
+        remote_cache.forget(tmp_path)
+    copy.write_bytes(b"x" * 10)  # a local file: its own size, as before
+    inputs.remember_cached(cache, files)
+    assert inputs.cached_before(cache, files)
