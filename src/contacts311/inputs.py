@@ -481,11 +481,12 @@ def cache_dir() -> Path | None:
 def cached_before(folder: Path, files: list[InputFile]) -> bool:
     """Whether every one of ``files``, as it is now, was read into the cache ``folder`` before.
 
-    "As it is now" is its path, size and modification time. This is only a hint for when to
-    wait for the digests, which key the cache: files seen before are hashed first, to look
-    their result up; a file never seen is read at once and hashed alongside, and its result is
-    stored under its digest all the same. A copy of a cached file under another path or time
-    is read again, never wrongly reused.
+    "As it is now" is its path, size and modification time; for a remote object's copy, the
+    size is the object's as listed (:func:`contacts311.remote_cache.listed_size`). This is
+    only a hint for when to wait for the digests, which key the cache: files seen before are
+    hashed first, to look their result up; a file never seen is read at once and hashed
+    alongside, and its result is stored under its digest all the same. A copy of a cached
+    file under another path or time is read again, never wrongly reused.
     """
     try:
         return all(_seen_marker(folder, f.path).is_file() for f in files)

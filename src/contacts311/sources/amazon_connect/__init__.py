@@ -168,7 +168,7 @@ def _tally(
             except duckdb.Error as own:
                 raise _errors.engine_error(scan, own) from None
         raise InputError(scans[0].path, f"cannot read Amazon Connect records ({exc})") from None
-    if con.execute("SELECT sum(problems) FROM legs").fetchone()[0]:  # find the first, by file
+    if con.execute("SELECT bool_or(problems) FROM legs").fetchone()[0]:  # find the first, by file
         for scan in scans:
             if (found := _errors.problem(con, scan)) is not None:
                 raise found

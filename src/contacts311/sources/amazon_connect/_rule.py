@@ -26,16 +26,18 @@ import duckdb
 import pandas as pd
 
 #: ``{records}`` is one ``SELECT`` per file (see ``_scan.select``), joined by ``UNION ALL``.
+#: A window, not ``arg_max`` of a struct per ``ContactId``: past the memory limit it spills
+#: as a sort does, and took half the time at 5M records (docs/performance.md).
 LEGS = """
 CREATE OR REPLACE TEMP TABLE legs AS  -- one row per ContactId: its latest copy
-SELECT leg.*, copies_in, problems FROM (
-    SELECT arg_max({{'file': file, 'row': row, 'id': id, 'kind': kind, 'answered': answered,
-                     'queue': queue, 'initiated': initiated,
-                     'chain': CASE WHEN $per_leg THEN id ELSE root END}},
-                   {{'updated': coalesce(updated, '-infinity'), 'file': -file, 'row': -row}}) AS leg,
-           CASE WHEN count(*) > 1 THEN list(file) END AS copies_in,
-           count(*) FILTER (WHERE problem) AS problems
-    FROM ({records}) GROUP BY id)
+SELECT file, row, id, kind, answered, queue, initiated,
+       CASE WHEN $per_leg THEN id ELSE root END AS chain,
+       CASE WHEN count(*) OVER copies > 1 THEN list(file) OVER copies END AS copies_in,
+       bool_or(problem) OVER copies AS problems
+FROM ({records})
+WINDOW copies AS (PARTITION BY id)
+QUALIFY row_number() OVER (
+    PARTITION BY id ORDER BY coalesce(updated, '-infinity') DESC, file, row) = 1
 """
 
 _LOCAL = "timezone($tz, to_timestamp(quarter * 900))"  # per UTC quarter hour: every zone
