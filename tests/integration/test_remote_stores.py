@@ -1,8 +1,8 @@
 """Remote data folders against real emulators on loopback: moto's S3 server and Azurite.
 
-Each emulator is started once for the module on a free port and holds the bundled sample;
-the command line must print from ``s3://`` and ``abfs://`` exactly what it prints for the
-local folder. The credentials are planted canaries: no output, page, ledger, history,
+Each emulator is started once for the module on a free port and holds the bundled sample,
+and a copy of it with its Zendesk tables as Parquet; the command line must print from
+``s3://`` and ``abfs://`` exactly what it prints for the local folder. The credentials are planted canaries: no output, page, ledger, history,
 provenance or message may ever contain them.
 """
 
