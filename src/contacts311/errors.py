@@ -78,9 +78,14 @@ class Stopped(KeyboardInterrupt):
         self.signal_number = signal_number
 
 
-#: Set once a stop (Ctrl-C or a signal) reached the code that handles it (see
+#: Set once the latest stop (Ctrl-C or a signal) reached the code that handles it (see
 #: :func:`handling_stop`): the command line's signal handler then stops repeating it.
 _STOP_HANDLED = threading.Event()
+
+
+def stop_received() -> None:
+    """Note a new stop: it is repeated until :func:`handling_stop` is called for it."""
+    _STOP_HANDLED.clear()
 
 
 def handling_stop(exc: BaseException | None = None) -> None:
@@ -94,7 +99,7 @@ def handling_stop(exc: BaseException | None = None) -> None:
 
 
 def stop_handled() -> bool:
-    """Whether :func:`handling_stop` was called in this process."""
+    """Whether :func:`handling_stop` was called since the latest :func:`stop_received`."""
     return _STOP_HANDLED.is_set()
 
 

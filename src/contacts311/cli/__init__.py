@@ -25,6 +25,7 @@ from contacts311.errors import (
     handling_stop,
     os_error_message,
     stop_handled,
+    stop_received,
 )
 
 __all__ = ["console", "main"]
@@ -79,6 +80,7 @@ _repeating = threading.Lock()
 
 
 def _stop_on_signal(signal_number: int, frame: object) -> None:
+    stop_received()
     if _repeating.acquire(blocking=False):  # one timer at a time
         timer = threading.Timer(_REPEAT_SECONDS, _repeat_stop, (signal_number,))
         timer.daemon = True

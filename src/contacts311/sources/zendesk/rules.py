@@ -191,16 +191,16 @@ def rule_notes(
     counted = int((decided["bucket"] == "counted").sum())
     dups = int((decided["bucket"] == "duplicate").sum())
     notes = [
-        f"Zendesk: {counted} of {len(winners)} distinct tickets counted; {dups} older copies of "
+        f"Zendesk: {counted:,} of {len(winners):,} distinct tickets counted; {dups:,} older copies of "
         "tickets found in more than one export were set aside as duplicates "
         "(the latest updated_at wins).",
-        f"{n_agent} tickets decided by the published rule (agent event), {n_fallback} by the CSV "
+        f"{n_agent:,} tickets decided by the published rule (agent event), {n_fallback:,} by the CSV "
         "fallback rule (solved/closed or a reply).",
     ]
     if "by_via" in decided:
         n_via = int((decided["by_via"] & decided["is_winner"]).sum())
         notes.append(
-            f"{n_via} tickets had no contact type and took their channel from via.channel "
+            f"{n_via:,} tickets had no contact type and took their channel from via.channel "
             "(tickets.via_channels)."
         )
     if events is not None and not events.empty:
