@@ -62,3 +62,60 @@ def test_trailing_delimiter_short_row_and_missing_column(tmp_path):
     _write(tmp_path, "m.csv", "Date,Skill,ACD Calls\n2023-07-01,101,5\n")
     with pytest.raises(InputError, match="Aban Calls"):
         _read(tmp_path, ["m.csv"])
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "line", "cells", "width"),
+    [
+        # An unquoted 1,234 in the first row: its counts would shift one column right.
+        (
+            "first.csv",
+            "Date,Split/Skill,ACD Calls,Aban Calls\n07/01/2023,101,1,234,5\n",
+            2,
+            5,
+            4,
+        ),
+        # A comma in a skill name, in a later row.
+        (
+            "later.csv",
+            "Date,Split/Skill,Split/Skill Name,ACD Calls,Aban Calls\n"
+            "07/01/2023,101,General,7,1\n\n07/02/2023,102,Line 2, 3,100,5\n",
+            4,
+            6,
+            5,
+        ),
+        # An hsplit dump with an extra cell and a trailing delimiter on the row.
+        ("dump.csv", "row_date,split,acdcalls,abncalls\n2023-07-01,1,1,234,5,\n", 2, 5, 4),
+        # A tab-delimited report whose extra cell follows an empty one.
+        ("tabs.txt", TAB_REPORT.replace("\t90\t5\t95", "\t90\t5\t95\t\t7"), 9, 8, 6),
+    ],
+)
+def test_a_row_wider_than_the_header_is_an_error_naming_its_line(
+    tmp_path, name, text, line, cells, width
+):
+    _write(tmp_path, name, text)
+    with pytest.raises(InputError) as err:
+        _read(tmp_path, [name])
+    assert err.value.line == line
+    assert f"this row has {cells} cells but the header has {width}" in str(err.value)
+
+
+def test_quotes_in_a_tab_delimited_report_are_text(tmp_path):
+    # CMS does not quote tab-delimited cells: an opening quote must not swallow the next rows.
+    _write(
+        tmp_path,
+        "r.txt",
+        "Date\tSplit/Skill\tSplit/Skill Name\tACD Calls\tAban Calls\n"
+        '07/01/2023\t101\t"Callback\t10\t1\n'
+        "07/01/2023\t102\tGeneral\t20\t1\n"
+        '07/01/2023\t103\tThe "VIP" line\t30\t1\n'
+        '07/01/2023\t104\t"Saved ""quoted"""\t"40"\t1\n',
+    )
+    result = _read(tmp_path, ["r.txt"])
+    assert result.ledger.rows_read == {"r.txt": 4}
+    assert _counts(result) == {  # keyed by skill name
+        ("2023-07-01", '"Callback'): 10,
+        ("2023-07-01", "General"): 20,
+        ("2023-07-01", 'The "VIP" line'): 30,
+        ("2023-07-01", 'Saved "quoted"'): 40,  # cells a spreadsheet wrapped in quotes lose them
+    }

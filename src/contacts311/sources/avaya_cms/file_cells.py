@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import io
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -119,21 +121,75 @@ def _text_cells(
     body = text[pos:]
     if not body.strip():
         return layout, {i: np.empty(0, dtype=object) for i in usecols}, header_line, titles
-    # With usecols, cells right of the last header column are ignored: CMS Supervisor writes a
-    # trailing delimiter on some rows.
-    raw = pd.read_csv(
-        io.StringIO(body),
-        sep=layout.delimiter,
-        header=None,
-        names=list(range(len(layout.header))),
-        usecols=usecols,
-        dtype=object,  # cells stay objects: the parsers work on each column's distinct texts
-        na_filter=False,
-        skip_blank_lines=False,  # keeps row i on line header_line + 1 + i
-        index_col=False,
-        engine="c",
-    )
+    raw = _body_cells(body, layout, name, header_line)
     return layout, {i: raw[i].to_numpy() for i in usecols}, header_line, titles
+
+
+def _body_cells(body: str, layout: Layout, name: str, header_line: int) -> pd.DataFrame:
+    """Every cell below the header, by position; a row wider than the header is an error.
+
+    One cell right of the header's last column is allowed when it is empty: CMS Supervisor
+    writes a trailing delimiter on some rows. Any other extra cell (an unquoted ``1,234``, a
+    comma in a skill name) would shift the row's counts into the wrong columns.
+    """
+    width = len(layout.header)
+    # CMS does not quote its tab-delimited cells: a '"' there is text, not a quote.
+    quoting = csv.QUOTE_NONE if layout.delimiter == "\t" else csv.QUOTE_MINIMAL
+    with warnings.catch_warnings(record=True) as caught:
+        # A first row wider than the names is cut short with only this warning.
+        warnings.simplefilter("always", pd.errors.ParserWarning)
+        try:
+            raw = pd.read_csv(
+                io.StringIO(body),
+                sep=layout.delimiter,
+                header=None,
+                names=list(range(width + 1)),
+                dtype=object,  # cells stay objects: the parsers work on distinct texts
+                na_filter=False,
+                skip_blank_lines=False,  # keeps row i on line header_line + 1 + i
+                index_col=False,
+                engine="c",
+                quoting=quoting,
+            )
+        except pd.errors.ParserError as exc:
+            raise _wide_row(body, layout, quoting, name, header_line) or InputError(
+                name, f"cannot read as delimited text ({' '.join(str(exc).split())})"
+            ) from None
+    suspect = caught or raw[width].str.strip().ne("").any()
+    if suspect and (wide := _wide_row(body, layout, quoting, name, header_line)) is not None:
+        raise wide
+    if quoting == csv.QUOTE_NONE:
+        raw = raw.apply(_unquoted)
+    return raw
+
+
+def _wide_row(
+    body: str, layout: Layout, quoting: int, name: str, header_line: int
+) -> InputError | None:
+    """The error for the first row with a filled cell right of the header's columns."""
+    width = len(layout.header)
+    reader = csv.reader(io.StringIO(body, newline=""), delimiter=layout.delimiter, quoting=quoting)
+    start = 1
+    for cells in reader:
+        filled = [i for i, cell in enumerate(cells) if cell.strip()]
+        if filled and filled[-1] >= width:
+            return InputError(
+                name,
+                f"this row has {filled[-1] + 1} cells but the header has {width}; expected one "
+                "cell per header column (a count written 1,234 without quotes, or a delimiter "
+                "inside a skill name, splits a cell in two)",
+                line=header_line + start,
+            )
+        start = reader.line_num + 1
+    return None
+
+
+def _unquoted(cells: pd.Series) -> pd.Series:
+    """A tab-delimited cell wrapped whole in quotes (as a spreadsheet saves it) loses them."""
+    wrapped = cells.str.len().ge(2) & cells.str.startswith('"') & cells.str.endswith('"')
+    if not wrapped.any():
+        return cells
+    return cells.mask(wrapped, cells.str[1:-1].str.replace('""', '"', regex=False))
 
 
 def _xlsx_cells(
