@@ -284,6 +284,8 @@ def _sources_base(data_dir: str | Path | None, profile: Profile) -> Path:
 
 def _matches(entry: SourceEntry, base: Path) -> list[Path]:
     pattern = entry.path if Path(entry.path).is_absolute() else str(base / entry.path)
+    if Path(pattern).is_dir():  # a folder: every file under it, as a folder URL's objects
+        pattern = os.path.join(glob.escape(pattern), "**", "*")
     return sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
 
 

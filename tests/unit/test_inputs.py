@@ -33,6 +33,18 @@ def test_profile_glob_matching_nothing(tmp_path):
         discover(None, load_profile(tmp_path / "p.yml"))
 
 
+def test_profile_source_naming_a_folder_reads_every_file_under_it(tmp_path):
+    # As a folder URL names every object under it: nested files too, hidden ones not.
+    for rel in ("phone/a.csv", "phone/2024/b.csv", "phone/[x]/c.csv"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(HSPLIT)
+    (tmp_path / "phone" / ".partial.csv").write_text(HSPLIT)
+    (tmp_path / "p.yml").write_text("sources:\n  - format: avaya_cms\n    path: phone\n")
+    found = discover(None, load_profile(tmp_path / "p.yml"))
+    assert [f.name for f in found] == ["phone/2024/b.csv", "phone/[x]/c.csv", "phone/a.csv"]
+    assert {f.format for f in found} == {"avaya_cms"}
+
+
 def test_profile_source_of_an_unknown_format_suggests_the_nearest(tmp_path):
     (tmp_path / "x.txt").write_text(HSPLIT)
     (tmp_path / "p.yml").write_text("sources:\n  - format: avaya\n    path: x.txt\n")
