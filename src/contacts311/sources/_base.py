@@ -289,6 +289,44 @@ def read_table(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     return header, rows[1:]
 
 
+def refuse_wide_rows(
+    name: str, path: Path, header: list[str], rows: list[tuple[int, list[str]]]
+) -> None:
+    """Refuse a delimited-text row with a filled cell right of the header's last named column.
+
+    An unquoted ``1,234`` or a delimiter inside an unquoted cell splits one cell in two and
+    shifts the rest of the row a column right; reading the row by position would then take the
+    wrong cells and drop the last one unseen. Empty cells there are allowed: a trailing
+    delimiter, or the padding of a spreadsheet's "Save as CSV". A workbook has no delimiters to
+    split on, so its rows are not checked.
+
+    Args:
+        name: The file, for the message.
+        path: The file on disk (``.xlsx`` and ``.xlsm`` workbooks are not checked).
+        header: The header cells, as :func:`read_table` gives them.
+        rows: The ``(line, cells)`` data rows of :func:`read_table`.
+
+    Raises:
+        InputError: The first such row, naming its line.
+    """
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return
+    named = [i for i, title in enumerate(header) if title]
+    width = named[-1] + 1 if named else 0
+    for line, cells in rows:
+        if len(cells) <= width:
+            continue
+        filled = [i for i, text in enumerate(cells) if text]
+        if filled[-1] >= width:
+            raise InputError(
+                name,
+                f"this row has {filled[-1] + 1} cells but the header has {width}; expected one "
+                "cell per header column (a count written 1,234 without quotes, or a delimiter "
+                "inside an unquoted cell, splits a cell in two)",
+                line=line,
+            )
+
+
 def header_index(header: list[str]) -> dict[str, int]:
     """Column positions keyed by lower-cased, stripped name (first occurrence wins)."""
     out: dict[str, int] = {}
