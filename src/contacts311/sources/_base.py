@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import io
 import re
 import shutil
@@ -132,9 +133,10 @@ def read_text(path: Path) -> str:
 
 
 def xlsx_rows(path: Path, limit: int | None = None) -> list[list[str]]:
-    """Rows of the first worksheet of a workbook as text cells (dates as ISO text)."""
-    import datetime as dt
+    """Rows of the first worksheet of a workbook as text cells.
 
+    Dates are ISO text and durations ``h:mm:ss`` with total hours, as text exports write them.
+    """
     from openpyxl import load_workbook
 
     wb = load_workbook(path, read_only=True, data_only=True)
@@ -150,6 +152,8 @@ def xlsx_rows(path: Path, limit: int | None = None) -> list[list[str]]:
                     cells.append(v.isoformat(sep=" "))
                 elif isinstance(v, dt.date):
                     cells.append(v.isoformat())
+                elif isinstance(v, dt.timedelta):
+                    cells.append(_duration_text(v))
                 elif isinstance(v, float) and v.is_integer():
                     cells.append(str(int(v)))
                 else:
@@ -160,6 +164,19 @@ def xlsx_rows(path: Path, limit: int | None = None) -> list[list[str]]:
         return out
     finally:
         wb.close()
+
+
+def _duration_text(value: dt.timedelta) -> str:
+    """A workbook duration as ``h:mm:ss`` with total hours (``39:00:00``), as Excel shows it.
+
+    openpyxl gives a ``[h]:mm:ss`` cell as a timedelta, whose ``str`` (``1 day, 15:00:00``) no
+    duration reader takes. A fraction of a second (Excel keeps a duration as a fraction of a
+    day, so a sum of them may fall between seconds) is rounded, as Excel rounds it for display.
+    """
+    seconds = round(value.total_seconds())
+    sign = "-" if seconds < 0 else ""
+    hours, rest = divmod(abs(seconds), 3600)
+    return f"{sign}{hours}:{rest // 60:02d}:{rest % 60:02d}"
 
 
 def is_gzip(path: Path) -> bool:
