@@ -185,6 +185,22 @@ def is_gzip(path: Path) -> bool:
         return fh.read(2) == b"\x1f\x8b"
 
 
+def is_empty_gzip(path: Path) -> bool:
+    """Whether a file is gzip-compressed and holds nothing once decompressed (``gzip.compress(b"")``).
+
+    A damaged gzip stream is not empty: it is unreadable, and said so elsewhere.
+    """
+    if not is_gzip(path):
+        return False
+    import gzip
+
+    try:
+        with gzip.open(path, "rb") as fh:
+            return fh.read(1) == b""
+    except (OSError, EOFError):
+        return False
+
+
 def is_parquet(path: Path) -> bool:
     """Whether a file is a Parquet table, by its magic bytes (never by its name)."""
     with path.open("rb") as fh:
