@@ -16,7 +16,7 @@ from pathlib import Path
 
 from contacts311 import sources
 from contacts311.errors import InputError
-from contacts311.sources._base import is_gzip_parquet, is_parquet, xlsx_rows
+from contacts311.sources._base import is_empty_gzip, is_gzip_parquet, is_parquet, xlsx_rows
 
 __all__ = ["LAYOUTS", "Layout", "Seen", "describe", "nearest", "unrecognised"]
 
@@ -305,6 +305,13 @@ def unrecognised(path: Path, head: str) -> InputError:
         return InputError(
             path,
             "empty file (0 bytes); expected an export with a header row (re-export it)",
+            line=1,
+        )
+    if is_empty_gzip(path):  # its 20 bytes of gzip framing wrap no content at all
+        return InputError(
+            path,
+            "empty file (0 bytes after gzip decompression); expected an export with a header "
+            "row (re-export it)",
             line=1,
         )
     if path.suffix.lower() in (".xlsx", ".xlsm"):

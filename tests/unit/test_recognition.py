@@ -8,6 +8,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from contacts311 import sources
+from contacts311.errors import InputError
+from contacts311.inputs import discover
+from contacts311.profile import default_profile
 from contacts311.recognition import HEADER, LAYOUTS, describe, nearest, unrecognised
 from contacts311.sources._base import read_head
 
@@ -149,3 +152,22 @@ def test_a_damaged_gzip_compressed_parquet_is_said_to_be_unreadable(tmp_path):
     assert message == (
         f"{path}: not a readable Parquet table (its schema cannot be read); re-export it"
     )
+
+
+def test_an_empty_gzip_file_is_said_to_be_empty(tmp_path):
+    # Beside a valid export, an empty e.json.gz was "not a text export (binary content)".
+    (tmp_path / "phone.csv").write_text("row_date,split,acdcalls,abncalls\n2024-03-01,1,5,0\n")
+    path = _gzip(b"", tmp_path / "e.json.gz")
+    assert read_head(path) == ""
+    with pytest.raises(InputError) as err:
+        discover(tmp_path, default_profile())
+    assert str(err.value) == (
+        f"{path}, line 1: empty file (0 bytes after gzip decompression); expected an export "
+        "with a header row (re-export it)"
+    )
+
+
+def test_a_damaged_gzip_file_is_not_called_empty(tmp_path):
+    path = tmp_path / "cut.json.gz"
+    path.write_bytes(gzip.compress(b'{"id": 1}\n', mtime=0)[:12])  # cut inside the stream
+    assert "binary content" in str(unrecognised(path, read_head(path)))

@@ -41,6 +41,24 @@ def test_xlsx_report(tmp_path):
     assert _bucket_rows(result, "r.xlsx") == {("counted", ""): 2, ("excluded", "summary_row"): 1}
 
 
+def test_xlsx_durations_of_a_day_or_more(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Date", "Interval", "Split/Skill", "ACD Calls", "Aban Calls", "Staffed Time"])
+    # Excel shows 39:00:00 and 1:15:12 (the second is 4,511.6 seconds, a sum of fractions of a
+    # day, rounded for display); openpyxl reads both cells as timedeltas.
+    staffed = [39 / 24, 4511.6 / 86400]
+    for interval, value in zip(["7:00 AM-7:30 AM", "7:30 AM-8:00 AM"], staffed, strict=True):
+        ws.append(["07/05/2023", interval, 101, 4, 1, value])
+        ws.cell(ws.max_row, 6).number_format = "[h]:mm:ss"
+    wb.save(tmp_path / "r.xlsx")
+    iv = _read(tmp_path, ["r.xlsx"]).tables["intervals"]
+    # As a text export's 39:00:00 and 1:15:12: 39 * 3600 and 3600 + 15 * 60 + 12 seconds.
+    assert list(iv["staffed_seconds"]) == [140400, 4512]
+
+
 def test_header_only_file_reads_no_rows(tmp_path):
     _write(tmp_path, "empty.csv", "row_date,split,acdcalls,abncalls\n")
     result = _read(tmp_path, ["empty.csv"])

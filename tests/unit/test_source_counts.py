@@ -149,3 +149,28 @@ def test_profile_with_only_counts_sources_is_valid_and_loads(tmp_path):
     data = load(None, prof)
     assert data.contacts.groupby("channel")["count"].sum().to_dict() == {"email": 20, "phone": 7}
     assert set(data.ledger["format"]) == {"counts"}
+
+
+@pytest.mark.parametrize(
+    "text, line",
+    [
+        # 5 + 1 were counted (6): the 234 of an unquoted 1,234 fell past the header.
+        ("Date,Calls\n03/01/2024,5\n03/02/2024,1,234\n", 3),
+        ("Date,Calls\n03/01/2024,1,234\n03/02/2024,5\n", 2),  # the first row alike
+    ],
+)
+def test_a_row_wider_than_the_header_names_its_line(tmp_path, text, line):
+    f = _file(tmp_path, "phone_daily.csv", text)
+    with pytest.raises(InputError) as err:
+        counts.read([f], default_profile())
+    assert str(err.value).startswith(
+        f"phone_daily.csv, line {line}: this row has 3 cells but the header has 2; "
+        "expected one cell per header column"
+    )
+
+
+def test_empty_cells_right_of_the_header_are_padding(tmp_path):
+    # A trailing delimiter, and a spreadsheet's "Save as CSV" padding, hold no value.
+    f = _file(tmp_path, "phone_daily.csv", "Date,Calls\n03/01/2024,5,\n03/02/2024,7,,\n")
+    c = counts.read([f], default_profile()).contacts
+    assert c["count"].tolist() == [5, 7]

@@ -361,3 +361,21 @@ def test_a_totals_row_under_the_records_is_excluded(tmp_path):
         ("r.csv", "counted", "counted"): (2, 2),
         ("r.csv", "excluded", "summary_row"): (1, 0),
     }
+
+
+def test_a_row_level_row_wider_than_the_header_names_its_line(tmp_path):
+    # The unquoted comma in 'Pothole, large' moves Phone Call out of SOURCE, into a fifth cell.
+    f = _file(
+        tmp_path,
+        "sr.csv",
+        "SR_NUMBER,CREATED_DATE,TYPE,SOURCE\n"
+        "SR1,2015-12-01,Graffiti,Web Portal\n"
+        "SR2,2015-12-01,Pothole, large,Phone Call\n",
+        **{**SR_OPTS, "channel_map": {**SR_MAP, "*": "other"}},
+    )
+    with pytest.raises(InputError) as err:
+        counts.read([f], default_profile())
+    assert str(err.value).startswith(
+        "sr.csv, line 3: this row has 5 cells but the header has 4; "
+        "expected one cell per header column"
+    )

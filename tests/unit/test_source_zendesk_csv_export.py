@@ -119,3 +119,33 @@ def test_tags_split_on_commas_and_any_unicode_whitespace_like_python():
     # What the tags were before Arrow did it: Python's re and str.strip.
     expected = [re.sub(r"[\s,]+", " ", r.lower()).strip() for r in raw]
     assert list(got) == expected == ["vip noise graffiti", "a b c d e", "", "x y"]
+
+
+_REPLIES_HEADER = "ID,Tags,Status,Created at,Updated at,Replies,Contact Type [list]\n"
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "1.5"])
+def test_replies_that_are_not_a_whole_number_name_their_line(tmp_path, value):
+    # Read as no reply, ticket 2 was quietly not_handled (exit 0).
+    text = (
+        _REPLIES_HEADER
+        + "1,,Open,2024-03-01 10:00:00,,2,Email\n"
+        + f"2,,Open,2024-03-01 10:00:00,,{value},Email\n"
+    )
+    with pytest.raises(InputError) as info:
+        zendesk.read(_files(tmp_path, {"t.csv": text}), _profile())
+    err = info.value
+    assert (err.file, err.line, err.column) == ("t.csv", 3, "Replies")
+    assert f"replies {value!r} is not a whole number >= 0" in err.message
+
+
+def test_empty_replies_is_no_reply(tmp_path):
+    text = (
+        _REPLIES_HEADER
+        + "1,,Open,2024-03-01 10:00:00,,,Email\n"  # no reply: not handled
+        + "2,,Open,2024-03-01 10:00:00,,0,Email\n"  # no reply: not handled
+        + "3,,Open,2024-03-01 10:00:00,, 3 ,Email\n"  # three replies: handled
+    )
+    result = zendesk.read(_files(tmp_path, {"t.csv": text}), _profile())
+    assert result.contacts["contact_id"].tolist() == ["3"]
+    assert _ledger(result)[("t.csv", "excluded", "not_handled")] == 2

@@ -17,6 +17,7 @@ from zendesk_helpers import ticket as _ticket
 
 from contacts311.errors import InputError
 from contacts311.sources import zendesk
+from contacts311.sources.zendesk import envelopes as zendesk_envelopes
 
 
 def test_json_page_documents(tmp_path):
@@ -43,6 +44,28 @@ def test_ndjson_of_pages(tmp_path):
     # No events: only 106 (solved) passes the fallback rule.
     assert result.contacts["contact_id"].tolist() == ["106"]
     assert result.ledger.rows_read == {"pages.ndjson": 7}
+
+
+@pytest.mark.parametrize(
+    "order",
+    [
+        ("users", "events", "tickets"),
+        ("events", "tickets", "users"),
+        ("tickets", "users", "events"),
+    ],
+)
+@pytest.mark.parametrize("as_array", [False, True])
+def test_ndjson_of_several_tables_reads_each_line_by_its_own_kind(tmp_path, order, as_array):
+    # Exports joined with `cat`: each record is read by its own keys, whatever the first line.
+    tables = {"users": USERS, "events": EVENTS, "tickets": TICKETS}
+    records = [r for kind in order for r in tables[kind]]
+    text = json.dumps(records) if as_array else _ndjson(records)
+    files = _files(tmp_path, {"all.ndjson": text})
+    result = zendesk.read(files, _profile(agent_group_ids=[311], agent_tags=["pdx311_rep"]))
+    # As when the three tables are three pages (test_json_page_documents).
+    assert sorted(result.contacts["contact_id"]) == ["101", "102", "105", "106"]
+    assert _ledger(result)[("all.ndjson", "excluded", "supporting_record")] == 6 + 5
+    assert result.ledger.rows_read == {"all.ndjson": 7 + 6 + 5}
 
 
 def test_bad_json_line_is_reported(tmp_path):
@@ -176,3 +199,17 @@ def test_a_page_under_an_unknown_key_is_excluded_and_warned_about(tmp_path):
         result = zendesk.read(files, _profile())
     assert _ledger(result)[("c.json", "excluded", "unknown_record_kind")] == 2
     assert result.contacts["contact_id"].tolist() == ["106"]
+
+
+@pytest.mark.parametrize(
+    "records", [TICKETS, EVENTS, USERS, AUDITS], ids=["tickets", "events", "users", "audits"]
+)
+def test_ndjson_of_one_table_keeps_the_arrow_path(records):
+    # The keys that tell tables apart are read alongside each table's own without a type
+    # clash, so a file of one table is still read by Arrow, not line by line.
+    from contacts311.sources.zendesk import json_export
+
+    kind = zendesk_envelopes.record_kind(records[0])
+    table = json_export._arrow_table(_ndjson(records), kind)
+    assert table is not None and table.num_rows == len(records)
+    assert not json_export._other_kinds(table, kind)

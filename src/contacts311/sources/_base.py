@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import io
 import re
 import shutil
@@ -132,9 +133,10 @@ def read_text(path: Path) -> str:
 
 
 def xlsx_rows(path: Path, limit: int | None = None) -> list[list[str]]:
-    """Rows of the first worksheet of a workbook as text cells (dates as ISO text)."""
-    import datetime as dt
+    """Rows of the first worksheet of a workbook as text cells.
 
+    Dates are ISO text and durations ``h:mm:ss`` with total hours, as text exports write them.
+    """
     from openpyxl import load_workbook
 
     wb = load_workbook(path, read_only=True, data_only=True)
@@ -150,6 +152,8 @@ def xlsx_rows(path: Path, limit: int | None = None) -> list[list[str]]:
                     cells.append(v.isoformat(sep=" "))
                 elif isinstance(v, dt.date):
                     cells.append(v.isoformat())
+                elif isinstance(v, dt.timedelta):
+                    cells.append(_duration_text(v))
                 elif isinstance(v, float) and v.is_integer():
                     cells.append(str(int(v)))
                 else:
@@ -162,10 +166,39 @@ def xlsx_rows(path: Path, limit: int | None = None) -> list[list[str]]:
         wb.close()
 
 
+def _duration_text(value: dt.timedelta) -> str:
+    """A workbook duration as ``h:mm:ss`` with total hours (``39:00:00``), as Excel shows it.
+
+    openpyxl gives a ``[h]:mm:ss`` cell as a timedelta, whose ``str`` (``1 day, 15:00:00``) no
+    duration reader takes. A fraction of a second (Excel keeps a duration as a fraction of a
+    day, so a sum of them may fall between seconds) is rounded, as Excel rounds it for display.
+    """
+    seconds = round(value.total_seconds())
+    sign = "-" if seconds < 0 else ""
+    hours, rest = divmod(abs(seconds), 3600)
+    return f"{sign}{hours}:{rest // 60:02d}:{rest % 60:02d}"
+
+
 def is_gzip(path: Path) -> bool:
     """Whether a file is gzip-compressed, by its magic bytes (never by its name)."""
     with path.open("rb") as fh:
         return fh.read(2) == b"\x1f\x8b"
+
+
+def is_empty_gzip(path: Path) -> bool:
+    """Whether a file is gzip-compressed and holds nothing once decompressed (``gzip.compress(b"")``).
+
+    A damaged gzip stream is not empty: it is unreadable, and said so elsewhere.
+    """
+    if not is_gzip(path):
+        return False
+    import gzip
+
+    try:
+        with gzip.open(path, "rb") as fh:
+            return fh.read(1) == b""
+    except (OSError, EOFError):
+        return False
 
 
 def is_parquet(path: Path) -> bool:
@@ -287,6 +320,44 @@ def read_table(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
         raise InputError(path, "empty file; expected a header row and data rows", line=1)
     header = rows[0][1]
     return header, rows[1:]
+
+
+def refuse_wide_rows(
+    name: str, path: Path, header: list[str], rows: list[tuple[int, list[str]]]
+) -> None:
+    """Refuse a delimited-text row with a filled cell right of the header's last named column.
+
+    An unquoted ``1,234`` or a delimiter inside an unquoted cell splits one cell in two and
+    shifts the rest of the row a column right; reading the row by position would then take the
+    wrong cells and drop the last one unseen. Empty cells there are allowed: a trailing
+    delimiter, or the padding of a spreadsheet's "Save as CSV". A workbook has no delimiters to
+    split on, so its rows are not checked.
+
+    Args:
+        name: The file, for the message.
+        path: The file on disk (``.xlsx`` and ``.xlsm`` workbooks are not checked).
+        header: The header cells, as :func:`read_table` gives them.
+        rows: The ``(line, cells)`` data rows of :func:`read_table`.
+
+    Raises:
+        InputError: The first such row, naming its line.
+    """
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return
+    named = [i for i, title in enumerate(header) if title]
+    width = named[-1] + 1 if named else 0
+    for line, cells in rows:
+        if len(cells) <= width:
+            continue
+        filled = [i for i, text in enumerate(cells) if text]
+        if filled[-1] >= width:
+            raise InputError(
+                name,
+                f"this row has {filled[-1] + 1} cells but the header has {width}; expected one "
+                "cell per header column (a count written 1,234 without quotes, or a delimiter "
+                "inside an unquoted cell, splits a cell in two)",
+                line=line,
+            )
 
 
 def header_index(header: list[str]) -> dict[str, int]:

@@ -36,7 +36,7 @@ import pandas as pd
 from contacts311.errors import InputError
 from contacts311.inputs import InputFile
 from contacts311.ledger import LedgerBuilder
-from contacts311.sources._base import cell, column_positions, read_table
+from contacts311.sources._base import cell, column_positions, read_table, refuse_wide_rows
 
 __all__ = [
     "ROW_OPTIONS",
@@ -192,6 +192,7 @@ def read_rows(
     positions = column_positions(
         file.name, header, opts, ("date_column", "channel_column", "id_column")
     )
+    refuse_wide_rows(file.name, Path(file.path), header, rows)
     ledger.read(file.name, len(rows))
     out: list[dict[str, Any]] = []
     unmapped: Counter[str] = Counter()

@@ -52,6 +52,7 @@ from contacts311.sources._base import (
     column_positions,
     parse_count,
     read_table,
+    refuse_wide_rows,
 )
 from contacts311.sources._count_rows import (
     DateReader,
@@ -282,6 +283,7 @@ def _read_count_table(
     header, rows = read_table(Path(file.path))
     columns[file.name] = header
     positions = column_positions(file.name, header, opts, ("date_column", "count_column"))
+    refuse_wide_rows(file.name, Path(file.path), header, rows)
     ledger.read(file.name, len(rows))
     _period(file.name, opts)  # a bad period is reported before any row
     table = _Table(file.name, opts["channel"], header[positions["count_column"]])

@@ -17,7 +17,7 @@ import pandas as pd
 
 from contacts311.errors import InputError
 from contacts311.profile import TicketRules
-from contacts311.sources._base import xlsx_rows
+from contacts311.sources._base import parse_count, xlsx_rows
 from contacts311.sources.zendesk.parsed import Parsed
 from contacts311.sources.zendesk.times import parse_local_times
 
@@ -257,11 +257,7 @@ def _ticket_table(frame: pd.DataFrame, header: list[str], lines: Any, name: str,
     upd = frame["updated"].where(frame["updated"] != "", frame["created"])
     updated_utc, _ = parse_local_times(upd, name, "Updated at", lines, tz)
     tags = _normalise_tags(frame["tags"]) if "tags" in frame else pd.Series("", index=frame.index)
-    replies = (
-        pd.to_numeric(frame["replies"].replace("", np.nan), errors="coerce")
-        if "replies" in frame
-        else pd.Series(np.nan, index=frame.index)
-    )
+    replies = _replies(frame, lines, name)
     out = pd.DataFrame(
         {
             # Text columns go in as pandas text arrays (no round trip through Python objects).
@@ -278,6 +274,33 @@ def _ticket_table(frame: pd.DataFrame, header: list[str], lines: Any, name: str,
         }
     )
     return Parsed("tickets", out, [h.lstrip("\ufeff") for h in header], n)
+
+
+def _replies(frame: pd.DataFrame, lines: Any, name: str) -> pd.Series:
+    """Each ticket's ``Replies`` as a number, NaN where the cell is empty (no reply).
+
+    Anything else that is not a whole number >= 0 (``abc``, ``-1``) is an error: read as no
+    reply, it would quietly turn a handled ticket into a ``not_handled`` one.
+
+    Raises:
+        InputError: The first such cell, naming its line.
+    """
+    if "replies" not in frame:
+        return pd.Series(np.nan, index=frame.index)
+    cells = frame["replies"]
+    # Few distinct values, however many tickets: each is read once.
+    numbers = {v: parse_count(v) for v in cells.unique() if v != ""}
+    bad = [v for v, n in numbers.items() if n is None]
+    if bad:
+        pos = int(np.flatnonzero(cells.isin(bad).to_numpy())[0])
+        raise InputError(
+            name,
+            f"replies {cells.iloc[pos]!r} is not a whole number >= 0; expected the number of "
+            "replies, such as 0 or 3 (an empty cell is no reply)",
+            line=lines[pos],
+            column="Replies",
+        )
+    return cells.map({**numbers, "": np.nan}).astype("float64")
 
 
 def _via(frame: pd.DataFrame) -> np.ndarray:

@@ -132,7 +132,8 @@ def _ndjson_records(
     kind = record_kind(first) if plain else None
     all_lines = _LazyLines(text)
     table = _arrow_table(text, kind, user_field) if kind is not None else None
-    if table is None:
+    if table is None or _other_kinds(table, kind):
+        # Exports of several tables joined into one file: each line is read by its own kind.
         return _parsed_lines(all_lines.kept(), name)
     # Fast path: Arrow parsed only the needed keys; everything else was skipped unread.
     head = [(0, ln) for ln in _first_lines(text, _KEY_SAMPLE) if ln.strip()]
@@ -179,6 +180,38 @@ _ARROW_SCHEMAS = {
 }
 
 
+# Top-level keys that tell a record's table (as ``record_kind`` reads them), read alongside each
+# table's own keys so a line of another table is noticed. Only keys the other tables never
+# carry at the top level: ticket events and audits have ``via`` too, users ``created_at``.
+_KIND_MARKERS = [
+    ("ticket_id", "int64"),
+    ("updater_id", "int64"),
+    ("author_id", "int64"),
+    ("role", "string"),
+    ("user_fields", "struct<>"),
+    ("status", "string"),
+]
+
+
+def _other_kinds(table: Any, kind: str) -> bool:
+    """Whether a row of ``table`` (read as ``kind``) has the marker keys of another table.
+
+    A row with no marker at all (a record missing its ``ticket_id``, say) stays with ``kind``,
+    so its own error names its line.
+    """
+    import pyarrow.compute as pc
+
+    def has(key: str) -> Any:
+        return pc.is_valid(table.column(key)).to_numpy(zero_copy_only=False)
+
+    events = has("ticket_id") & has("updater_id")
+    audits = has("ticket_id") & has("author_id") & ~events
+    users = (has("role") | has("user_fields")) & ~events & ~audits
+    tickets = has("status") & ~events & ~audits & ~users
+    rows = {"ticket_events": events, "audits": audits, "users": users, "tickets": tickets}
+    return any(marked.any() for other, marked in rows.items() if other != kind)
+
+
 def _arrow_table(text: str, kind: str, user_field: str = "") -> Any:
     """Read NDJSON with Arrow, only the keys the rules need; ``None`` if the types differ.
 
@@ -194,11 +227,14 @@ def _arrow_table(text: str, kind: str, user_field: str = "") -> Any:
         "list<string>": pa.list_(pa.string()),
         "list<struct>": pa.list_(pa.struct([("id", pa.int64()), ("value", pa.string())])),
         "struct<channel>": pa.struct([("channel", pa.string())]),
+        "struct<>": pa.struct([]),  # an object, none of its fields read
     }
     fields = [(k, kinds[t]) for k, t in _ARROW_SCHEMAS[kind]]
     if kind == "users" and user_field:
         # Only the one custom field; a checkbox (true/false) is not text and takes json.
         fields.append(("user_fields", pa.struct([(user_field, pa.string())])))
+    taken = {k for k, _ in fields}
+    fields += [(k, kinds[t]) for k, t in _KIND_MARKERS if k not in taken]
     schema = pa.schema(fields)
     options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
     try:
