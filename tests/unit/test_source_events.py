@@ -51,6 +51,11 @@ def test_read_events(tmp_path):
         ("date,end_date,label\n2024-01-17,2024-01-13,x\n", "before"),
         ("date,end_date,label\nyesterday,,x\n", "not a date"),
         ("date,end_date\n2024-01-01,\n", "label"),
+        # An unquoted comma in a label would cut it short unseen.
+        (
+            "date,end_date,label\n2024-01-13,,Storm, ice\n",
+            "line 2: this row has 4 cells but the header has 3",
+        ),
     ],
 )
 def test_bad_input(tmp_path, text, match):

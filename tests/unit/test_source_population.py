@@ -103,3 +103,7 @@ def test_simple_table_conflict_and_bad_values(tmp_path):
     q.write_text("year,population\n22,10\n", encoding="utf-8")
     with pytest.raises(InputError, match="four-digit year"):
         population.read([_file(q)], default_profile())
+    w = tmp_path / "w.csv"  # an unquoted 812,000 would be read as 812
+    w.write_text("year,population\n2022,812,000\n", encoding="utf-8")
+    with pytest.raises(InputError, match="line 2: this row has 3 cells but the header has 2"):
+        population.read([_file(w)], default_profile())

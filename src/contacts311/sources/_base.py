@@ -412,10 +412,11 @@ def open_table(
         The column index and the ``(line, cells)`` rows.
 
     Raises:
-        InputError: A required column is missing (line 1).
+        InputError: A required column is missing (line 1), or a row is wider than the header.
     """
     header, rows = read_table(Path(file.path))
     columns[file.name] = header
+    refuse_wide_rows(file.name, Path(file.path), header, rows)
     ledger.read(file.name, len(rows))
     index = header_index(header)
     for col in required:

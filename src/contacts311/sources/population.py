@@ -34,7 +34,14 @@ import pandas as pd
 from contacts311.errors import InputError, InputWarning
 from contacts311.inputs import InputFile
 from contacts311.ledger import LedgerBuilder
-from contacts311.sources._base import SourceResult, cell, header_index, parse_count, read_table
+from contacts311.sources._base import (
+    SourceResult,
+    cell,
+    header_index,
+    parse_count,
+    read_table,
+    refuse_wide_rows,
+)
 
 FORMAT = "population"
 KIND = "population"
@@ -94,6 +101,7 @@ def read(files: list[InputFile], profile: Any) -> SourceResult:
             warnings.simplefilter("ignore", InputWarning)
             header, rows = read_table(path)
         columns[file.name] = header
+        refuse_wide_rows(file.name, path, header, rows)
         ledger.read(file.name, len(rows))
         names = set(header_index(header))
         if _is_census(names):
