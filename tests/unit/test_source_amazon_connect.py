@@ -14,6 +14,7 @@ from contacts311 import sources
 from contacts311.errors import InputError
 from contacts311.profile import Profile
 from contacts311.sources import amazon_connect as ac
+from contacts311.sources.amazon_connect import _fields
 
 U = "6f1c2a9e-0000-4000-8000-{:012d}"  # canonical UUIDs, distinct by their last digits
 PHONE_CANARY = "+15035550199"
@@ -355,6 +356,46 @@ def test_timestamps_without_zone_are_utc(tmp_path):
     a = _write(tmp_path / "a.csv", lines)
     result = ac.read(_files(a), Profile())
     assert _per_key(result) == {k: v for k, v in EXPECTED.items() if k[0] == "a.csv"}
+
+
+ONE_RECORD_CSV = (
+    "ContactId,Channel,InitiationTimestamp,LastUpdateTimestamp,Agent.ConnectedToAgentTimestamp\n"
+    "c1,VOICE,2024-03-11 16:15:02.000,2024-03-11 16:20:02.000,2024-03-11 16:16:02.000"
+)
+ONE_RECORD_JSONL = json.dumps(
+    {
+        "ContactId": "c1",
+        "Channel": "VOICE",
+        "InitiationTimestamp": "2024-03-11T16:15:02",
+        "LastUpdateTimestamp": "2024-03-11T16:20:02",
+        "Agent": {"ConnectedToAgentTimestamp": "2024-03-11T16:16:02"},
+    }
+)
+
+
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("a.csv", ONE_RECORD_CSV + "\n"),
+        ("a.csv", ONE_RECORD_CSV),  # no line end after the only record
+        ("a.jsonl", ONE_RECORD_JSONL + "\n"),
+        ("a.jsonl", ONE_RECORD_JSONL),
+    ],
+)
+def test_a_file_of_one_record_without_zones_is_utc(tmp_path, name, text):
+    # 16:15:02 UTC on 11 Mar is 09:15 PDT on 11 Mar: one answered call, as with two records.
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    result = ac.read(_files(path), Profile())
+    assert _per_key(result) == {(name, "2024-03-11", None): 1}
+    assert _ledger(result) == {name: (1, 1, 0, 0, 0)}
+
+
+def test_a_sample_without_timestamps_is_not_zoned():
+    assert not _fields.zoned([])
+    assert not _fields.zoned([None, " "])
+    assert _fields.zoned(["2024-03-11T16:15:02Z", None])
+    assert not _fields.zoned(["2024-03-11T16:15:02Z", "2024-03-11 16:15:02"])
 
 
 def _bad_timestamp_file(tmp_path: Path) -> Path:
