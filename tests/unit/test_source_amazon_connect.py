@@ -441,6 +441,74 @@ def test_empty_contact_id_is_an_error(tmp_path):
     assert err.value.line == 3
 
 
+def _blank_id_records(blank: str) -> list[dict]:
+    """A good record, then two whose ContactId is ``blank``: once merged as one duplicate."""
+    return [
+        {
+            "ContactId": cid,
+            "Channel": "VOICE",
+            "InitiationTimestamp": "2024-03-11T16:15:02Z",
+            "LastUpdateTimestamp": "2024-03-11T16:20:02Z",
+            "Agent": {"ConnectedToAgentTimestamp": "2024-03-11T16:16:02Z"},
+        }
+        for cid in ("c1", blank, blank)
+    ]
+
+
+def _blank_id_file(tmp_path: Path, shape: str, blank: str) -> Path:
+    records = _blank_id_records(blank)
+    if shape == "csv":
+        header = "ContactId,Channel,InitiationTimestamp,LastUpdateTimestamp,"
+        header += "Agent.ConnectedToAgentTimestamp"
+        rows = [
+            f'"{r["ContactId"]}",VOICE,{r["InitiationTimestamp"]},{r["LastUpdateTimestamp"]},'
+            f"{r['Agent']['ConnectedToAgentTimestamp']}"
+            for r in records
+        ]
+        return _write(tmp_path / "a.csv", rows, header=header)
+    if shape == "parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        path = tmp_path / "a.parquet"
+        pq.write_table(pa.Table.from_pylist(records), path)
+        return path
+    path = tmp_path / f"a.{shape}"
+    lines = [json.dumps(r) for r in records]
+    text = "\n".join(lines) if shape == "jsonl" else "[\n" + ",\n".join(lines) + "\n]"
+    path.write_text(text + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("shape", "blank", "line"),
+    [
+        ("csv", " ", 3),  # the header is line 1
+        ("csv", "", 3),
+        ("jsonl", "", 2),
+        ("jsonl", "  ", 2),
+        ("json", "", 3),  # the array's "[" is line 1
+        ("parquet", "", 2),  # a table's row
+    ],
+)
+def test_a_blank_contact_id_is_an_error_in_every_shape(tmp_path, shape, blank, line):
+    # Two records with a blank id were merged into one contact (3 read: counted 2,
+    # duplicate 1); a blank id is no id.
+    path = _blank_id_file(tmp_path, shape, blank)
+    with pytest.raises(InputError, match="expected a ContactId on every record") as err:
+        ac.read(_files(path), Profile())
+    assert err.value.line == line
+
+
+def test_a_contact_id_is_read_without_surrounding_spaces(tmp_path):
+    # " c1 " and "c1" are one contact: 2 read, counted 1, duplicate 1.
+    records = _blank_id_records("c2")[:2]
+    records[1]["ContactId"] = " c1 "
+    path = tmp_path / "a.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    assert _ledger(ac.read(_files(path), Profile())) == {"a.jsonl": (2, 1, 0, 0, 1)}
+
+
 def test_sniff():
     assert ac.sniff(HEADER + "\n" + FILE_A[0])
     assert ac.sniff(

@@ -121,9 +121,12 @@ def select(file: int, raw: dict[str, str], zoned: bool, source: str, checks: str
     """The ``records`` columns from ``raw`` text expressions (meaning -> SQL) of one file."""
     init, upd = raw[f.INITIATED], raw[f.UPDATED]
     zone = f"OR NOT regexp_matches({init}, '{f.ZONED}') OR NOT regexp_matches({upd}, '{f.ZONED}')"
-    initial, previous = (_uid(f"nullif(trim({raw[k]}), '')") for k in (f.INITIAL, f.PREVIOUS))
+    # A blank id (JSON "", a CSV cell of spaces) is no id: an error, never one shared contact.
+    cid, initial, previous = (
+        _uid(f"nullif(trim({raw[k]}), '')") for k in (f.ID, f.INITIAL, f.PREVIOUS)
+    )
     return f"""
-        SELECT {file} AS file, ordinality AS row, {_uid(raw[f.ID])} AS id,
+        SELECT {file} AS file, ordinality AS row, {cid} AS id,
                coalesce({initial}, {previous}, id) AS root,
                CASE WHEN upper(trim({raw[f.CHANNEL]})) IS DISTINCT FROM 'VOICE' THEN 'not_voice'
                     WHEN upper(trim({raw[f.METHOD]})) = 'OUTBOUND' THEN 'outbound'
