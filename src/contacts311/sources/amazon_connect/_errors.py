@@ -26,14 +26,11 @@ def problem(con: duckdb.DuckDBPyConnection, scan: Scan) -> InputError | None:
     if found is None:
         return None
     row, no_id, *stamps = found
-    record: Any = {}
+    line, record = _where(scan, row)
     if scan.shape in _JSON_SHAPES:
-        line, record = _nth_record(scan.path, row, scan.shape)
         explained = json_record_problem(record)
         if explained is not None:
             return InputError(scan.path, explained[0], line=line, column=explained[1])
-    else:
-        line = row + 1 if scan.shape == "csv" else row  # a CSV's header is line 1
     if no_id:
         return InputError(
             scan.path, "expected a ContactId on every record, found an empty one", line=line
@@ -55,6 +52,25 @@ def problem(con: duckdb.DuckDBPyConnection, scan: Scan) -> InputError | None:
             )
     fields = {k: record.get(k) for k in (f.ID, f.INITIATED, f.UPDATED)}
     return _json_error(scan.path, f"got {json.dumps(fields)}", line=line)
+
+
+def loop(scan: Scan, row: int) -> InputError:
+    """A leg whose ``PreviousContactId`` links go round in a loop, never reaching a first leg."""
+    line, _ = _where(scan, row)
+    return InputError(
+        scan.path,
+        "expected PreviousContactId to lead back to a call's first contact, found transfers "
+        "linked in a loop",
+        line=line,
+        column=scan.names.get(f.PREVIOUS, f.PREVIOUS),
+    )
+
+
+def _where(scan: Scan, row: int) -> tuple[int, Any]:
+    """The line of ``scan``'s ``row``-th record, and the record itself for JSON (else ``{}``)."""
+    if scan.shape in _JSON_SHAPES:
+        return _nth_record(scan.path, row, scan.shape)
+    return (row + 1 if scan.shape == "csv" else row), {}  # a CSV's header is line 1
 
 
 def engine_error(scan: Scan, exc: duckdb.Error) -> InputError:

@@ -128,6 +128,7 @@ def select(file: int, raw: dict[str, str], zoned: bool, source: str, checks: str
     return f"""
         SELECT {file} AS file, ordinality AS row, {cid} AS id,
                coalesce({initial}, {previous}, id) AS root,
+               {initial} IS NULL AND {previous} IS NOT NULL AS follows,
                CASE WHEN upper(trim({raw[f.CHANNEL]})) IS DISTINCT FROM 'VOICE' THEN 'not_voice'
                     WHEN upper(trim({raw[f.METHOD]})) = 'OUTBOUND' THEN 'outbound'
                     ELSE 'voice' END AS kind,
