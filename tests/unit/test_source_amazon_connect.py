@@ -754,6 +754,50 @@ def test_a_ragged_csv_row_names_its_line(tmp_path):
     assert "Amazon Connect" in err.value.message and PHONE_CANARY not in err.value.message
 
 
+SHORT_HEADER = (
+    "ContactId,Channel,InitiationTimestamp,LastUpdateTimestamp,Agent.ConnectedToAgentTimestamp,"
+    "Attributes"
+)
+
+
+def _short(cid: str, init: str = "2024-03-11T16:15:02Z", attributes: str = "") -> str:
+    return f"{cid},VOICE,{init},2024-03-11T16:20:02Z,2024-03-11T16:16:02Z,{attributes}"
+
+
+@pytest.mark.parametrize(
+    ("lines", "end"),
+    [
+        # the header, A1 over lines 2-4 (a quoted cell of three lines), A2, then A3 on line 6
+        ([_short("A1", attributes='"one\ntwo\nthree"'), _short("A2")], "\n"),
+        ([_short("A1", attributes='"one\r\ntwo\r\nthree"'), _short("A2")], "\r\n"),
+        # the header, A1, two blank lines, A2, then A3 on line 6
+        ([_short("A1"), "", "", _short("A2")], "\n"),
+    ],
+)
+def test_a_bad_record_is_named_by_its_line_after_multi_line_cells_and_blank_lines(
+    tmp_path, lines, end
+):
+    # The record's number plus one (line 4) was given, not the line it is on.
+    path = tmp_path / "a.csv"
+    text = end.join([SHORT_HEADER, *lines, _short("A3", init="garbage")]) + end
+    path.write_bytes(text.encode("utf-8"))
+    with pytest.raises(InputError) as err:
+        ac.read(_files(path), Profile())
+    assert (err.value.line, err.value.column) == (6, "InitiationTimestamp")
+    assert "garbage" in err.value.message
+
+
+def test_a_ragged_csv_row_after_a_multi_line_cell_names_its_line(tmp_path):
+    # Lines: the header, A1 over 2-4, a blank line, A2, then the short row on line 7 (the
+    # engine says line 5: it counts a record as one line).
+    lines = [_short("A1", attributes='"one\ntwo\nthree"'), "", _short("A2"), "A3,VOICE"]
+    a = _write(tmp_path / "a.csv", lines, header=SHORT_HEADER)
+    with pytest.raises(InputError) as err:
+        ac.read(_files(a), Profile())
+    assert err.value.line == 7
+    assert "Line: 5" not in err.value.message
+
+
 def _counting_reads(monkeypatch) -> list:
     """The file names of every count run from now on."""
     reads = []
