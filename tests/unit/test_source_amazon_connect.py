@@ -13,6 +13,7 @@ import pytest
 from contacts311 import sources
 from contacts311.errors import InputError
 from contacts311.profile import Profile
+from contacts311.recognition import unrecognised
 from contacts311.sources import amazon_connect as ac
 from contacts311.sources.amazon_connect import _fields
 
@@ -598,6 +599,33 @@ def test_a_file_with_only_a_header_is_read_as_empty(tmp_path):
     ]
     frame = result.ledger.frame()
     assert frame["reason"].tolist() == ["no_data_rows"]
+
+
+@pytest.mark.parametrize("name", ["a.csv", "a.json", "a.jsonl"])
+def test_an_empty_file_named_by_a_profile_is_named_empty(tmp_path, name):
+    # A profile's sources entry skips recognition: a 0-byte file said "missing column(s)
+    # ContactId, ...", not the empty-file message it gets when found in a folder.
+    path = tmp_path / name
+    path.write_bytes(b"")
+    with pytest.raises(InputError) as err:
+        ac.read(_files(path), Profile())
+    assert err.value.message == unrecognised(path, "").message
+    assert err.value.line == 1
+
+
+@pytest.mark.parametrize("text", [b"  \n", b"\r\n\r\n", b"\xef\xbb\xbf\n"])
+def test_a_file_of_white_space_is_named_empty(tmp_path, text):
+    path = tmp_path / "a.json"
+    path.write_bytes(text)
+    with pytest.raises(InputError, match="empty file .nothing but white space.*re-export it"):
+        ac.read(_files(path), Profile())
+
+
+def test_an_empty_gzip_file_is_named_empty(tmp_path):
+    path = tmp_path / "a.csv.gz"
+    path.write_bytes(gzip.compress(b""))
+    with pytest.raises(InputError, match="empty file"):
+        ac.read(_files(path), Profile())
 
 
 def test_intervals_sum_calls_per_day_half_hour_and_queue(tmp_path):

@@ -59,9 +59,24 @@ def records(
     if is_parquet(local or path):
         return _parquet(file, path, name, columns, local)
     head = read_head(path)
+    _not_empty(path, head)
     if head.lstrip("\ufeff").lstrip().startswith(("{", "[")):
         return _json(file, path, head, name, columns)
     return _csv(file, path, head, name, columns)
+
+
+def _not_empty(path: Path, head: str) -> None:
+    """Name an empty file as such, in the words used when it is found without a profile.
+
+    Raises:
+        InputError: The file is empty (0 bytes) or holds nothing but white space.
+    """
+    if head.lstrip("\ufeff").strip() or not _holds_all(path):
+        return
+    what = "0 bytes" if path.stat().st_size == 0 else "nothing but white space"
+    raise InputError(
+        path, f"empty file ({what}); expected an export with a header row (re-export it)", line=1
+    )
 
 
 def json_shape(head: str) -> str:
