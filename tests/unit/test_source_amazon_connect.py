@@ -13,7 +13,9 @@ import pytest
 from contacts311 import sources
 from contacts311.errors import InputError
 from contacts311.profile import Profile
+from contacts311.recognition import unrecognised
 from contacts311.sources import amazon_connect as ac
+from contacts311.sources.amazon_connect import _fields
 
 U = "6f1c2a9e-0000-4000-8000-{:012d}"  # canonical UUIDs, distinct by their last digits
 PHONE_CANARY = "+15035550199"
@@ -357,6 +359,46 @@ def test_timestamps_without_zone_are_utc(tmp_path):
     assert _per_key(result) == {k: v for k, v in EXPECTED.items() if k[0] == "a.csv"}
 
 
+ONE_RECORD_CSV = (
+    "ContactId,Channel,InitiationTimestamp,LastUpdateTimestamp,Agent.ConnectedToAgentTimestamp\n"
+    "c1,VOICE,2024-03-11 16:15:02.000,2024-03-11 16:20:02.000,2024-03-11 16:16:02.000"
+)
+ONE_RECORD_JSONL = json.dumps(
+    {
+        "ContactId": "c1",
+        "Channel": "VOICE",
+        "InitiationTimestamp": "2024-03-11T16:15:02",
+        "LastUpdateTimestamp": "2024-03-11T16:20:02",
+        "Agent": {"ConnectedToAgentTimestamp": "2024-03-11T16:16:02"},
+    }
+)
+
+
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("a.csv", ONE_RECORD_CSV + "\n"),
+        ("a.csv", ONE_RECORD_CSV),  # no line end after the only record
+        ("a.jsonl", ONE_RECORD_JSONL + "\n"),
+        ("a.jsonl", ONE_RECORD_JSONL),
+    ],
+)
+def test_a_file_of_one_record_without_zones_is_utc(tmp_path, name, text):
+    # 16:15:02 UTC on 11 Mar is 09:15 PDT on 11 Mar: one answered call, as with two records.
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    result = ac.read(_files(path), Profile())
+    assert _per_key(result) == {(name, "2024-03-11", None): 1}
+    assert _ledger(result) == {name: (1, 1, 0, 0, 0)}
+
+
+def test_a_sample_without_timestamps_is_not_zoned():
+    assert not _fields.zoned([])
+    assert not _fields.zoned([None, " "])
+    assert _fields.zoned(["2024-03-11T16:15:02Z", None])
+    assert not _fields.zoned(["2024-03-11T16:15:02Z", "2024-03-11 16:15:02"])
+
+
 def _bad_timestamp_file(tmp_path: Path) -> Path:
     """FILE_A with ``soon`` as the third record's LastUpdateTimestamp (line 4)."""
     lines = list(FILE_A)
@@ -398,6 +440,74 @@ def test_empty_contact_id_is_an_error(tmp_path):
     with pytest.raises(InputError) as err:
         ac.read(_files(a), Profile())
     assert err.value.line == 3
+
+
+def _blank_id_records(blank: str) -> list[dict]:
+    """A good record, then two whose ContactId is ``blank``: once merged as one duplicate."""
+    return [
+        {
+            "ContactId": cid,
+            "Channel": "VOICE",
+            "InitiationTimestamp": "2024-03-11T16:15:02Z",
+            "LastUpdateTimestamp": "2024-03-11T16:20:02Z",
+            "Agent": {"ConnectedToAgentTimestamp": "2024-03-11T16:16:02Z"},
+        }
+        for cid in ("c1", blank, blank)
+    ]
+
+
+def _blank_id_file(tmp_path: Path, shape: str, blank: str) -> Path:
+    records = _blank_id_records(blank)
+    if shape == "csv":
+        header = "ContactId,Channel,InitiationTimestamp,LastUpdateTimestamp,"
+        header += "Agent.ConnectedToAgentTimestamp"
+        rows = [
+            f'"{r["ContactId"]}",VOICE,{r["InitiationTimestamp"]},{r["LastUpdateTimestamp"]},'
+            f"{r['Agent']['ConnectedToAgentTimestamp']}"
+            for r in records
+        ]
+        return _write(tmp_path / "a.csv", rows, header=header)
+    if shape == "parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        path = tmp_path / "a.parquet"
+        pq.write_table(pa.Table.from_pylist(records), path)
+        return path
+    path = tmp_path / f"a.{shape}"
+    lines = [json.dumps(r) for r in records]
+    text = "\n".join(lines) if shape == "jsonl" else "[\n" + ",\n".join(lines) + "\n]"
+    path.write_text(text + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("shape", "blank", "line"),
+    [
+        ("csv", " ", 3),  # the header is line 1
+        ("csv", "", 3),
+        ("jsonl", "", 2),
+        ("jsonl", "  ", 2),
+        ("json", "", 3),  # the array's "[" is line 1
+        ("parquet", "", 2),  # a table's row
+    ],
+)
+def test_a_blank_contact_id_is_an_error_in_every_shape(tmp_path, shape, blank, line):
+    # Two records with a blank id were merged into one contact (3 read: counted 2,
+    # duplicate 1); a blank id is no id.
+    path = _blank_id_file(tmp_path, shape, blank)
+    with pytest.raises(InputError, match="expected a ContactId on every record") as err:
+        ac.read(_files(path), Profile())
+    assert err.value.line == line
+
+
+def test_a_contact_id_is_read_without_surrounding_spaces(tmp_path):
+    # " c1 " and "c1" are one contact: 2 read, counted 1, duplicate 1.
+    records = _blank_id_records("c2")[:2]
+    records[1]["ContactId"] = " c1 "
+    path = tmp_path / "a.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    assert _ledger(ac.read(_files(path), Profile())) == {"a.jsonl": (2, 1, 0, 0, 1)}
 
 
 def test_sniff():
@@ -489,6 +599,33 @@ def test_a_file_with_only_a_header_is_read_as_empty(tmp_path):
     ]
     frame = result.ledger.frame()
     assert frame["reason"].tolist() == ["no_data_rows"]
+
+
+@pytest.mark.parametrize("name", ["a.csv", "a.json", "a.jsonl"])
+def test_an_empty_file_named_by_a_profile_is_named_empty(tmp_path, name):
+    # A profile's sources entry skips recognition: a 0-byte file said "missing column(s)
+    # ContactId, ...", not the empty-file message it gets when found in a folder.
+    path = tmp_path / name
+    path.write_bytes(b"")
+    with pytest.raises(InputError) as err:
+        ac.read(_files(path), Profile())
+    assert err.value.message == unrecognised(path, "").message
+    assert err.value.line == 1
+
+
+@pytest.mark.parametrize("text", [b"  \n", b"\r\n\r\n", b"\xef\xbb\xbf\n"])
+def test_a_file_of_white_space_is_named_empty(tmp_path, text):
+    path = tmp_path / "a.json"
+    path.write_bytes(text)
+    with pytest.raises(InputError, match="empty file .nothing but white space.*re-export it"):
+        ac.read(_files(path), Profile())
+
+
+def test_an_empty_gzip_file_is_named_empty(tmp_path):
+    path = tmp_path / "a.csv.gz"
+    path.write_bytes(gzip.compress(b""))
+    with pytest.raises(InputError, match="empty file"):
+        ac.read(_files(path), Profile())
 
 
 def test_intervals_sum_calls_per_day_half_hour_and_queue(tmp_path):
@@ -643,6 +780,50 @@ def test_a_ragged_csv_row_names_its_line(tmp_path):
         ac.read(_files(a), Profile())
     assert err.value.line == 7
     assert "Amazon Connect" in err.value.message and PHONE_CANARY not in err.value.message
+
+
+SHORT_HEADER = (
+    "ContactId,Channel,InitiationTimestamp,LastUpdateTimestamp,Agent.ConnectedToAgentTimestamp,"
+    "Attributes"
+)
+
+
+def _short(cid: str, init: str = "2024-03-11T16:15:02Z", attributes: str = "") -> str:
+    return f"{cid},VOICE,{init},2024-03-11T16:20:02Z,2024-03-11T16:16:02Z,{attributes}"
+
+
+@pytest.mark.parametrize(
+    ("lines", "end"),
+    [
+        # the header, A1 over lines 2-4 (a quoted cell of three lines), A2, then A3 on line 6
+        ([_short("A1", attributes='"one\ntwo\nthree"'), _short("A2")], "\n"),
+        ([_short("A1", attributes='"one\r\ntwo\r\nthree"'), _short("A2")], "\r\n"),
+        # the header, A1, two blank lines, A2, then A3 on line 6
+        ([_short("A1"), "", "", _short("A2")], "\n"),
+    ],
+)
+def test_a_bad_record_is_named_by_its_line_after_multi_line_cells_and_blank_lines(
+    tmp_path, lines, end
+):
+    # The record's number plus one (line 4) was given, not the line it is on.
+    path = tmp_path / "a.csv"
+    text = end.join([SHORT_HEADER, *lines, _short("A3", init="garbage")]) + end
+    path.write_bytes(text.encode("utf-8"))
+    with pytest.raises(InputError) as err:
+        ac.read(_files(path), Profile())
+    assert (err.value.line, err.value.column) == (6, "InitiationTimestamp")
+    assert "garbage" in err.value.message
+
+
+def test_a_ragged_csv_row_after_a_multi_line_cell_names_its_line(tmp_path):
+    # Lines: the header, A1 over 2-4, a blank line, A2, then the short row on line 7 (the
+    # engine says line 5: it counts a record as one line).
+    lines = [_short("A1", attributes='"one\ntwo\nthree"'), "", _short("A2"), "A3,VOICE"]
+    a = _write(tmp_path / "a.csv", lines, header=SHORT_HEADER)
+    with pytest.raises(InputError) as err:
+        ac.read(_files(a), Profile())
+    assert err.value.line == 7
+    assert "Line: 5" not in err.value.message
 
 
 def _counting_reads(monkeypatch) -> list:

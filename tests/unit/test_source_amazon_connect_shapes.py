@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 from types import SimpleNamespace
@@ -178,3 +179,97 @@ def test_a_gzip_compressed_parquet_without_the_columns_says_which_are_missing(tm
     with pytest.raises(InputError, match="missing column.*InitiationTimestamp") as err:
         ac.read([SimpleNamespace(path=path, name="records.parquet.gz")], Profile())
     assert err.value.file == path
+
+
+def _leg(cid: str, minute: int, answered: bool, **links: str) -> dict:
+    """A voice leg at 16:``minute`` UTC on 11 Mar (09:``minute`` PDT), ``links`` its ids."""
+    at = f"2024-03-11T16:{minute:02d}:00Z"
+    return {
+        "ContactId": cid,
+        "Channel": "VOICE",
+        "InitiationMethod": "TRANSFER" if links else "INBOUND",
+        "InitiationTimestamp": at,
+        "LastUpdateTimestamp": at,
+        "Queue": {"Name": "Main"},
+        "Agent": {"ConnectedToAgentTimestamp": at} if answered else None,
+        **links,
+    }
+
+
+def _read_legs(tmp_path: Path, legs: list[dict], count: str = "contact"):
+    path = tmp_path / "legs.jsonl"
+    path.write_text("".join(json.dumps(leg) + "\n" for leg in legs), encoding="utf-8")
+    return ac.read(
+        [SimpleNamespace(path=path, name=path.name)], Profile(phone=PhoneRules(count=count))
+    )
+
+
+PREVIOUS_ONLY = [
+    _leg("A1", 15, answered=False),
+    _leg("A2", 17, answered=True, PreviousContactId="A1"),
+    _leg("A3", 19, answered=True, PreviousContactId="A2"),
+]
+
+
+@pytest.mark.parametrize("order", [[0, 1, 2], [2, 1, 0], [1, 2, 0]])
+def test_a_chain_linked_only_by_previous_contact_id_is_one_call(tmp_path, order):
+    # A3 names only A2, which names A1: one call (answered on a later leg), two legs folded
+    # in, whatever order the legs are read in. It counted 2 with one transfer_leg.
+    result = _read_legs(tmp_path, [PREVIOUS_ONLY[i] for i in order])
+    assert _per_day(result) == {("2024-03-11", "Main"): 1}
+    assert _ledger(result) == (3, 1, 2, 0, 0, 0, 0)
+
+
+def test_count_leg_counts_every_answered_leg_of_a_previous_linked_chain(tmp_path):
+    result = _read_legs(tmp_path, PREVIOUS_ONLY, count="leg")
+    assert _per_day(result) == {("2024-03-11", "Main"): 2}
+    assert _ledger(result) == (3, 2, 0, 0, 0, 1, 0)
+
+
+def test_a_long_previous_linked_chain_is_one_call(tmp_path):
+    # 40 legs, each naming the one before, read last leg first: 1 call, 39 legs folded in.
+    legs = [_leg("L0", 0, answered=False)]
+    legs += [_leg(f"L{i}", i, answered=True, PreviousContactId=f"L{i - 1}") for i in range(1, 40)]
+    result = _read_legs(tmp_path, legs[::-1])
+    assert _per_day(result) == {("2024-03-11", "Main"): 1}
+    assert _ledger(result) == (40, 1, 39, 0, 0, 0, 0)
+
+
+def test_initial_contact_id_names_the_chain_and_previous_follows_it(tmp_path):
+    # A2 names the chain (InitialContactId A1); A3 names only A2, so it joins A1's chain too.
+    legs = [
+        _leg("A1", 15, answered=False),
+        _leg("A2", 17, answered=True, InitialContactId="A1", PreviousContactId="A1"),
+        _leg("A3", 19, answered=True, PreviousContactId="A2"),
+    ]
+    assert _ledger(_read_legs(tmp_path, legs)) == (3, 1, 2, 0, 0, 0, 0)
+
+
+def test_a_chain_whose_first_leg_was_not_read_counts_once_on_its_earliest_leg(tmp_path):
+    # A0 is not in the files: A2 and A3 are still one call, on A2 (the earlier).
+    legs = [
+        _leg("A3", 19, answered=True, PreviousContactId="A2"),
+        _leg("A2", 17, answered=False, PreviousContactId="A0"),
+    ]
+    assert _ledger(_read_legs(tmp_path, legs)) == (2, 1, 1, 0, 0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("links", "line"),
+    [
+        ({"B1": "B2", "B2": "B1"}, 2),
+        ({"B1": "B2", "B2": "B3", "B3": "B1"}, 2),  # an odd loop: no leg ever names itself
+        ({"B1": "B2", "B2": "B3", "B3": "B2"}, 2),  # B1 leads into the loop of B2 and B3
+    ],
+)
+def test_previous_contact_ids_in_a_loop_are_an_error_naming_a_line(tmp_path, links, line):
+    legs = [_leg("C1", 10, answered=True)]  # a good call first: the loop starts on line 2
+    legs += [_leg(cid, 15, answered=True, PreviousContactId=prev) for cid, prev in links.items()]
+    with pytest.raises(InputError, match="linked in a loop") as err:
+        _read_legs(tmp_path, legs)
+    assert (err.value.line, err.value.column) == (line, "PreviousContactId")
+
+
+def test_a_leg_naming_itself_as_previous_is_its_own_call(tmp_path):
+    legs = [_leg("A1", 15, answered=True, PreviousContactId="A1")]
+    assert _ledger(_read_legs(tmp_path, legs)) == (1, 1, 0, 0, 0, 0, 0)

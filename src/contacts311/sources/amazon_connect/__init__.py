@@ -2,9 +2,10 @@
 
 Amazon Connect writes one contact record per contact and delivers it *at least once*: a record
 may arrive again, later, with a newer ``LastUpdateTimestamp``. A transferred call is a chain of
-contacts, linked by ``InitialContactId``. This source counts answered voice calls per local day,
-a resident's call once however often it was transferred (profile ``phone.count``); the rule is
-in :mod:`._rule`, the shapes a record arrives in are in :mod:`._scan`.
+contacts, linked by ``InitialContactId`` (else ``PreviousContactId``, leg to leg). This source
+counts answered voice calls per local day, a resident's call once however often it was
+transferred (profile ``phone.count``); the rule is in :mod:`._rule`, the shapes a record
+arrives in are in :mod:`._scan`.
 
 The core rows are aggregates per file, local date and ``Queue.Name`` (``contact_id`` empty,
 ``channel`` ``phone``); per-contact ids are needed only for deduplication and never leave.
@@ -172,4 +173,6 @@ def _tally(
         for scan in scans:
             if (found := _errors.problem(con, scan)) is not None:
                 raise found
+    if (looped := _rule.follow_previous(con)) is not None:
+        raise _errors.loop(next(s for s in scans if s.file == looped[0]), looped[1])
     return _rule.tally(con, timezone, _INTERVAL_MINUTES)

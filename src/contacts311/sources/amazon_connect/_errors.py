@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +29,11 @@ def problem(con: duckdb.DuckDBPyConnection, scan: Scan) -> InputError | None:
     if found is None:
         return None
     row, no_id, *stamps = found
-    record: Any = {}
+    line, record = _where(scan, row)
     if scan.shape in _JSON_SHAPES:
-        line, record = _nth_record(scan.path, row, scan.shape)
         explained = json_record_problem(record)
         if explained is not None:
             return InputError(scan.path, explained[0], line=line, column=explained[1])
-    else:
-        line = row + 1 if scan.shape == "csv" else row  # a CSV's header is line 1
     if no_id:
         return InputError(
             scan.path, "expected a ContactId on every record, found an empty one", line=line
@@ -55,6 +55,80 @@ def problem(con: duckdb.DuckDBPyConnection, scan: Scan) -> InputError | None:
             )
     fields = {k: record.get(k) for k in (f.ID, f.INITIATED, f.UPDATED)}
     return _json_error(scan.path, f"got {json.dumps(fields)}", line=line)
+
+
+def loop(scan: Scan, row: int) -> InputError:
+    """A leg whose ``PreviousContactId`` links go round in a loop, never reaching a first leg."""
+    line, _ = _where(scan, row)
+    return InputError(
+        scan.path,
+        "expected PreviousContactId to lead back to a call's first contact, found transfers "
+        "linked in a loop",
+        line=line,
+        column=scan.names.get(f.PREVIOUS, f.PREVIOUS),
+    )
+
+
+def _where(scan: Scan, row: int) -> tuple[int, Any]:
+    """The line of ``scan``'s ``row``-th record, and the record itself for JSON (else ``{}``)."""
+    if scan.shape in _JSON_SHAPES:
+        return _nth_record(scan.path, row, scan.shape)
+    if scan.shape == "csv":
+        return _csv_record_line(scan.path, row), {}
+    return row, {}  # a Parquet table's row
+
+
+def _csv_records(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """Each record of a CSV file, header first, with the line it starts on (a blank line: ``[]``).
+
+    DuckDB numbers records, not lines: a quoted cell over several lines is one record. The
+    csv module reads the same quoting and says where each record starts, so the file is
+    read again this way only when an error is reported.
+
+    Raises:
+        csv.Error: Text the csv module cannot read (an unclosed quote, a huge cell).
+    """
+    with (
+        open_binary(path) as fh,
+        io.TextIOWrapper(fh, encoding="utf-8-sig", errors="replace", newline="") as text,
+    ):
+        reader = csv.reader(text)
+        start = 1
+        for cells in reader:
+            yield start, cells
+            start = reader.line_num + 1
+
+
+def _csv_record_line(path: Path, row: int) -> int:
+    """The line the ``row``-th record after the header starts on (``row`` as ``ordinality``).
+
+    DuckDB's ordinality skips blank lines: the ``row``-th record is the ``row``-th one with
+    cells after the header.
+    """
+    seen = -1  # the header is record 0
+    try:
+        for line, cells in _csv_records(path):
+            seen += bool(cells)
+            if cells and seen == row:
+                return line
+    except csv.Error:
+        pass
+    return row + 1  # the header on line 1, one line a record
+
+
+def _csv_engine_line(path: Path, number: int) -> int:
+    """The line DuckDB's ``CSV Error on Line: number`` starts on.
+
+    DuckDB's number counts the header, each record and each blank line as one line, so a
+    quoted cell over several lines puts it behind the file's own numbering.
+    """
+    try:
+        for n, (line, _) in enumerate(_csv_records(path), start=1):
+            if n == number:
+                return line
+    except csv.Error:
+        pass
+    return number
 
 
 def engine_error(scan: Scan, exc: duckdb.Error) -> InputError:
@@ -80,12 +154,14 @@ def engine_error(scan: Scan, exc: duckdb.Error) -> InputError:
                 line=bad.lineno,
             )
         return _json_error(scan.path, words[0])
-    line = re.search(r"Line: (\d+)", words[0]) if scan.shape == "csv" else None
+    found = re.search(r"Line: (\d+)", words[0]) if scan.shape == "csv" else None
     expected = [w for w in words if w.startswith("Expected Number of Columns")]
+    # The engine's own line number is dropped: the error names the file's line instead.
+    first = re.sub(r" on Line: \d+", "", words[0]) if found else words[0]
     return InputError(
         scan.path,
-        f"cannot read as Amazon Connect contact records ({'; '.join([words[0], *expected])})",
-        line=int(line.group(1)) if line else None,
+        f"cannot read as Amazon Connect contact records ({'; '.join([first, *expected])})",
+        line=_csv_engine_line(scan.path, int(found.group(1))) if found else None,
     )
 
 

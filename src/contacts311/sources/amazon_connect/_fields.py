@@ -49,5 +49,8 @@ def zoned(values) -> bool:
     Amazon Connect always writes UTC with ``Z``; exports re-saved by other tools may drop it,
     and such a file is read tolerantly (no zone means UTC). Once a file starts with zones, a
     value without one is an error: it is most likely local time that would be read as UTC.
+    A sample with no timestamp in it (no records, or only empty values) says nothing, so the
+    file is read tolerantly.
     """
-    return all(not isinstance(v, str) or not v.strip() or re.search(ZONED, v) for v in values)
+    stamps = [v for v in values if isinstance(v, str) and v.strip()]
+    return bool(stamps) and all(re.search(ZONED, v) for v in stamps)

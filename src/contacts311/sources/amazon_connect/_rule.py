@@ -5,10 +5,13 @@ Every contact record read is, in this order:
 1. a ``duplicate`` when another copy of its ``ContactId`` has a later ``LastUpdateTimestamp``
    (on a tie, the copy read first wins), across every file read; the survivors are *legs*;
 2. a ``transfer_leg`` when it is not the first leg of its chain: a transferred call gets a
-   new ``ContactId`` whose ``InitialContactId`` (else ``PreviousContactId``) names the chain.
-   The first leg is the one whose ``ContactId`` *is* the chain's id, else the earliest
-   ``InitiationTimestamp`` (then file, then line). Profile ``phone.count: leg`` makes every
-   leg a chain of its own, so nothing is folded;
+   new ``ContactId`` whose ``InitialContactId`` names the chain. Without one, its
+   ``PreviousContactId`` names only the leg before it, and the chain is that leg's chain,
+   followed back leg by leg (:func:`follow_previous`) to a leg that names none or is not in
+   the files read; links that go round in a loop are an error. The first leg is the one whose
+   ``ContactId`` *is* the chain's id, else the earliest ``InitiationTimestamp`` (then file,
+   then line). Profile ``phone.count: leg`` makes every leg a chain of its own, so nothing is
+   folded;
 3. on its chain's first leg: ``not_voice`` when ``Channel`` is not ``VOICE``, ``outbound``
    when ``InitiationMethod`` is ``OUTBOUND``, ``counted`` when any leg of the chain has an
    ``Agent.ConnectedToAgentTimestamp``, else ``not_answered``.
@@ -32,12 +35,27 @@ LEGS = """
 CREATE OR REPLACE TEMP TABLE legs AS  -- one row per ContactId: its latest copy
 SELECT file, row, id, kind, answered, queue, initiated,
        CASE WHEN $per_leg THEN id ELSE root END AS chain,
+       -- chain holds only the previous leg's id yet: follow_previous takes it back to the root
+       NOT $per_leg AND follows AND root <> id AS follow,
        CASE WHEN count(*) OVER copies > 1 THEN list(file) OVER copies END AS copies_in,
        bool_or(problem) OVER copies AS problems
 FROM ({records})
 WINDOW copies AS (PARTITION BY id)
 QUALIFY row_number() OVER (
     PARTITION BY id ORDER BY coalesce(updated, '-infinity') DESC, file, row) = 1
+"""
+
+#: One step back along ``PreviousContactId``: a leg takes the chain of the leg its chain names
+#: (and whether that one still has further to go). An UPDATE reads the table as it was before
+#: it, so each step doubles how far a link has come: a chain of n legs takes about log2(n).
+FOLLOW = """
+UPDATE legs SET chain = up.chain, follow = up.follow
+FROM legs AS up WHERE legs.follow AND legs.chain = up.id
+"""
+#: A leg still following after the steps any chain could take: its links go round in a loop.
+LOOPED = """
+SELECT file, row FROM legs WHERE follow AND chain IN (SELECT id FROM legs) ORDER BY file, row
+LIMIT 1
 """
 
 _LOCAL = "timezone($tz, to_timestamp(quarter * 900))"  # per UTC quarter hour: every zone
@@ -97,6 +115,24 @@ class Tally:
     chains: pd.DataFrame  # file, class, queue, day, calls
     files: pd.DataFrame  # file, read, legs
     intervals: pd.DataFrame  # day, interval_start, queue, calls, acd
+
+
+def follow_previous(con: duckdb.DuckDBPyConnection) -> tuple[int, int] | None:
+    """Point every leg linked only by ``PreviousContactId`` at its chain's first leg.
+
+    Returns:
+        ``None``, or the file and row of the first leg whose links go round in a loop (they
+        would never reach a first leg).
+    """
+    followers = con.execute("SELECT count(*) FILTER (WHERE follow) FROM legs").fetchone()[0]
+    if not followers:
+        return None
+    # A chain has at most as many links as there are followers: after ceil(log2) + 1 steps
+    # that change something, one more changes nothing, unless links form a loop.
+    for _ in range(followers.bit_length() + 2):
+        if con.execute(FOLLOW).fetchone()[0] == 0:
+            return None
+    return con.execute(LOOPED).fetchone()
 
 
 def tally(con: duckdb.DuckDBPyConnection, timezone: str, minutes: int) -> Tally:

@@ -27,7 +27,7 @@ from typing import Any
 import duckdb
 
 from contacts311.errors import InputError
-from contacts311.sources._base import is_gzip, is_parquet, read_head
+from contacts311.sources._base import HEAD_BYTES, is_gzip, is_parquet, open_binary, read_head
 from contacts311.sources.amazon_connect import _fields as f
 
 
@@ -59,9 +59,24 @@ def records(
     if is_parquet(local or path):
         return _parquet(file, path, name, columns, local)
     head = read_head(path)
+    _not_empty(path, head)
     if head.lstrip("\ufeff").lstrip().startswith(("{", "[")):
         return _json(file, path, head, name, columns)
     return _csv(file, path, head, name, columns)
+
+
+def _not_empty(path: Path, head: str) -> None:
+    """Name an empty file as such, in the words used when it is found without a profile.
+
+    Raises:
+        InputError: The file is empty (0 bytes) or holds nothing but white space.
+    """
+    if head.lstrip("\ufeff").strip() or not _holds_all(path):
+        return
+    what = "0 bytes" if path.stat().st_size == 0 else "nothing but white space"
+    raise InputError(
+        path, f"empty file ({what}); expected an export with a header row (re-export it)", line=1
+    )
 
 
 def json_shape(head: str) -> str:
@@ -94,14 +109,41 @@ def iter_values(text: str, array: bool = False) -> Iterator[tuple[int, Any]]:
         pos = end
 
 
+def _whole_lines(head: str, path: Path) -> list[str]:
+    """The lines of ``head`` (a file's first :data:`HEAD_BYTES`) that are not cut short.
+
+    The last line is dropped only when the head's size may have cut it: not when the head
+    ends with a line end, nor when it holds the whole file (a file of one record, or one
+    without a final line end, keeps its only record in the sample).
+    """
+    lines = head.splitlines()
+    if lines and not head.endswith(("\n", "\r")) and not _holds_all(path):
+        lines.pop()
+    return lines
+
+
+def _holds_all(path: Path) -> bool:
+    """Whether the file (un-gzipped) ends within its first :data:`HEAD_BYTES`."""
+    try:
+        with open_binary(path) as fh:
+            fh.read(HEAD_BYTES)
+            return not fh.read(1)
+    except (OSError, EOFError):  # a truncated gzip: read_head got what it could
+        return False
+
+
 def select(file: int, raw: dict[str, str], zoned: bool, source: str, checks: str = "") -> str:
     """The ``records`` columns from ``raw`` text expressions (meaning -> SQL) of one file."""
     init, upd = raw[f.INITIATED], raw[f.UPDATED]
     zone = f"OR NOT regexp_matches({init}, '{f.ZONED}') OR NOT regexp_matches({upd}, '{f.ZONED}')"
-    initial, previous = (_uid(f"nullif(trim({raw[k]}), '')") for k in (f.INITIAL, f.PREVIOUS))
+    # A blank id (JSON "", a CSV cell of spaces) is no id: an error, never one shared contact.
+    cid, initial, previous = (
+        _uid(f"nullif(trim({raw[k]}), '')") for k in (f.ID, f.INITIAL, f.PREVIOUS)
+    )
     return f"""
-        SELECT {file} AS file, ordinality AS row, {_uid(raw[f.ID])} AS id,
+        SELECT {file} AS file, ordinality AS row, {cid} AS id,
                coalesce({initial}, {previous}, id) AS root,
+               {initial} IS NULL AND {previous} IS NOT NULL AS follows,
                CASE WHEN upper(trim({raw[f.CHANNEL]})) IS DISTINCT FROM 'VOICE' THEN 'not_voice'
                     WHEN upper(trim({raw[f.METHOD]})) = 'OUTBOUND' THEN 'outbound'
                     ELSE 'voice' END AS kind,
@@ -153,7 +195,7 @@ def _csv(file: int, path: Path, head: str, name: str, columns: dict) -> Scan:
         f"delim = ',', quote = '\"', escape = '\"'{new_line}, {_compression(path)})"
     )
     stamps = []
-    for line in [line for line in text.splitlines()[1:-1] if line.strip()][:50]:
+    for line in [line for line in _whole_lines(text, path)[1:] if line.strip()][:50]:
         cells = f.split_header(line)
         stamps += [cells[at[k]] if at[k] < len(cells) else "" for k in f.TIMESTAMPS]
     zoned = f.zoned(stamps)
@@ -182,16 +224,16 @@ def _json(file: int, path: Path, head: str, name: str, columns: dict) -> Scan:
         "Agent, '$.ConnectedToAgentTimestamp'": "VARCHAR",
     }
     checks = " ".join(f"OR json_type({k}) NOT IN ('{v}', 'NULL')" for k, v in kinds.items())
-    zoned = f.zoned(_json_timestamps(head, shape))
+    zoned = f.zoned(_json_timestamps(head, shape, path))
     names = {c: c for c in f.NEEDED}
     return Scan(file, path, select(file, raw, zoned, source, checks), shape, zoned, names)
 
 
-def _json_timestamps(head: str, shape: str) -> list[Any]:
+def _json_timestamps(head: str, shape: str, path: Path) -> list[Any]:
     """The timestamps of the first (up to 50) complete records in ``head``."""
     text = head.lstrip("\ufeff")
     if shape == "newline_delimited":
-        text = "\n".join(text.splitlines()[:-1])  # the last line may be cut short
+        text = "\n".join(_whole_lines(text, path))
     out: list[Any] = []
     try:
         for n, (_, record) in enumerate(iter_values(text, array=shape == "array")):
