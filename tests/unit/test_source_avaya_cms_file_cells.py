@@ -71,6 +71,8 @@ def test_trailing_delimiter_short_row_and_missing_column(tmp_path):
     # A trailing delimiter (an extra empty cell) right of the header's columns is ignored.
     _write(tmp_path, "r.txt", TAB_REPORT.replace("\t90\t5\t95", "\t90\t5\t95\t"))
     assert int(_read(tmp_path, ["r.txt"]).contacts["count"].sum()) == 225  # 120 + 15 + 90
+    _write(tmp_path, "r2.txt", TAB_REPORT.replace("\t90\t5\t95", "\t90\t5\t95\t\t"))  # two
+    assert int(_read(tmp_path, ["r2.txt"]).contacts["count"].sum()) == 225
 
     _write(tmp_path, "s.txt", TAB_REPORT.replace("\t90\t5\t95", "\t90"))  # short row
     with pytest.raises(InputError) as err:

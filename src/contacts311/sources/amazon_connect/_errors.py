@@ -44,12 +44,11 @@ def problem(con: duckdb.DuckDBPyConnection, scan: Scan) -> InputError | None:
             "expected an InitiationTimestamp on every record, found an empty one",
             line=line,
         )
-    utc = " UTC" if scan.zoned else ""
     for meaning, (text, unreadable) in zip(f.TIMESTAMPS, (stamps[:2], stamps[2:]), strict=True):
         if text is not None and (unreadable or (scan.zoned and not re.search(f.ZONED, text))):
             return InputError(
                 scan.path,
-                f"expected an ISO-8601{utc} timestamp {f.TS_EXAMPLE}, got {text.strip()!r}",
+                f"expected an ISO-8601 UTC timestamp {f.TS_EXAMPLE}, got {text.strip()!r}",
                 line=line,
                 column=scan.names.get(meaning, meaning),
             )

@@ -128,22 +128,38 @@ def _text_cells(
 def _body_cells(body: str, layout: Layout, name: str, header_line: int) -> pd.DataFrame:
     """Every cell below the header, by position; a row wider than the header is an error.
 
-    One cell right of the header's last column is allowed when it is empty: CMS Supervisor
-    writes a trailing delimiter on some rows. Any other extra cell (an unquoted ``1,234``, a
-    comma in a skill name) would shift the row's counts into the wrong columns.
+    Empty cells right of the header's last column are allowed: CMS Supervisor writes trailing
+    delimiters on some rows. A filled one (an unquoted ``1,234``, a comma in a skill name)
+    would shift the row's counts into the wrong columns.
     """
     width = len(layout.header)
     # CMS does not quote its tab-delimited cells: a '"' there is text, not a quote.
     quoting = csv.QUOTE_NONE if layout.delimiter == "\t" else csv.QUOTE_MINIMAL
+    raw = _parse(body, layout.delimiter, quoting, width + 1)
+    if raw is None or raw[width].str.strip().ne("").any():
+        # Some row is wider than the header: refuse it if it has a filled cell there.
+        wide, widest = _wide_row(body, layout, quoting, name, header_line)
+        if wide is not None:
+            raise wide
+        raw = _parse(body, layout.delimiter, quoting, widest) if raw is None else raw
+        if raw is None:
+            raise InputError(name, "cannot read as delimited text; expected one row per line")
+    if quoting == csv.QUOTE_NONE:
+        raw = raw.apply(_unquoted)
+    return raw
+
+
+def _parse(body: str, delimiter: str, quoting: int, columns: int) -> pd.DataFrame | None:
+    """The cells of ``body`` in ``columns`` columns, or ``None`` if a row has more."""
     with warnings.catch_warnings(record=True) as caught:
         # A first row wider than the names is cut short with only this warning.
         warnings.simplefilter("always", pd.errors.ParserWarning)
         try:
             raw = pd.read_csv(
                 io.StringIO(body),
-                sep=layout.delimiter,
+                sep=delimiter,
                 header=None,
-                names=list(range(width + 1)),
+                names=list(range(columns)),
                 dtype=object,  # cells stay objects: the parsers work on distinct texts
                 na_filter=False,
                 skip_blank_lines=False,  # keeps row i on line header_line + 1 + i
@@ -151,26 +167,25 @@ def _body_cells(body: str, layout: Layout, name: str, header_line: int) -> pd.Da
                 engine="c",
                 quoting=quoting,
             )
-        except pd.errors.ParserError as exc:
-            raise _wide_row(body, layout, quoting, name, header_line) or InputError(
-                name, f"cannot read as delimited text ({' '.join(str(exc).split())})"
-            ) from None
-    suspect = caught or raw[width].str.strip().ne("").any()
-    if suspect and (wide := _wide_row(body, layout, quoting, name, header_line)) is not None:
-        raise wide
-    if quoting == csv.QUOTE_NONE:
-        raw = raw.apply(_unquoted)
-    return raw
+        except pd.errors.ParserError:
+            return None
+    return None if caught else raw
 
 
 def _wide_row(
     body: str, layout: Layout, quoting: int, name: str, header_line: int
-) -> InputError | None:
-    """The error for the first row with a filled cell right of the header's columns."""
+) -> tuple[InputError | None, int]:
+    """The first row with a filled cell right of the header's columns, and the widest row.
+
+    Returns:
+        The error naming that row's line (``None`` if no row has one) and the number of cells
+        of the widest row read up to there.
+    """
     width = len(layout.header)
     reader = csv.reader(io.StringIO(body, newline=""), delimiter=layout.delimiter, quoting=quoting)
-    start = 1
+    start, widest = 1, width
     for cells in reader:
+        widest = max(widest, len(cells))
         filled = [i for i, cell in enumerate(cells) if cell.strip()]
         if filled and filled[-1] >= width:
             return InputError(
@@ -179,9 +194,9 @@ def _wide_row(
                 "cell per header column (a count written 1,234 without quotes, or a delimiter "
                 "inside a skill name, splits a cell in two)",
                 line=header_line + start,
-            )
+            ), widest
         start = reader.line_num + 1
-    return None
+    return None, widest
 
 
 def _unquoted(cells: pd.Series) -> pd.Series:
