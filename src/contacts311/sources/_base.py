@@ -190,15 +190,7 @@ def is_empty_gzip(path: Path) -> bool:
 
     A damaged gzip stream is not empty: it is unreadable, and said so elsewhere.
     """
-    if not is_gzip(path):
-        return False
-    import gzip
-
-    try:
-        with gzip.open(path, "rb") as fh:
-            return fh.read(1) == b""
-    except (OSError, EOFError):
-        return False
+    return _gunzipped_start(path, 1) == b""
 
 
 def is_parquet(path: Path) -> bool:
@@ -209,15 +201,20 @@ def is_parquet(path: Path) -> bool:
 
 def is_gzip_parquet(path: Path) -> bool:
     """Whether a file is a gzip-compressed Parquet table (``records.parquet.gz``), by content."""
+    return _gunzipped_start(path, 4) == b"PAR1"
+
+
+def _gunzipped_start(path: Path, size: int) -> bytes | None:
+    """The first ``size`` bytes of a gzip file's content; ``None`` if not gzip or damaged."""
     if not is_gzip(path):
-        return False
+        return None
     import gzip
 
     try:
         with gzip.open(path, "rb") as fh:
-            return fh.read(4) == b"PAR1"
+            return fh.read(size)
     except (OSError, EOFError):
-        return False
+        return None
 
 
 @contextmanager
