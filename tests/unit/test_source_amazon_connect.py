@@ -826,6 +826,34 @@ def test_a_ragged_csv_row_after_a_multi_line_cell_names_its_line(tmp_path):
     assert "Line: 5" not in err.value.message
 
 
+def _array_record(cid: str) -> str:
+    return json.dumps(_blank_id_records(cid)[1])
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        # DuckDB said only "Malformed JSON ... at byte 1 in record/value 4", naming no line.
+        ("[" + _array_record("a") + ", " + _array_record("b") + ",]", 1, "a comma after the last"),
+        (
+            "[\n" + _array_record("a") + ",\n" + _array_record("b") + ",\n]\n",
+            3,
+            "a comma after the last",
+        ),
+        ("[\n" + _array_record("a") + ",\n,\n" + _array_record("b") + "\n]\n", 3, "not JSON"),
+        ("[\n,\n" + _array_record("a") + "\n]\n", 2, "not JSON"),
+        ("[\n" + _array_record("a") + "\n" + _array_record("b") + "\n]\n", 3, "not JSON"),
+    ],
+)
+def test_a_json_array_with_a_stray_comma_names_its_line(tmp_path, text, line, words):
+    path = tmp_path / "a.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        ac.read(_files(path), Profile())
+    assert err.value.line == line
+    assert words in err.value.message and "Malformed" not in err.value.message
+
+
 def _counting_reads(monkeypatch) -> list:
     """The file names of every count run from now on."""
     reads = []

@@ -15,7 +15,7 @@ import duckdb
 from contacts311.errors import InputError
 from contacts311.sources._base import open_binary
 from contacts311.sources.amazon_connect import _fields as f
-from contacts311.sources.amazon_connect._scan import Scan, iter_values
+from contacts311.sources.amazon_connect._scan import TRAILING_COMMA, Scan, iter_values
 
 _JSON_SHAPES = ("newline_delimited", "array", "unstructured")
 
@@ -146,10 +146,11 @@ def engine_error(scan: Scan, exc: duckdb.Error) -> InputError:
                 if not isinstance(record, dict):
                     return _not_an_object(scan.path, text.count("\n", 0, pos) + 1)
         except json.JSONDecodeError as bad:
+            found = "a comma after the last record" if bad.msg == TRAILING_COMMA else None
             return InputError(
                 scan.path,
-                "expected JSON contact records (objects, or an array of them), found text that "
-                "is not JSON",
+                "expected JSON contact records (objects, or an array of them), found "
+                f"{found or 'text that is not JSON'}",
                 line=bad.lineno,
             )
         return _json_error(scan.path, words[0])

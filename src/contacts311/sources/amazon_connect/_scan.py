@@ -97,16 +97,55 @@ def iter_values(text: str, array: bool = False) -> Iterator[tuple[int, Any]]:
     Raises:
         json.JSONDecodeError: At the first text that is not JSON (``pos`` says where).
     """
+    if array and text.lstrip()[:1] == "[":
+        yield from _items(text)
+        return
     decoder = json.JSONDecoder()
-    skip = re.compile(r"[\s,]*" if array else r"\s*")
-    pos = re.compile(r"\s*\[").match(text).end() if array and text.lstrip()[:1] == "[" else 0
+    pos = 0
     while True:
-        pos = skip.match(text, pos).end()
-        if pos >= len(text) or (array and text[pos] == "]"):
+        pos = _SPACE.match(text, pos).end()
+        if pos >= len(text):
             return
         value, end = decoder.raw_decode(text, pos)
         yield pos, value
         pos = end
+
+
+_SPACE = re.compile(r"\s*")
+#: The message of the error :func:`iter_values` raises at a comma after an array's last item.
+TRAILING_COMMA = "Illegal trailing comma before end of array"
+
+
+def _items(text: str) -> Iterator[tuple[int, Any]]:
+    """The items of the JSON array ``text`` holds, with their offsets.
+
+    As strict as DuckDB's reader, so that what it rejects is named here with a line: one comma
+    between two items, none before the first or after the last, nothing after the ``]``.
+
+    Raises:
+        json.JSONDecodeError: At the first text that breaks the array (a head cut short, too).
+    """
+    decoder = json.JSONDecoder()
+    pos = _SPACE.match(text, text.index("[") + 1).end()
+    while not text.startswith("]", pos):
+        value, end = decoder.raw_decode(text, pos)  # a stray comma: "Expecting value"
+        yield pos, value
+        pos = _SPACE.match(text, end).end()
+        if text.startswith("]", pos):
+            break
+        if not text.startswith(",", pos):
+            raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
+        comma, pos = pos, _SPACE.match(text, pos + 1).end()
+        if text.startswith("]", pos):
+            raise json.JSONDecodeError(TRAILING_COMMA, text, comma)
+    _end(text, pos)
+
+
+def _end(text: str, pos: int) -> None:
+    """Check that nothing but white space follows the array's ``]`` at ``pos``."""
+    after = _SPACE.match(text, pos + 1).end()
+    if after < len(text):
+        raise json.JSONDecodeError("Extra data", text, after)
 
 
 def _whole_lines(head: str, path: Path) -> list[str]:
