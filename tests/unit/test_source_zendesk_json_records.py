@@ -62,3 +62,44 @@ def test_contact_type_arrow_and_json_paths_pick_the_same(field_id):
     per_record = json_records.DictColumns(records).contact_types(field_id, lookup)
     assert arrow.tolist() == per_record.tolist()
     assert arrow.notna().sum() >= 2  # the comparison is not between two empty columns
+
+
+def test_json_replies_count_like_the_csv_column(tmp_path):
+    # Without ticket events the fallback rule counts an open ticket with a reply; a replies
+    # value of 2, "2" or 2.0 is a reply, 0 and null are none.
+    tickets = [
+        _ticket(1, "2024-03-05T12:00:00Z", replies=2),
+        _ticket(2, "2024-03-05T12:00:00Z", replies="2"),
+        _ticket(3, "2024-03-05T12:00:00Z", replies=2.0),
+        _ticket(4, "2024-03-05T12:00:00Z", replies=0),
+        _ticket(5, "2024-03-05T12:00:00Z", replies=None),
+    ]
+    files = _files(tmp_path, {"t.ndjson": _ndjson(tickets)})
+    result = zendesk.read(files, _profile())
+    assert sorted(result.contacts["contact_id"]) == ["1", "2", "3"]
+
+
+@pytest.mark.parametrize("value", ["abc", -1, 1.5, True, [1]])
+@pytest.mark.parametrize("layout", ["ndjson", "array"])
+def test_json_replies_that_are_not_a_whole_number_name_their_line(tmp_path, value, layout):
+    # Read as no reply, a bad value would quietly turn a handled ticket into a not_handled one.
+    import json
+
+    from contacts311.errors import InputError
+
+    tickets = [
+        _ticket(1, "2024-03-05T12:00:00Z", replies=1),
+        _ticket(2, "2024-03-05T12:00:00Z", replies=value),
+    ]
+    text = _ndjson(tickets) if layout == "ndjson" else json.dumps(tickets, indent=2)
+    files = _files(tmp_path, {"t.json": text})
+    with pytest.raises(InputError) as caught:
+        zendesk.read(files, _profile())
+    err = caught.value
+    assert f"replies {json.dumps(value)} is not a whole number >= 0" in err.message
+    assert err.column == "replies"
+    if layout == "ndjson":
+        assert err.line == 2
+    else:  # a JSON document's records have no line of their own: the message counts them
+        assert err.line is None
+        assert "(ticket record 2)" in err.message

@@ -168,6 +168,7 @@ _ARROW_SCHEMAS = {
         ("tags", "list<string>"),
         ("custom_fields", "list<struct>"),
         ("via", "struct<channel>"),
+        ("replies", "int64"),
     ],
     "ticket_events": [("ticket_id", "int64"), ("updater_id", "int64"), ("created_at", "string")],
     "audits": [("ticket_id", "int64"), ("author_id", "int64"), ("created_at", "string")],

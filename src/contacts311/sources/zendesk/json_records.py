@@ -6,6 +6,7 @@ NDJSON; both give the same values.
 
 from __future__ import annotations
 
+import json
 import re
 from decimal import Decimal
 from typing import Any
@@ -15,6 +16,7 @@ import pandas as pd
 
 from contacts311.errors import InputError
 from contacts311.profile import TicketRules
+from contacts311.sources._base import parse_count
 from contacts311.sources.zendesk.contact_types import contact_type_picker, norm_text
 from contacts311.sources.zendesk.times import parse_utc
 
@@ -32,6 +34,10 @@ class DictColumns:
     def get(self, key: str) -> pd.Series:
         """The values of ``key`` (``None`` where missing); exact numbers as ``int``."""
         return pd.Series([_number(r.get(key)) for r in self._recs], dtype=object)
+
+    def numbers(self, key: str) -> pd.Series:
+        """The values of ``key`` as the records hold them: numbers stay numbers."""
+        return self.get(key)
 
     def tags(self, key: str) -> pd.Series:
         """Each record's tags as one lower-case, space-separated string.
@@ -134,6 +140,12 @@ class ArrowColumns:
     def __init__(self, table: Any) -> None:
         self._table = table
 
+    def numbers(self, key: str) -> pd.Series:
+        """The values of an integer column ``key`` as Python ints, missing ones as ``None``."""
+        if key not in self._table.column_names:
+            return pd.Series([None] * self._table.num_rows, dtype=object)
+        return pd.Series(self._table.column(key).to_pylist(), dtype=object)
+
     def get(self, key: str) -> pd.Series:
         """The values of ``key`` as text (ids included), missing ones as NaN."""
         import pyarrow as pa
@@ -218,6 +230,41 @@ def _required(values: pd.Series, key: str, lines: Any, name: str, what: str) -> 
     return values
 
 
+def _replies(values: pd.Series, lines: Any, name: str) -> np.ndarray:
+    """Each ticket's ``replies`` as a number, NaN where the key is missing or null (no reply).
+
+    Ticket objects of the Zendesk API carry no reply count; a record that does (a ticket joined
+    with its metrics) is read as the CSV export's ``Replies`` is. A value that is not a whole
+    number >= 0 is an error: read as no reply, it would quietly turn a handled ticket into a
+    ``not_handled`` one.
+
+    Raises:
+        InputError: The first such value, naming its line.
+    """
+    numbers = np.full(len(values), np.nan)
+    for pos in np.flatnonzero(values.notna().to_numpy()):
+        count = _reply_count(value := values.iat[pos])
+        if count is None:
+            line = int(lines[pos]) if lines[pos] > 0 else None
+            where = "" if line is not None else f" (ticket record {pos + 1})"
+            raise InputError(
+                name,
+                f"replies {json.dumps(value)} is not a whole number >= 0{where}; expected the "
+                "number of replies, such as 0 or 3 (null is no reply)",
+                line=line,
+                column="replies",
+            )
+        numbers[pos] = count
+    return numbers
+
+
+def _reply_count(value: Any) -> float | None:
+    if isinstance(value, str):
+        return np.nan if not value.strip() else parse_count(value.strip())
+    whole = isinstance(value, int | float) and not isinstance(value, bool) and value == int(value)
+    return int(value) if whole and value >= 0 else None
+
+
 def ticket_records(
     cols: Any,
     lines: Any,
@@ -248,7 +295,7 @@ def ticket_records(
             "status": statuses.array,
             "tags": cols.tags("tags").to_numpy(),
             "contact_type": cols.contact_types(rules.contact_type_field_id, lookup).to_numpy(),
-            "replies": pd.to_numeric(cols.get("replies"), errors="coerce").to_numpy(),
+            "replies": _replies(cols.numbers("replies"), lines, name),
             "via": cols.via().to_numpy(),
             "created_utc": created_utc.to_numpy(),
             "updated_utc": updated_utc.to_numpy(),
