@@ -174,3 +174,36 @@ def test_empty_cells_right_of_the_header_are_padding(tmp_path):
     f = _file(tmp_path, "phone_daily.csv", "Date,Calls\n03/01/2024,5,\n03/02/2024,7,,\n")
     c = counts.read([f], default_profile()).contacts
     assert c["count"].tolist() == [5, 7]
+
+
+def test_xlsx_value_beside_the_table_names_its_cell(tmp_path):
+    # A count typed in column C, which has no header, would be left out unseen.
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Date", "Calls"])
+    ws.append([dt.datetime(2024, 1, 1), 5])
+    ws.append([dt.datetime(2024, 1, 2), 6, 7])
+    ws.append([dt.datetime(2024, 1, 3), 8, None])  # an empty cell there is no value
+    wb.save(tmp_path / "s.xlsx")
+    f = InputFile(tmp_path / "s.xlsx", "s.xlsx", "counts", OPTS)
+    with pytest.raises(InputError) as caught:
+        counts.read([f], default_profile())
+    assert caught.value.line == 3
+    assert caught.value.column == "C"
+    assert "a value in column C, which has no header" in caught.value.message
+
+
+def test_xlsx_value_past_column_z_is_named_by_its_letters(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Date", "Calls"])
+    ws.append([dt.datetime(2024, 1, 1), 5, *[None] * 25, 9])  # the 28th column: AB
+    wb.save(tmp_path / "s.xlsx")
+    f = InputFile(tmp_path / "s.xlsx", "s.xlsx", "counts", OPTS)
+    with pytest.raises(InputError) as caught:
+        counts.read([f], default_profile())
+    assert (caught.value.line, caught.value.column) == (2, "AB")

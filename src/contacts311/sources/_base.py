@@ -328,25 +328,33 @@ def refuse_wide_rows(
     shifts the rest of the row a column right; reading the row by position would then take the
     wrong cells and drop the last one unseen. Empty cells there are allowed: a trailing
     delimiter, or the padding of a spreadsheet's "Save as CSV". A workbook has no delimiters to
-    split on, so its rows are not checked.
+    split on, but a value typed beside the table would be left out unseen just the same.
 
     Args:
         name: The file, for the message.
-        path: The file on disk (``.xlsx`` and ``.xlsm`` workbooks are not checked).
+        path: The file on disk (an ``.xlsx`` or ``.xlsm`` workbook gets its own message).
         header: The header cells, as :func:`read_table` gives them.
         rows: The ``(line, cells)`` data rows of :func:`read_table`.
 
     Raises:
         InputError: The first such row, naming its line.
     """
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return
+    workbook = path.suffix.lower() in (".xlsx", ".xlsm")
     named = [i for i, title in enumerate(header) if title]
     width = named[-1] + 1 if named else 0
     for line, cells in rows:
         if len(cells) <= width:
             continue
         filled = [i for i, text in enumerate(cells) if text]
+        if filled[-1] >= width and workbook:
+            raise InputError(
+                name,
+                f"a value in column {_column_letter(filled[-1])}, which has no header; expected "
+                "every value under a named column (name the column, or move the value out of "
+                "the sheet)",
+                line=line,
+                column=_column_letter(filled[-1]),
+            )
         if filled[-1] >= width:
             raise InputError(
                 name,
@@ -355,6 +363,16 @@ def refuse_wide_rows(
                 "inside an unquoted cell, splits a cell in two)",
                 line=line,
             )
+
+
+def _column_letter(index: int) -> str:
+    """A worksheet's column letters for the 0-based ``index``: A, ..., Z, AA, ..."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 def header_index(header: list[str]) -> dict[str, int]:
