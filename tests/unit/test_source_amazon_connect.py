@@ -1060,3 +1060,52 @@ def test_a_jsonl_line_the_record_checks_cannot_explain_gets_the_engines_flags(
     # The type checks find nothing; the count's own flags name the timestamp it could not read.
     assert err.value.line == 61 and err.value.column == "InitiationTimestamp"
     assert "2024-05-01 25:99" in err.value.message
+
+
+_T1, _T2 = "2024-05-01 17:00:00", "2024-05-01 17:05:00"
+
+
+@pytest.mark.parametrize(
+    ("legs", "expected"),
+    [
+        # (id, chain, initiated, file, tied): a latest copy no line number had to choose
+        ([("a", "a", _T1, 0, False), ("b", "b", _T1, 0, False)], False),
+        ([("a", "a", _T1, 0, True), ("b", "b", _T2, 0, False)], True),
+        # chain a: its later legs b and c start at different times, or in different files
+        ([("b", "a", _T1, 0, False), ("c", "a", _T2, 0, False)], False),
+        ([("b", "a", _T1, 0, False), ("c", "a", _T1, 1, False)], False),
+        # ... or alike in time and file: only their lines say which is the first leg
+        ([("b", "a", _T1, 0, False), ("c", "a", _T1, 0, False)], True),
+        # the chain's own leg goes first whatever the others' times
+        ([("a", "a", _T1, 0, False), ("c", "a", _T1, 0, False)], False),
+    ],
+)
+def test_unordered_legs_are_those_only_line_numbers_put_in_order(legs, expected):
+    import duckdb
+
+    from contacts311.sources.amazon_connect import _rule
+
+    with duckdb.connect() as con:
+        con.execute(
+            "CREATE TABLE legs (id VARCHAR, chain VARCHAR, initiated TIMESTAMP, file INT, "
+            "tied BOOLEAN)"
+        )
+        con.executemany("INSERT INTO legs VALUES (?, ?, ?, ?, ?)", legs)
+        assert _rule.unordered(con) is expected
+
+
+@pytest.mark.parametrize(("tie", "reads"), [(False, 1), (True, 2)])
+def test_records_are_read_again_numbered_only_when_a_tie_needs_their_lines(
+    tmp_path, monkeypatch, tie, reads
+):
+    updated = "2024-05-01T17:10:00Z"
+    again = _many(1, start=7, queue="Last")[0]
+    if not tie:
+        again = again.replace(updated, "2024-05-01T17:09:00Z")  # older: it loses without lines
+    a = _write(tmp_path / "a.csv", [*_many(1, start=7, queue="First"), *_many(20), again])
+    calls = []
+    real = ac._legs
+    monkeypatch.setattr(ac, "_legs", lambda *a, **k: calls.append(k["numbered"]) or real(*a, **k))
+    result = ac.read(_files(a), Profile())
+    assert calls == [False, True][:reads]
+    assert "First" in set(result.contacts["queue"]) and "Last" not in set(result.contacts["queue"])

@@ -159,7 +159,20 @@ def _tally(
     con: duckdb.DuckDBPyConnection, scans: list[_scan.Scan], timezone: str, per_leg: bool = False
 ) -> _rule.Tally:
     """Run the counting rule; a bad record or unreadable file raises :class:`InputError`."""
-    query = _rule.LEGS.format(records=" UNION ALL ".join(s.sql for s in scans))
+    looped = _legs(con, scans, per_leg, numbered=False)
+    if looped is not None or _rule.unordered(con):  # only line numbers can say which
+        looped = _legs(con, scans, per_leg, numbered=True)
+    if looped is not None:
+        raise _errors.loop(next(s for s in scans if s.file == looped[0]), looped[1])
+    return _rule.tally(con, timezone, _INTERVAL_MINUTES)
+
+
+def _legs(
+    con: duckdb.DuckDBPyConnection, scans: list[_scan.Scan], per_leg: bool, numbered: bool
+) -> tuple[int, int] | None:
+    """Fill the ``legs`` table; the file and row of a leg whose links loop (else ``None``)."""
+    records = " UNION ALL ".join(s.sql if numbered else s.unnumbered for s in scans)
+    query = _rule.LEGS.format(records=records)
     try:
         con.execute(query, {"per_leg": per_leg})
     except duckdb.Error as exc:  # a file the engine cannot parse: find which, name the line
@@ -173,6 +186,4 @@ def _tally(
         for scan in scans:
             if (found := _errors.problem(con, scan)) is not None:
                 raise found
-    if (looped := _rule.follow_previous(con)) is not None:
-        raise _errors.loop(next(s for s in scans if s.file == looped[0]), looped[1])
-    return _rule.tally(con, timezone, _INTERVAL_MINUTES)
+    return _rule.follow_previous(con)
