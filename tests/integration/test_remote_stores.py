@@ -624,7 +624,11 @@ def _one_line_error(ran: Ran, store: Store, *words: str) -> str:
 @pytest.mark.parametrize("name", ["s3", "azure"])
 def test_unreachable_store(request, name, run):
     store = _store(request, name)
-    ran = run(["totals", store.url], _via(store, _free_port()))
+    # A port held bound but not listening refuses every connection; a port only found free
+    # could be taken meanwhile by another server (a fault proxy answered 503 once).
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        ran = run(["totals", store.url], _via(store, held.getsockname()[1]))
     _one_line_error(ran, store, store.url, "unreachable", "nothing was published")
 
 
