@@ -30,7 +30,7 @@ from contacts311.ledger import LedgerBuilder
 from contacts311.profile import Profile
 from contacts311.scratch import private_folder
 from contacts311.sources._base import SourceResult, plain_parquet
-from contacts311.sources.amazon_connect import _errors, _rule, _scan
+from contacts311.sources.amazon_connect import _errors, _json_values, _rule, _scan
 from contacts311.sources.amazon_connect._fields import ID, INITIATED, NEEDED, norm, split_header
 from contacts311.sources.amazon_connect._tables import INTERVAL_COLUMNS, tables
 
@@ -79,7 +79,7 @@ def sniff(head: str) -> bool:
         return False
     if text.startswith(("{", "[")):
         try:
-            for _, record in _scan.iter_values(text, array=text.startswith("[")):
+            for _, record in _json_values.iter_values(text, array=text.startswith("[")):
                 return isinstance(record, dict) and ID in record and INITIATED in record
         except ValueError:  # cut short by the head's size, or objects back to back
             pass

@@ -15,7 +15,8 @@ import duckdb
 from contacts311.errors import InputError
 from contacts311.sources._base import open_binary
 from contacts311.sources.amazon_connect import _fields as f
-from contacts311.sources.amazon_connect._scan import TRAILING_COMMA, Scan, iter_values
+from contacts311.sources.amazon_connect._json_values import TRAILING_COMMA, iter_values
+from contacts311.sources.amazon_connect._scan import Scan
 
 _JSON_SHAPES = ("newline_delimited", "array", "unstructured")
 
