@@ -346,33 +346,26 @@ def refuse_wide_rows(
         if len(cells) <= width:
             continue
         filled = [i for i, text in enumerate(cells) if text]
-        if filled[-1] >= width and workbook:
+        if filled[-1] < width:
+            continue
+        if workbook:
+            from openpyxl.utils import get_column_letter
+
+            letter = get_column_letter(filled[-1] + 1)
             raise InputError(
                 name,
-                f"a value in column {_column_letter(filled[-1])}, which has no header; expected "
-                "every value under a named column (name the column, or move the value out of "
-                "the sheet)",
+                f"a value in column {letter}, which has no header; expected every value under a "
+                "named column (name the column, or move the value out of the sheet)",
                 line=line,
-                column=_column_letter(filled[-1]),
+                column=letter,
             )
-        if filled[-1] >= width:
-            raise InputError(
-                name,
-                f"this row has {filled[-1] + 1} cells but the header has {width}; expected one "
-                "cell per header column (a count written 1,234 without quotes, or a delimiter "
-                "inside an unquoted cell, splits a cell in two)",
-                line=line,
-            )
-
-
-def _column_letter(index: int) -> str:
-    """A worksheet's column letters for the 0-based ``index``: A, ..., Z, AA, ..."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters
+        raise InputError(
+            name,
+            f"this row has {filled[-1] + 1} cells but the header has {width}; expected one "
+            "cell per header column (a count written 1,234 without quotes, or a delimiter "
+            "inside an unquoted cell, splits a cell in two)",
+            line=line,
+        )
 
 
 def header_index(header: list[str]) -> dict[str, int]:
