@@ -79,7 +79,7 @@ def test_json_replies_count_like_the_csv_column(tmp_path):
     assert sorted(result.contacts["contact_id"]) == ["1", "2", "3"]
 
 
-@pytest.mark.parametrize("value", ["abc", -1, 1.5, True, [1]])
+@pytest.mark.parametrize("value", ["abc", -1, 1.5, True, [1], float("inf")])
 @pytest.mark.parametrize("layout", ["ndjson", "array"])
 def test_json_replies_that_are_not_a_whole_number_name_their_line(tmp_path, value, layout):
     # Read as no reply, a bad value would quietly turn a handled ticket into a not_handled one.

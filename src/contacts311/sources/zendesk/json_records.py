@@ -261,7 +261,10 @@ def _replies(values: pd.Series, lines: Any, name: str) -> np.ndarray:
 def _reply_count(value: Any) -> float | None:
     if isinstance(value, str):
         return np.nan if not value.strip() else parse_count(value.strip())
-    whole = isinstance(value, int | float) and not isinstance(value, bool) and value == int(value)
+    # is_integer is False for Infinity, which JSON readers accept and int() cannot take.
+    whole = (isinstance(value, int) and not isinstance(value, bool)) or (
+        isinstance(value, float) and value.is_integer()
+    )
     return int(value) if whole and value >= 0 else None
 
 
